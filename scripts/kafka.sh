@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka (KRaft, broker+controller in one JVM) on 127.0.0.1,
+# fetched from Maven Central and run with Java 17+. No Docker needed.
+#
+#   scripts/kafka.sh start    fetch (first time), format, start, wait for metadata
+#   scripts/kafka.sh stop     end exactly the broker we started, remove its temp dir
+#   scripts/kafka.sh status   print the bootstrap address, or exit 1 when none runs
+#   scripts/kafka.sh brokers  print only the bootstrap address (for scripts)
+#   scripts/kafka.sh java MAIN [ARGS...]  run a class from the broker's jars
+#                             (e.g. org.apache.kafka.tools.ProducerPerformance)
+#
+# State lives in $SLUICE_KAFKA_HOME (default: <repo>/.cache/kafka, git-ignored):
+# lib-<version>/ holds the jars, broker.env the running broker's address, pid
+# and temp dir, so tests and `stop` find it.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+home=${SLUICE_KAFKA_HOME:-$repo/.cache/kafka}
+version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$repo/scripts/kafka/pom.xml")
+lib=$home/lib-$version
+state=$home/broker.env
+probe=(node "$repo/scripts/kafka-probe.mjs")
+ready_timeout=${SLUICE_KAFKA_READY_TIMEOUT:-120}
+
+alternatives="alternatives: 'docker compose up -d kafka', or set KAFKA_BROKERS=host:port to use a broker you run"
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+require_tools() {
+  command -v java >/dev/null 2>&1 || die "java not found: Kafka $version needs Java 17+; $alternatives"
+  local major
+  major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
+  [ "${major:-0}" -ge 17 ] || die "java is version ${major:-unknown}; Kafka $version needs Java 17+; $alternatives"
+  if [ ! -f "$lib/.complete" ]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: it fetches Kafka $version from Maven Central; $alternatives"
+  fi
+}
+
+fetch() {
+  [ -f "$lib/.complete" ] && return 0
+  echo "kafka.sh: fetching Apache Kafka $version and its dependencies from Maven Central into $lib" >&2
+  rm -rf "$lib.partial"
+  mvn -q -B -f "$repo/scripts/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$lib.partial" >&2 \
+    || die "mvn could not fetch org.apache.kafka:kafka_2.13:$version; $alternatives"
+  touch "$lib.partial/.complete"
+  rm -rf "$lib"
+  mv "$lib.partial" "$lib"
+}
+
+run_java() {
+  local main=$1; shift
+  java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$repo/scripts/kafka/log4j2.properties" \
+    -cp "$lib/*" "$main" "$@"
+}
+
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+load_state() {
+  BROKERS='' PID='' DIR=''
+  # shellcheck disable=SC1090
+  [ -f "$state" ] && . "$state"
+  return 0
+}
+
+cmd_start() {
+  mkdir -p "$home"
+  load_state
+  if alive "$PID" && "${probe[@]}" ready "$BROKERS" 5 2>/dev/null; then
+    echo "kafka.sh: reusing broker pid $PID at $BROKERS" >&2
+    echo "$BROKERS"
+    return 0
+  fi
+  [ -n "$DIR" ] && rm -rf "$DIR"
+  rm -f "$state"
+  require_tools
+
+  local t0 port cport dir cluster
+  t0=$(date +%s.%N)
+  fetch
+  port=$("${probe[@]}" free-port "${SLUICE_KAFKA_PORT:-9092}")
+  cport=$("${probe[@]}" free-port)
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-kafka.XXXXXX")
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=24
+log.segment.bytes=67108864
+EOF
+  cluster=$(run_java kafka.tools.StorageTool random-uuid)
+  run_java kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+    || { cat "$dir/format.log" >&2; rm -rf "$dir"; die "formatting KRaft storage failed"; }
+
+  # setsid: the broker must outlive the shell that started it (npm test, CI steps).
+  setsid bash -c 'exec "$@"' _ java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$repo/scripts/kafka/log4j2.properties" \
+    -cp "$lib/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 </dev/null &
+  local pid=$!
+  printf 'BROKERS=%s\nPID=%s\nDIR=%s\n' "127.0.0.1:$port" "$pid" "$dir" >"$state"
+
+  if ! "${probe[@]}" ready "127.0.0.1:$port" "$ready_timeout"; then
+    tail -n 40 "$dir/kafka.log" >&2 || true
+    cmd_stop >/dev/null 2>&1 || true
+    die "broker did not become ready within ${ready_timeout}s (log above)"
+  fi
+  local secs
+  secs=$(echo "$(date +%s.%N) - $t0" | bc)
+  printf 'kafka.sh: Apache Kafka %s ready at 127.0.0.1:%s (pid %s) in %.1fs\n' "$version" "$port" "$pid" "$secs" >&2
+  echo "127.0.0.1:$port"
+}
+
+cmd_stop() {
+  load_state
+  if [ -z "$PID" ]; then
+    echo "kafka.sh: no broker of ours is running" >&2
+    return 0
+  fi
+  if alive "$PID"; then
+    kill -TERM "$PID"
+    for _ in $(seq 1 100); do alive "$PID" || break; sleep 0.2; done
+    if alive "$PID"; then
+      echo "kafka.sh: pid $PID did not stop in 20s, killing it" >&2
+      kill -KILL "$PID" 2>/dev/null || true
+      for _ in $(seq 1 25); do alive "$PID" || break; sleep 0.2; done
+    fi
+  fi
+  alive "$PID" && die "pid $PID is still running"
+  [ -n "$DIR" ] && rm -rf "$DIR"
+  rm -f "$state"
+  echo "kafka.sh: stopped broker pid $PID" >&2
+}
+
+cmd_status() {
+  load_state
+  if alive "$PID" && "${probe[@]}" ready "$BROKERS" 5 2>/dev/null; then
+    echo "kafka.sh: broker pid $PID at $BROKERS (dir $DIR)" >&2
+    echo "$BROKERS"
+  else
+    echo "kafka.sh: no broker of ours is running" >&2
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  brokers) load_state; alive "$PID" || exit 1; echo "$BROKERS" ;;
+  java) shift; require_tools; fetch; run_java "$@" ;;
+  *) echo "usage: scripts/kafka.sh start|stop|status|brokers|java MAIN [ARGS...]" >&2; exit 2 ;;
+esac

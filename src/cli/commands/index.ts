@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each command module adds itself to the program; main.ts knows no command by name. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

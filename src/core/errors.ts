@@ -1,0 +1,136 @@
+/**
+ * Every error sluice raises is a SluiceError with a stable `code` (branch on it,
+ * never on the message), a `retriable` flag (a retry may succeed: broker away,
+ * timeout) and the context a user needs to find the cause: file:line:column
+ * for configuration, stage/topic/partition/offset for records.
+ */
+
+export const ErrorCodes = {
+  /** Configuration and input files. */
+  CONFIG_INVALID: 'SLUICE_ERR_CONFIG_INVALID',
+  TOPOLOGY_PARSE: 'SLUICE_ERR_TOPOLOGY_PARSE',
+  TOPOLOGY_INVALID: 'SLUICE_ERR_TOPOLOGY_INVALID',
+  TOPOLOGY_UNSAFE: 'SLUICE_ERR_TOPOLOGY_UNSAFE',
+  SCHEMA_NOT_FOUND: 'SLUICE_ERR_SCHEMA_NOT_FOUND',
+  SCHEMA_INVALID: 'SLUICE_ERR_SCHEMA_INVALID',
+  SCHEMA_INCOMPATIBLE: 'SLUICE_ERR_SCHEMA_INCOMPATIBLE',
+  MODULE_LOAD: 'SLUICE_ERR_MODULE_LOAD',
+  CLI_USAGE: 'SLUICE_ERR_CLI_USAGE',
+  /** Records: each names the codec and where the record came from. */
+  RECORD_INVALID: 'SLUICE_ERR_RECORD_INVALID',
+  SERIALIZE: 'SLUICE_ERR_SERIALIZE',
+  DESERIALIZE: 'SLUICE_ERR_DESERIALIZE',
+  COMPRESS: 'SLUICE_ERR_COMPRESS',
+  DECOMPRESS: 'SLUICE_ERR_DECOMPRESS',
+  DECOMPRESS_LIMIT: 'SLUICE_ERR_DECOMPRESS_LIMIT',
+  ENCRYPT: 'SLUICE_ERR_ENCRYPT',
+  DECRYPT_AUTH: 'SLUICE_ERR_DECRYPT_AUTH',
+  KEY_UNKNOWN: 'SLUICE_ERR_KEY_UNKNOWN',
+  KEY_INVALID: 'SLUICE_ERR_KEY_INVALID',
+  DECODE_TEXT: 'SLUICE_ERR_DECODE_TEXT',
+  CHECKSUM_MISMATCH: 'SLUICE_ERR_CHECKSUM_MISMATCH',
+  CODEC_UNKNOWN: 'SLUICE_ERR_CODEC_UNKNOWN',
+  PROCESSOR: 'SLUICE_ERR_PROCESSOR',
+  /** Transport and runtime. */
+  BROKER_UNAVAILABLE: 'SLUICE_ERR_BROKER_UNAVAILABLE',
+  TIMEOUT: 'SLUICE_ERR_TIMEOUT',
+  PRODUCE: 'SLUICE_ERR_PRODUCE',
+  CONSUME: 'SLUICE_ERR_CONSUME',
+  TOPIC_MISMATCH: 'SLUICE_ERR_TOPIC_MISMATCH',
+  SHUTDOWN: 'SLUICE_ERR_SHUTDOWN',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Where an error happened. Every field is optional; fill what is known. */
+export interface ErrorContext {
+  file?: string;
+  line?: number;
+  column?: number;
+  path?: string;
+  topology?: string;
+  stage?: string;
+  codec?: string;
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  /** Index of the record within a batch, when no offset exists yet. */
+  index?: number;
+  [extra: string]: unknown;
+}
+
+export interface SluiceErrorOptions {
+  cause?: unknown;
+  retriable?: boolean;
+  context?: ErrorContext;
+}
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.context = options.context ?? {};
+  }
+
+  /** "file:line:column" or "topic[partition]@offset" or the stage, whichever is known. */
+  get where(): string {
+    return describeWhere(this.context);
+  }
+
+  /** Returns a copy of this error with more context (e.g. a stream wrapper adding the offset). */
+  withContext(more: ErrorContext): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this, { context: { ...this.context, ...more } });
+    Object.defineProperty(copy, 'message', { value: this.message, enumerable: false, writable: true });
+    Object.defineProperty(copy, 'stack', { value: this.stack, enumerable: false, writable: true });
+    return copy;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retriable: this.retriable,
+      context: this.context,
+      ...(this.cause instanceof Error ? { cause: this.cause.message } : {}),
+    };
+  }
+}
+
+export function describeWhere(ctx: ErrorContext): string {
+  const parts: string[] = [];
+  if (ctx.file !== undefined) {
+    let loc = ctx.file;
+    if (ctx.line !== undefined) loc += `:${ctx.line}`;
+    if (ctx.line !== undefined && ctx.column !== undefined) loc += `:${ctx.column}`;
+    parts.push(loc);
+  }
+  if (ctx.stage !== undefined) parts.push(`stage ${ctx.stage}`);
+  if (ctx.codec !== undefined) parts.push(`codec ${ctx.codec}`);
+  if (ctx.topic !== undefined) {
+    let loc = `topic ${ctx.topic}`;
+    if (ctx.partition !== undefined) loc += `[${ctx.partition}]`;
+    if (ctx.offset !== undefined) loc += `@${ctx.offset}`;
+    parts.push(loc);
+  }
+  if (ctx.index !== undefined) parts.push(`record #${ctx.index}`);
+  return parts.join(', ');
+}
+
+export function isSluiceError(err: unknown): err is SluiceError {
+  return err instanceof SluiceError;
+}
+
+/** Wraps anything thrown into a SluiceError, keeping the original as `cause`. */
+export function toSluiceError(err: unknown, code: ErrorCode, context: ErrorContext = {}): SluiceError {
+  if (err instanceof SluiceError) return err.withContext(context);
+  const message = err instanceof Error ? err.message : String(err);
+  return new SluiceError(code, message, { cause: err, context });
+}

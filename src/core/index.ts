@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './record.ts';
+export * from './logger.ts';

@@ -1,0 +1,2 @@
+/** The public library API of sluice. */
+export * from './core/index.ts';
