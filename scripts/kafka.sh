@@ -40,9 +40,12 @@ fetch() {
   [ -f "$lib/.complete" ] && return 0
   echo "kafka.sh: fetching Apache Kafka $version and its dependencies from Maven Central into $lib" >&2
   rm -rf "$lib.partial"
-  mvn -q -B -f "$repo/scripts/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$lib.partial" >&2 \
-    || die "mvn could not fetch org.apache.kafka:kafka_2.13:$version; $alternatives"
+  mkdir -p "$home"
+  if ! mvn -q -B -f "$repo/scripts/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$lib.partial" >"$home/mvn.log" 2>&1; then
+    cat "$home/mvn.log" >&2
+    die "mvn could not fetch org.apache.kafka:kafka_2.13:$version (log above); $alternatives"
+  fi
   touch "$lib.partial/.complete"
   rm -rf "$lib"
   mv "$lib.partial" "$lib"
