@@ -1,0 +1,143 @@
+/**
+ * At-least-once offset tracking. An input offset may be committed only once
+ * every record derived from it (zero after a filter, many after a flatMap) has
+ * been acknowledged downstream. Each partition keeps the offsets it has handed
+ * out, in read order; the commit position is one past the last offset of the
+ * contiguous completed prefix. Offsets within a partition need not be dense
+ * (compaction, transaction markers), only increasing.
+ */
+
+/** One input record's claim on its partition's watermark; settled when all its outputs are done. */
+export class OffsetToken {
+  /** Outputs still in flight. Starts at 1: the record itself until a processor says otherwise. */
+  private pending = 1;
+
+  constructor(
+    private readonly watermark: PartitionWatermark,
+    private readonly slot: number,
+    readonly offset: bigint,
+  ) {}
+
+  /** The record fanned out: `count` outputs replace the one the token started with (0 drops it). */
+  fanOut(count: number): void {
+    this.pending += count - 1;
+    if (this.pending === 0) this.watermark.settle(this.slot);
+  }
+
+  /** One output (or the record itself) was acknowledged, or routed to the dead-letter topic. */
+  done(): void {
+    if (this.pending <= 0) return;
+    if (--this.pending === 0) this.watermark.settle(this.slot);
+  }
+
+  get settled(): boolean {
+    return this.pending <= 0;
+  }
+}
+
+export class PartitionWatermark {
+  // A growing window of offsets in read order; `head` is the first unsettled slot.
+  private offsets: bigint[] = [];
+  private settled: boolean[] = [];
+  private head = 0;
+  private base = 0; // slot number of offsets[0]
+  private committed: bigint | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  /** Registers the next record read from the partition and returns its token. */
+  track(offset: bigint | string): OffsetToken {
+    const value = typeof offset === 'bigint' ? offset : BigInt(offset);
+    const last = this.offsets.length > 0 ? this.offsets[this.offsets.length - 1] : undefined;
+    if (last !== undefined && value <= last) {
+      throw new RangeError(`offset ${value} of ${this.topic}[${this.partition}] is not after ${last}`);
+    }
+    const slot = this.base + this.offsets.length;
+    this.offsets.push(value);
+    this.settled.push(false);
+    return new OffsetToken(this, slot, value);
+  }
+
+  /** @internal called by OffsetToken */
+  settle(slot: number): void {
+    const i = slot - this.base;
+    if (i < 0 || i >= this.settled.length) return;
+    this.settled[i] = true;
+    while (this.head < this.settled.length && this.settled[this.head]) this.head++;
+    // Drop the settled prefix now and then so the arrays stay as small as the in-flight window.
+    if (this.head > 1024 && this.head * 2 > this.offsets.length) this.compact();
+  }
+
+  /** Records read but not yet settled. */
+  get inFlight(): number {
+    return this.offsets.length - this.head;
+  }
+
+  /**
+   * The offset to commit (last contiguous settled + 1), or undefined when nothing
+   * new has settled since the last `markCommitted`.
+   */
+  committable(): bigint | undefined {
+    if (this.head === 0) return undefined;
+    const next = this.offsets[this.head - 1]! + 1n;
+    return this.committed !== undefined && next <= this.committed ? undefined : next;
+  }
+
+  markCommitted(next: bigint): void {
+    if (this.committed === undefined || next > this.committed) this.committed = next;
+  }
+
+  private compact(): void {
+    this.offsets = this.offsets.slice(this.head - 1);
+    this.settled = this.settled.slice(this.head - 1);
+    this.base += this.head - 1;
+    this.head = 1;
+  }
+}
+
+/** Watermarks for every partition a stage instance holds; dropped whole on revoke. */
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionWatermark>();
+
+  watermark(topic: string, partition: number): PartitionWatermark {
+    const id = `${topic}\u0000${partition}`;
+    let mark = this.partitions.get(id);
+    if (mark === undefined) {
+      mark = new PartitionWatermark(topic, partition);
+      this.partitions.set(id, mark);
+    }
+    return mark;
+  }
+
+  track(topic: string, partition: number, offset: bigint | string): OffsetToken {
+    return this.watermark(topic, partition).track(offset);
+  }
+
+  /** Every partition with a new commit position: `{ topic, partition, offset }` with offset = next to read. */
+  committable(): Array<{ topic: string; partition: number; offset: string }> {
+    const out: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const mark of this.partitions.values()) {
+      const next = mark.committable();
+      if (next !== undefined) out.push({ topic: mark.topic, partition: mark.partition, offset: next.toString() });
+    }
+    return out;
+  }
+
+  markCommitted(topic: string, partition: number, offset: string): void {
+    this.partitions.get(`${topic}\u0000${partition}`)?.markCommitted(BigInt(offset));
+  }
+
+  /** Forget partitions given up in a rebalance: late acks for them then settle nothing we commit. */
+  drop(topic: string, partition: number): void {
+    this.partitions.delete(`${topic}\u0000${partition}`);
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const mark of this.partitions.values()) n += mark.inFlight;
+    return n;
+  }
+}
