@@ -38,6 +38,9 @@ export const ErrorCodes = {
   CONSUME: 'SLUICE_ERR_CONSUME',
   TOPIC_MISMATCH: 'SLUICE_ERR_TOPIC_MISMATCH',
   SHUTDOWN: 'SLUICE_ERR_SHUTDOWN',
+  /** Codec chains: a chain whose steps are known but in an impossible order, or a record written with another chain. */
+  CODEC_CHAIN_INVALID: 'SLUICE_ERR_CODEC_CHAIN_INVALID',
+  CODEC_MISMATCH: 'SLUICE_ERR_CODEC_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
