@@ -1,0 +1,35 @@
+/**
+ * A record inside a running stage, with what the runtime needs around it: the
+ * offset token that settles its input's commit position, and where it came
+ * from (for dead letters and error context). Processors only ever see
+ * `record`; the envelope never leaves the stage.
+ */
+import type { SluiceRecord } from '../core/index.ts';
+import type { OffsetToken } from './offsets.ts';
+
+export interface Provenance {
+  /** Topic sources. */
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  /** File and stdin sources: where the line stood. */
+  file?: string;
+  line?: number;
+  /** The bytes as they were read, so a dead letter carries the original and can be replayed. */
+  rawKey: Buffer | string | null;
+  rawValue: Buffer | string | null;
+  rawHeaders: Record<string, Buffer | string>;
+  timestamp: number;
+}
+
+export interface Envelope<V = unknown> {
+  record: SluiceRecord<V>;
+  /** Undefined for sources without offsets to commit (files, generators). */
+  token: OffsetToken | undefined;
+  origin: Provenance;
+}
+
+/** The same envelope around a new record: outputs of a step share their input's token and origin. */
+export function derive<V>(from: Envelope, record: SluiceRecord<V>): Envelope<V> {
+  return { record, token: from.token, origin: from.origin };
+}
