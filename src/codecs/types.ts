@@ -1,0 +1,70 @@
+import type { Headers, SluiceError } from '../core/index.ts';
+import type { KeyRing } from './keyring.ts';
+import type { LoadedSchema, SchemaDirectory } from './schema.ts';
+
+/** What a caller may pass along with one encode or decode. */
+export interface CodecContext {
+  /**
+   * Extra authenticated data for aes-gcm (for example the topic name): bound
+   * into the tag on encode, and decode must pass the same bytes or fail
+   * authentication. Ignored by chains without aes-gcm.
+   */
+  aad?: Buffer;
+  /**
+   * Decode only: the headers the bytes arrived with. When they name a codec
+   * chain it must be this chain's; when they name a writer schema (fingerprint
+   * or id) it is looked up in `CodecChainOptions.schemas`.
+   */
+  headers?: Headers;
+}
+
+/** Called for each value a batch encode skips because it cannot be encoded. */
+export type InvalidValueHandler = (error: SluiceError, index: number) => void;
+
+/** value ↔ bytes: the first step of a chain (`avro`, `avro-confluent`, `json`, or raw bytes when none is named). */
+export interface Serializer {
+  readonly name: string;
+  encode(value: unknown): Buffer;
+  decode(bytes: Buffer, ctx: CodecContext | undefined): unknown;
+  /** Frames many values in one buffer; without `onInvalid` the first bad value throws. */
+  encodeBatch(values: readonly unknown[], onInvalid: InvalidValueHandler | undefined): Buffer;
+  decodeBatch(bytes: Buffer, ctx: CodecContext | undefined): unknown[];
+  /** Headers naming the schema, to travel with every message. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** bytes ↔ bytes: every step after the serializer. */
+export interface ByteCodec {
+  readonly name: string;
+  encode(bytes: Buffer, ctx: CodecContext | undefined): Buffer;
+  decode(bytes: Buffer, ctx: CodecContext | undefined): Buffer;
+}
+
+export interface CodecChainOptions {
+  /** Writer schema for `avro`/`avro-confluent`: encodes with it, and decodes data written with it. */
+  schema?: LoadedSchema;
+  /** Decode into this schema instead (Avro schema resolution from the writer's). */
+  readerSchema?: LoadedSchema;
+  /** Writer schemas by id (required for `avro-confluent`) and by fingerprint (records written with an older schema). */
+  schemas?: SchemaDirectory;
+  /** Keys for `aes-gcm`; load them with `KeyRing.fromEnv` or `KeyRing.fromFile`, never from the topology file. */
+  keys?: KeyRing;
+  /** Largest output `lz4` will decompress to, against decompression bombs. Default 64 MiB. */
+  maxDecompressedBytes?: number;
+  /** Most records one decoded batch may declare. Default 1,000,000. */
+  maxBatchRecords?: number;
+}
+
+export interface CodecChain {
+  /** The canonical spec (`avro|lz4|base64`). */
+  readonly spec: string;
+  readonly steps: readonly string[];
+  /** One record (one Kafka message value). */
+  encode(value: unknown, ctx?: CodecContext): Buffer;
+  decode(bytes: Buffer, ctx?: CodecContext): unknown;
+  /** Many records framed together, then every byte step once over the whole batch. */
+  encodeBatch(values: readonly unknown[], ctx?: CodecContext, onInvalid?: InvalidValueHandler): Buffer;
+  decodeBatch(bytes: Buffer, ctx?: CodecContext): unknown[];
+  /** The headers to put on every message this chain encodes (chain spec, schema name and fingerprint or id). */
+  headers(): Readonly<Record<string, string>>;
+}
