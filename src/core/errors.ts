@@ -41,6 +41,13 @@ export const ErrorCodes = {
   /** Codec chains: a chain whose steps are known but in an impossible order, or a record written with another chain. */
   CODEC_CHAIN_INVALID: 'SLUICE_ERR_CODEC_CHAIN_INVALID',
   CODEC_MISMATCH: 'SLUICE_ERR_CODEC_MISMATCH',
+  /** Topology checks, one code per kind of mistake so tools can branch on them. */
+  TOPOLOGY_CYCLE: 'SLUICE_ERR_TOPOLOGY_CYCLE',
+  TOPOLOGY_TOPIC_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_TOPIC_UNKNOWN',
+  TOPOLOGY_UNREACHABLE: 'SLUICE_ERR_TOPOLOGY_UNREACHABLE',
+  TOPOLOGY_DUPLICATE: 'SLUICE_ERR_TOPOLOGY_DUPLICATE',
+  TOPOLOGY_ENV_UNSET: 'SLUICE_ERR_TOPOLOGY_ENV_UNSET',
+  TOPOLOGY_PROCESSOR_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
