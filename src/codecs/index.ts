@@ -17,3 +17,8 @@ export { KeyRing, DEFAULT_KEYS_ENV } from './keyring.ts';
 export { CODEC_HEADERS, buildCodecHeaders, parseCodecHeaders } from './headers.ts';
 export type { CodecHeaderInfo } from './headers.ts';
 export type { CodecChain, CodecChainOptions, CodecContext, InvalidValueHandler } from './types.ts';
+export { createCodecChain, DEFAULT_MAX_BATCH_RECORDS } from './chain.ts';
+export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './lz4.ts';
+export { encodeLz4Frame, decodeLz4Frame } from './lz4-frame.ts';
+export type { Lz4FrameOptions, Lz4BlockSize } from './lz4-frame.ts';
+export { crc32c } from './crc32c.ts';
