@@ -1,0 +1,82 @@
+/**
+ * An in-process broker: topics of append-only partition logs with Kafka's
+ * offsets, and consumer groups (group.ts). Topics are created on first use
+ * with one partition, as a broker with auto.create.topics.enable does.
+ * Retention is not enforced: logs live as long as the process.
+ */
+import type { ConsumedRecord, PartitionOffset, TopicDescription, TopicSpec } from '../types.ts';
+import { EmbeddedGroup } from './group.ts';
+
+/** Kafka's defaults, reported by describeTopics when a spec leaves them out. */
+const DEFAULT_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': '604800000' };
+
+export interface EmbeddedTopic {
+  spec: TopicSpec;
+  /** One log per partition; a record's offset is its index. */
+  logs: ConsumedRecord[][];
+}
+
+export class EmbeddedBroker {
+  readonly #topics = new Map<string, EmbeddedTopic>();
+  readonly #groups = new Map<string, EmbeddedGroup>();
+  readonly #listeners = new Set<(topic: string) => void>();
+
+  createTopic(spec: TopicSpec): EmbeddedTopic {
+    let topic = this.#topics.get(spec.name);
+    if (topic === undefined) {
+      topic = { spec, logs: Array.from({ length: Math.max(1, spec.partitions) }, () => []) };
+      this.#topics.set(spec.name, topic);
+    }
+    return topic;
+  }
+
+  /** The topic, created with one partition if it does not exist. */
+  topic(name: string): EmbeddedTopic {
+    return this.#topics.get(name) ?? this.createTopic({ name, partitions: 1 });
+  }
+
+  describe(name: string): TopicDescription | undefined {
+    const topic = this.#topics.get(name);
+    if (topic === undefined) return undefined;
+    const { spec } = topic;
+    const config: Record<string, string> = { ...DEFAULT_CONFIG, ...spec.config };
+    if (spec.cleanupPolicy !== undefined) config['cleanup.policy'] = spec.cleanupPolicy;
+    if (spec.retentionMs !== undefined) config['retention.ms'] = String(spec.retentionMs);
+    return { name, partitions: topic.logs.length, replicationFactor: spec.replicationFactor ?? 1, config };
+  }
+
+  /** Appends to the record's partition, which assigns its offset. */
+  append(record: Omit<ConsumedRecord, 'offset'>): void {
+    const log = this.topic(record.topic).logs[record.partition]!;
+    const stored = record as ConsumedRecord;
+    stored.offset = String(log.length);
+    log.push(stored);
+  }
+
+  /** Tells consumers that `topic` has new records. */
+  notify(topic: string): void {
+    for (const listener of this.#listeners) listener(topic);
+  }
+
+  onAppend(listener: (topic: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  endOffsets(name: string): PartitionOffset[] {
+    return this.topic(name).logs.map((log, partition) => ({ partition, offset: String(log.length) }));
+  }
+
+  group(id: string): EmbeddedGroup {
+    let group = this.#groups.get(id);
+    if (group === undefined) this.#groups.set(id, (group = new EmbeddedGroup(id, this)));
+    return group;
+  }
+}
+
+let shared: EmbeddedBroker | undefined;
+
+/** The process-wide broker, so stages of one process meet at the same topics. */
+export function getEmbeddedBroker(): EmbeddedBroker {
+  return (shared ??= new EmbeddedBroker());
+}

@@ -1,0 +1,186 @@
+/**
+ * Consumer of the embedded broker. Delivery is a pull from the partition logs
+ * into the source stream, partition by partition in turns: when the stream
+ * refuses records, delivery stops (the same pause) until `drained()`, and new
+ * appends wake it. Positions start at the group's committed offset, else the
+ * log's start or end per `fromBeginning`.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCodes, SluiceError } from '../../core/index.ts';
+import { toTopicPartitions, type Assignment } from '../assignment.ts';
+import type { Consumer, ConsumerOptions, PartitionOffset, RecordSink, TopicPartitions } from '../types.ts';
+import type { EmbeddedBroker } from './broker.ts';
+import type { EmbeddedGroup, MemberHandle } from './group.ts';
+
+/** Records handed to the stream per partition per turn. */
+const CHUNK = 512;
+
+export class EmbeddedConsumer implements Consumer {
+  readonly groupId: string;
+  readonly #broker: EmbeddedBroker;
+  readonly #group: EmbeddedGroup;
+  readonly #options: ConsumerOptions;
+  readonly #member: MemberHandle;
+  #sink: RecordSink | undefined;
+  readonly #owned: Assignment = new Map();
+  /** Next offset to deliver, per "partition\0topic" owned. */
+  readonly #positions = new Map<string, number>();
+  #paused = false;
+  #stopped = false;
+  #left = false;
+  #rebalancing = 0;
+  #scheduled = false;
+  #unlisten: (() => void) | undefined;
+
+  constructor(broker: EmbeddedBroker, options: ConsumerOptions) {
+    this.groupId = options.groupId;
+    this.#broker = broker;
+    this.#group = broker.group(options.groupId);
+    this.#options = options;
+    this.#member = {
+      id: `${options.groupId}-${randomUUID()}`,
+      topics: options.topics,
+      assignor: options.assignor ?? 'range',
+      revoke: (partitions) => this.#revoke(partitions),
+      assign: (partitions) => this.#assign(partitions),
+    };
+  }
+
+  async attach(sink: RecordSink): Promise<void> {
+    if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
+    this.#sink = sink;
+    for (const topic of this.#options.topics) this.#broker.topic(topic);
+    const topics = new Set(this.#options.topics);
+    this.#unlisten = this.#broker.onAppend((topic) => {
+      if (topics.has(topic)) this.#schedule();
+    });
+    await this.#group.join(this.#member);
+  }
+
+  drained(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#schedule();
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.#owned.get(topic)?.has(partition) ?? false;
+  }
+
+  assignment(): TopicPartitions[] {
+    return toTopicPartitions(this.#owned);
+  }
+
+  async commit(topic: string, partition: number, offset: string): Promise<boolean> {
+    if (!this.owns(topic, partition)) return false;
+    this.#group.commit(topic, partition, offset);
+    return true;
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    if (!this.owns(topic, partition)) {
+      throw new SluiceError(ErrorCodes.CONSUME, 'cannot seek a partition this consumer does not own', {
+        context: { topic, partition, offset },
+      });
+    }
+    this.#sink?.discard([{ topic, partitions: [partition] }]);
+    this.#positions.set(`${partition}\u0000${topic}`, Number(offset));
+    this.#schedule();
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    return this.#broker.endOffsets(topic);
+  }
+
+  async committedOffsets(topic: string): Promise<PartitionOffset[]> {
+    return this.#group.committedOffsets(topic);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unlisten?.();
+    this.#sink?.end();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    if (this.#left || this.#sink === undefined) return;
+    this.#left = true;
+    // A clean leave gives up partitions as a rebalance would: revoke first, so
+    // the runtime can commit, then let the others take them.
+    await this.#revoke(this.assignment());
+    await this.#group.leave(this.#member.id);
+  }
+
+  async #revoke(partitions: TopicPartitions[]): Promise<void> {
+    this.#rebalancing++;
+    try {
+      this.#sink?.discard(partitions);
+      await this.#options.onRevoke?.(partitions);
+    } finally {
+      for (const { topic, partitions: ps } of partitions) {
+        for (const p of ps) {
+          this.#owned.get(topic)?.delete(p);
+          this.#positions.delete(`${p}\u0000${topic}`);
+        }
+      }
+      this.#rebalancing--;
+    }
+  }
+
+  async #assign(partitions: TopicPartitions[]): Promise<void> {
+    this.#rebalancing++;
+    try {
+      for (const { topic, partitions: ps } of partitions) {
+        let owned = this.#owned.get(topic);
+        if (owned === undefined) this.#owned.set(topic, (owned = new Set()));
+        const logs = this.#broker.topic(topic).logs;
+        for (const p of ps) {
+          owned.add(p);
+          const committed = this.#group.committed(topic, p);
+          const start = committed !== undefined ? Number(committed) : this.#options.fromBeginning ? 0 : logs[p]!.length;
+          this.#positions.set(`${p}\u0000${topic}`, start);
+        }
+      }
+      await this.#options.onAssign?.(partitions);
+    } finally {
+      this.#rebalancing--;
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#deliver();
+    });
+  }
+
+  #deliver(): void {
+    const sink = this.#sink;
+    let progress = true;
+    while (progress && sink !== undefined && !this.#stopped && !this.#paused && this.#rebalancing === 0) {
+      progress = false;
+      for (const [topic, partitions] of this.#owned) {
+        const logs = this.#broker.topic(topic).logs;
+        for (const partition of partitions) {
+          const key = `${partition}\u0000${topic}`;
+          const position = this.#positions.get(key)!;
+          const log = logs[partition]!;
+          if (position >= log.length) continue;
+          const records = log.slice(position, position + CHUNK);
+          const taken = sink.offer(records);
+          this.#positions.set(key, position + taken);
+          if (taken > 0) progress = true;
+          if (taken < records.length) {
+            this.#paused = true;
+            return;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/** The embedded Transport: the same interface over an in-process broker. */
+import type { Consumer, ConsumerOptions, Producer, TopicDescription, TopicSpec, Transport } from '../types.ts';
+import type { EmbeddedBroker } from './broker.ts';
+import { EmbeddedConsumer } from './consumer.ts';
+import { EmbeddedProducer } from './producer.ts';
+
+class EmbeddedTransport implements Transport {
+  readonly kind = 'embedded';
+  readonly #broker: EmbeddedBroker;
+  readonly #open = new Set<Producer | Consumer>();
+
+  constructor(broker: EmbeddedBroker) {
+    this.#broker = broker;
+  }
+
+  async createTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) this.#broker.createTopic(spec);
+  }
+
+  async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    return names.flatMap((name) => this.#broker.describe(name) ?? []);
+  }
+
+  async producer(): Promise<Producer> {
+    const producer = new EmbeddedProducer(this.#broker);
+    this.#open.add(producer);
+    return producer;
+  }
+
+  async consumer(options: ConsumerOptions): Promise<Consumer> {
+    const consumer = new EmbeddedConsumer(this.#broker, options);
+    this.#open.add(consumer);
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    const open = [...this.#open];
+    this.#open.clear();
+    await Promise.all(open.map((c) => ('close' in c ? c.close() : c.disconnect())));
+  }
+}
+
+export function createEmbeddedTransport(broker: EmbeddedBroker): Transport {
+  return new EmbeddedTransport(broker);
+}

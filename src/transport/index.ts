@@ -1,0 +1,20 @@
+/** The transport layer's public face: the Transport interface and its two implementations. */
+import { getEmbeddedBroker } from './embedded/broker.ts';
+import { createEmbeddedTransport } from './embedded/transport.ts';
+import { createKafkaTransport } from './kafka/transport.ts';
+import type { Transport, TransportOptions } from './types.ts';
+
+export type * from './types.ts';
+export { EmbeddedBroker, getEmbeddedBroker } from './embedded/broker.ts';
+export { createEmbeddedTransport } from './embedded/transport.ts';
+export { createSourceStream, SourceStream, type SourceStreamOptions } from './source.ts';
+export { createSinkStream, SinkStream, type SinkRecord, type SinkStreamOptions } from './sink.ts';
+export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
+
+/** Kafka when brokers are given, else the process-wide embedded broker. */
+export function createTransport(options: TransportOptions): Transport {
+  if (options.brokers !== undefined && options.brokers.length > 0) {
+    return createKafkaTransport({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
+  }
+  return createEmbeddedTransport(getEmbeddedBroker());
+}

@@ -1,0 +1,47 @@
+/**
+ * The one place a kafkajs client is made: its logs go to pino, and record-batch
+ * codecs beyond kafkajs' built-in gzip are registered here.
+ */
+import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type LogEntry } from 'kafkajs';
+import type { Logger } from '../../core/index.ts';
+import type { Compression } from '../types.ts';
+
+const { CompressionTypes, logLevel } = kafkajs;
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+/** kafkajs' info level narrates every join and fetch; it is debug for sluice. */
+function logCreator(logger: Logger): () => (entry: LogEntry) => void {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+      const bindings = { component: 'kafkajs', namespace, ...fields };
+      if (level === logLevel.ERROR) logger.error(bindings, message);
+      else if (level === logLevel.WARN) logger.warn(bindings, message);
+      else logger.debug(bindings, message);
+    };
+}
+
+export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  return new kafkajs.Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.DEBUG,
+    logCreator: logCreator(options.logger),
+  });
+}
+
+export function compressionType(compression: Compression): CompressionType {
+  switch (compression) {
+    case 'lz4':
+      return CompressionTypes.LZ4;
+    case 'gzip':
+      return CompressionTypes.GZIP;
+    case 'none':
+      return CompressionTypes.None;
+  }
+}

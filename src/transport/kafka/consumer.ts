@@ -1,0 +1,294 @@
+/**
+ * Consumer on kafkajs, shaped around its traps:
+ *
+ * - `eachBatchAutoResolve: false`, `autoCommit: false`: an offset is resolved
+ *   (fetch position moves on) only for records the source stream took, and
+ *   nothing is committed but what the runtime commits.
+ * - Backpressure: when the source refuses records the handler waits a
+ *   moment for room (heartbeating); if none comes it seeks the partition
+ *   back to the first refused record and pauses every subscribed topic
+ *   (topic-wide pause also covers partitions assigned later); `drained()`
+ *   resumes. kafkajs keeps heartbeating while paused (an empty fetch is
+ *   followed by a heartbeat).
+ * - Rebalance: kafkajs has no revoke callback. Its GROUP_JOIN event carries
+ *   the new assignment; the difference from the previous one gives revoked
+ *   and assigned partitions. Revoked ones are dropped from the stream and
+ *   refused at commit (kafkajs would send those commits: issue 1046). Kept
+ *   ones are sought back to where this consumer got to, since kafkajs
+ *   restarts every partition from its committed offset after a rejoin; any
+ *   record already delivered is skipped by offset as well. Pause is
+ *   re-applied after every join.
+ * - A batch handler checks `isStale()` (a seek happened) before offering.
+ */
+import type { Admin, Batch, Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { ErrorCodes, type Logger } from '../../core/index.ts';
+import type {
+  ConsumedRecord,
+  Consumer,
+  ConsumerOptions,
+  HeaderBytes,
+  PartitionOffset,
+  RecordSink,
+  TopicPartitions,
+} from '../types.ts';
+import { diffAssignment, toTopicPartitions, type Assignment } from '../assignment.ts';
+import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
+import { fromKafkaError, kafkaCall } from './errors.ts';
+
+function headerBytes(headers: IHeaders | undefined): HeaderBytes {
+  const out: HeaderBytes = {};
+  if (headers === undefined) return out;
+  for (const name in headers) {
+    let value = headers[name];
+    if (Array.isArray(value)) value = value[value.length - 1];
+    if (value !== undefined) out[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  }
+  return out;
+}
+
+/** The batch's records from offset `from` on (records before it were delivered already). */
+function recordsOf(batch: Batch, from: bigint | undefined): ConsumedRecord[] {
+  const { topic, partition, messages } = batch;
+  let start = 0;
+  if (from !== undefined) while (start < messages.length && BigInt(messages[start]!.offset) < from) start++;
+  const records = new Array<ConsumedRecord>(messages.length - start);
+  for (let i = start; i < messages.length; i++) {
+    const m = messages[i]!;
+    records[i - start] = {
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: headerBytes(m.headers),
+      timestamp: Number(m.timestamp),
+      topic,
+      partition,
+      offset: m.offset,
+    };
+  }
+  return records;
+}
+
+/** How long a batch handler waits for a full source to drain before pausing. */
+const ROOM_WAIT_MS = 1_000;
+
+export class KafkaConsumer implements Consumer {
+  readonly groupId: string;
+  readonly #consumer: KafkaJsConsumer;
+  readonly #admin: () => Promise<Admin>;
+  readonly #options: ConsumerOptions;
+  readonly #logger: Logger;
+  #sink: RecordSink | undefined;
+  #owned: Assignment = new Map();
+  /** Next offset to deliver per partition ("partition\0topic"), for partitions delivered from. */
+  readonly #positions = new Map<string, bigint>();
+  #paused = false;
+  #stopped = false;
+  #rebalance: Promise<void> = Promise.resolve();
+  /** Wakes a batch handler waiting for room in the sink. */
+  #room: (() => void) | undefined;
+
+  constructor(consumer: KafkaJsConsumer, admin: () => Promise<Admin>, options: ConsumerOptions, logger: Logger) {
+    this.groupId = options.groupId;
+    this.#consumer = consumer;
+    this.#admin = admin;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  async attach(sink: RecordSink): Promise<void> {
+    if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
+    this.#sink = sink;
+    const { events } = this.#consumer;
+    const joined = new Promise<void>((resolve, reject) => {
+      this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
+        this.#onJoin(payload.memberAssignment);
+        resolve();
+      });
+      this.#consumer.on(events.CRASH, ({ payload }) => {
+        const err = fromKafkaError(payload.error, ErrorCodes.CONSUME, { group: this.groupId });
+        reject(err);
+        // kafkajs restarts itself after a retriable crash; only a final one ends the stream.
+        if (!payload.restart) sink.fail(err);
+        else this.#logger.warn({ err, group: this.groupId }, 'consumer crashed; kafkajs restarts it');
+      });
+    });
+    await kafkaCall(ErrorCodes.CONSUME, {}, () =>
+      this.#consumer.subscribe({ topics: this.#options.topics, fromBeginning: this.#options.fromBeginning ?? false }),
+    );
+    await kafkaCall(ErrorCodes.CONSUME, {}, () =>
+      this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      }),
+    );
+    await joined;
+  }
+
+  drained(): void {
+    this.#room?.();
+    if (!this.#paused || this.#stopped) return;
+    this.#paused = false;
+    this.#consumer.resume(this.#options.topics.map((topic) => ({ topic })));
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.#owned.get(topic)?.has(partition) ?? false;
+  }
+
+  assignment(): TopicPartitions[] {
+    return toTopicPartitions(this.#owned);
+  }
+
+  async commit(topic: string, partition: number, offset: string): Promise<boolean> {
+    if (!this.owns(topic, partition)) return false;
+    await kafkaCall(ErrorCodes.CONSUME, { topic, partition, offset }, () =>
+      this.#consumer.commitOffsets([{ topic, partition, offset }]),
+    );
+    return true;
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.#sink?.discard([{ topic, partitions: [partition] }]);
+    this.#positions.set(`${partition}\u0000${topic}`, BigInt(offset));
+    this.#consumer.seek({ topic, partition, offset });
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    const admin = await this.#admin();
+    const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
+    return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(topic: string): Promise<PartitionOffset[]> {
+    const admin = await this.#admin();
+    const [found] = await kafkaCall(ErrorCodes.CONSUME, { topic }, () =>
+      admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+    );
+    return (found?.partitions ?? [])
+      .map(({ partition, offset }) => ({ partition, offset: offset === '-1' ? null : offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#room?.();
+    // Paused rather than stopped: kafkajs' stop() leaves the group, and the
+    // runtime still has to commit what the drained stream finishes.
+    if (this.#sink !== undefined) this.#pauseAll();
+    this.#sink?.end();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    // A clean leave gives up everything: the runtime may still commit in onRevoke.
+    const owned = this.assignment();
+    if (owned.length > 0 && this.#options.onRevoke !== undefined) {
+      await this.#rebalance;
+      await this.#options.onRevoke(owned);
+    }
+    await kafkaCall(ErrorCodes.CONSUME, { group: this.groupId }, () => this.#consumer.disconnect());
+    this.#owned = new Map();
+  }
+
+  #pauseAll(): void {
+    this.#paused = true;
+    this.#consumer.pause(this.#options.topics.map((topic) => ({ topic })));
+  }
+
+  #onJoin(memberAssignment: Record<string, number[]>): void {
+    const next: Assignment = new Map();
+    for (const topic in memberAssignment) next.set(topic, new Set(memberAssignment[topic]));
+    const { revoked, assigned, kept } = diffAssignment(this.#owned, next);
+    this.#owned = next;
+    for (const { topic, partitions } of revoked) {
+      for (const partition of partitions) this.#positions.delete(`${partition}\u0000${topic}`);
+    }
+    this.#sink?.discard(revoked);
+    // kafkajs restarts kept partitions from their committed offset: move them
+    // back to where this consumer got to.
+    for (const { topic, partitions } of kept) {
+      for (const partition of partitions) {
+        const position = this.#positions.get(`${partition}\u0000${topic}`);
+        if (position !== undefined) this.#consumer.seek({ topic, partition, offset: position.toString() });
+      }
+    }
+    if (this.#paused) this.#pauseAll();
+    this.#logger.debug({ group: this.groupId, revoked, assigned }, 'consumer group joined');
+    const { onRevoke, onAssign } = this.#options;
+    this.#rebalance = this.#rebalance
+      .then(async () => {
+        if (revoked.length > 0 && onRevoke !== undefined) await onRevoke(revoked);
+        if (assigned.length > 0 && onAssign !== undefined) await onAssign(assigned);
+      })
+      .catch((err: unknown) => {
+        this.#sink?.fail(err instanceof Error ? err : new Error(String(err)));
+      });
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    await this.#rebalance;
+    const sink = this.#sink;
+    const { topic, partition } = batch;
+    if (sink === undefined || this.#stopped || !this.owns(topic, partition) || isStale()) return;
+    const key = `${partition}\u0000${topic}`;
+    const records = recordsOf(batch, this.#positions.get(key));
+    let done = 0;
+    while (done < records.length) {
+      if (this.#stopped || !isRunning() || isStale() || !this.owns(topic, partition)) return;
+      const taken = sink.offer(done === 0 ? records : records.slice(done));
+      if (taken > 0) {
+        done += taken;
+        const last = records[done - 1]!.offset;
+        resolveOffset(last);
+        this.#positions.set(key, BigInt(last) + 1n);
+      }
+      if (done === records.length) break;
+      // Full. A reader that is merely slower than the broker frees room soon:
+      // wait here (heartbeating, so a rebalance is still noticed) and go on
+      // with the batch in hand. A reader that stalls gets the partitions
+      // paused instead, and this batch is fetched again after drained().
+      if (!(await this.#roomWithin(ROOM_WAIT_MS))) {
+        this.#consumer.seek({ topic, partition, offset: records[done]!.offset });
+        this.#pauseAll();
+        break;
+      }
+      await heartbeat();
+    }
+    await heartbeat();
+  }
+
+  /** True once the sink has called drained(); false after `ms` without. */
+  #roomWithin(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#room = undefined;
+        resolve(false);
+      }, ms);
+      this.#room = () => {
+        clearTimeout(timer);
+        this.#room = undefined;
+        resolve(true);
+      };
+    });
+  }
+}
+
+export async function createKafkaConsumer(
+  kafka: Kafka,
+  admin: () => Promise<Admin>,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    readUncommitted: options.readCommitted === false,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+    // A fetch long-polls this long; heartbeats (and so rebalance news) wait for it.
+    maxWaitTimeInMs: 500,
+    partitionAssigners: [options.assignor === 'roundrobin' ? roundRobinAssigner : rangeAssigner],
+  });
+  await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId }, () => consumer.connect());
+  return new KafkaConsumer(consumer, admin, options, logger);
+}

@@ -1,0 +1,66 @@
+/**
+ * The producer's stream face. A write's callback fires only when the broker
+ * has acknowledged it, so a pipeline that finishes has had everything
+ * acknowledged. Writes that arrive while a batch is in flight wait in the
+ * Writable's buffer, at most `maxInFlight` of them (write() returns false
+ * beyond that: backpressure), and go out together as the next batch.
+ */
+import { Writable } from 'node:stream';
+import type { OutgoingRecord, Producer } from './types.ts';
+
+export interface SinkStreamOptions {
+  /** Records buffered or unacknowledged before write() says stop. Default 10,000. */
+  maxInFlight?: number;
+}
+
+/** What a sink accepts: a full record, or one whose topic the sink fills in. */
+export type SinkRecord = Omit<OutgoingRecord, 'topic'> & { topic?: string };
+
+export class SinkStream extends Writable {
+  readonly #producer: Producer;
+  readonly #topic: string;
+  #acknowledged = 0;
+
+  constructor(producer: Producer, topic: string, options: SinkStreamOptions = {}) {
+    super({ objectMode: true, highWaterMark: Math.max(1, options.maxInFlight ?? 10_000) });
+    this.#producer = producer;
+    this.#topic = topic;
+  }
+
+  /** Records the broker has acknowledged through this stream. */
+  get acknowledged(): number {
+    return this.#acknowledged;
+  }
+
+  override _write(record: SinkRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send([this.#withTopic(record)], callback);
+  }
+
+  override _writev(chunks: { chunk: SinkRecord }[], callback: (error?: Error | null) => void): void {
+    const records = new Array<OutgoingRecord>(chunks.length);
+    for (let i = 0; i < chunks.length; i++) records[i] = this.#withTopic(chunks[i]!.chunk);
+    this.#send(records, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#producer.flush().then(() => callback(), callback);
+  }
+
+  #withTopic(record: SinkRecord): OutgoingRecord {
+    if (record.topic !== undefined) return record as OutgoingRecord;
+    return { ...record, topic: this.#topic };
+  }
+
+  #send(records: OutgoingRecord[], callback: (error?: Error | null) => void): void {
+    // Nothing else will join this batch before its ack (writes wait for it),
+    // so lingering would only add latency: dispatch at once.
+    Promise.all([this.#producer.send(records), this.#producer.flush()]).then(() => {
+      this.#acknowledged += records.length;
+      callback();
+    }, callback);
+  }
+}
+
+export function createSinkStream(producer: Producer, topic: string, options: SinkStreamOptions = {}): SinkStream {
+  return new SinkStream(producer, topic, options);
+}

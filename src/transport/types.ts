@@ -1,0 +1,208 @@
+/**
+ * The Transport interface: what a stage needs from the log it reads and writes.
+ * Two implementations keep one set of semantics: `kafka/` (kafkajs against real
+ * brokers) and `embedded/` (in-process topics for one process, the default
+ * when no brokers are given). Nothing here knows of topologies or codecs: the
+ * runtime turns these byte records into `SluiceRecord`s.
+ *
+ * Contracts the runtime can build on:
+ *
+ * - Produce: `Producer.send` resolves only when every record is acknowledged by
+ *   all in-sync replicas (acks=-1). Records of one partition keep their order.
+ *   A rejected promise means none of the records may be assumed written.
+ *
+ * - Consume: records reach a bounded `SourceStream` (see source.ts). When it
+ *   is full the consumer stops fetching (kafkajs `pause`) and resumes when the
+ *   stream drains below half; heartbeats keep flowing meanwhile and the pause
+ *   survives rebalances. Records of one partition arrive in offset order.
+ *
+ * - Commit: explicit only. `commit(topic, partition, next)` stores `next`, the
+ *   offset of the first record NOT yet done (Kafka's convention), for this
+ *   consumer's group. The runtime computes that watermark. A commit for a
+ *   partition this member does not own any more is refused (resolves `false`)
+ *   instead of overwriting the new owner's progress (kafkajs issue 1046).
+ *
+ * - Rebalance: `onRevoke(partitions)` is awaited before records of the new
+ *   assignment are delivered; the source has already dropped its buffered
+ *   records of those partitions. `onAssign(partitions)` is awaited before the
+ *   first record of a newly assigned partition. One record of a revoked
+ *   partition may already sit in the stream's own one-record buffer (and
+ *   more in the runtime's stages): it still arrives, and its commit is
+ *   refused. Embedded: `onRevoke` runs
+ *   before the partition is handed to another member, so commits made inside
+ *   it count. Kafka (kafkajs): a rebalance is only learnt from a heartbeat
+ *   answer and kafkajs rejoins at once with no hook in between, so `onRevoke`
+ *   runs after the rejoin; commits for the revoked partitions are refused then
+ *   and their uncommitted records are redelivered to the new owner
+ *   (at-least-once). Commit often to keep that window small.
+ */
+import type { Logger } from '../core/index.ts';
+
+export type HeaderBytes = Record<string, Buffer>;
+
+/** A record read from a topic: bytes as stored, plus where it was stored. */
+export interface ConsumedRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Kafka allows repeated header names; the last value wins here. */
+  headers: HeaderBytes;
+  /** Milliseconds since the epoch (CreateTime as the producer set it). */
+  timestamp: number;
+  topic: string;
+  partition: number;
+  /** 64-bit offset as a decimal string (as kafkajs gives it). */
+  offset: string;
+}
+
+/** A record to write. A string key or value is written as its UTF-8 bytes. */
+export interface OutgoingRecord {
+  topic: string;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string>;
+  /** Explicit partition; otherwise murmur2 of the key, or round-robin when keyless. */
+  partition?: number;
+  /** Milliseconds since the epoch; defaults to the time of sending. */
+  timestamp?: number;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+export interface PartitionOffset {
+  partition: number;
+  /** High watermark for `endOffsets`, next offset to read for `committedOffsets`; null when the group has none. */
+  offset: string | null;
+}
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Defaults to 1 (the broker's own default may be higher in production). */
+  replicationFactor?: number;
+  cleanupPolicy?: CleanupPolicy;
+  /** -1 keeps records forever. */
+  retentionMs?: number;
+  /** Any other topic config, passed through as given. */
+  config?: Record<string, string>;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** The topic's configs that sluice sets (cleanup.policy, retention.ms) plus any others known. */
+  config: Record<string, string>;
+}
+
+export type Compression = 'lz4' | 'gzip' | 'none';
+
+export interface ProducerOptions {
+  /** Exactly-once per partition across retries (Kafka's idempotent producer). Default true. */
+  idempotent?: boolean;
+  /** Record-batch compression (Kafka only; the embedded log stores records as given). Default 'lz4'. */
+  compression?: Compression;
+  /** Dispatch a batch once it holds this many records. Default 1,000. */
+  batchCount?: number;
+  /** ... or this many bytes of keys, values and headers. Default 1 MiB. */
+  batchBytes?: number;
+  /** ... or when its first record has waited this long. Default 5 ms. */
+  lingerMs?: number;
+}
+
+export interface Producer {
+  /**
+   * Queues records into the current batch and resolves when the broker has
+   * acknowledged all of them (acks=-1). Records keep their order per partition.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Dispatches the current batch now and resolves when everything sent so far is acknowledged. */
+  flush(): Promise<void>;
+  /** Records acknowledged since the producer was created. */
+  readonly acknowledged: number;
+  /** Flushes, then disconnects. */
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a partition with no committed offset starts: earliest (true) or latest (false, default). */
+  fromBeginning?: boolean;
+  /** Skip records of aborted transactions and stop at the last stable offset. Default true. */
+  readCommitted?: boolean;
+  /** Partition assignment strategy among the group's members. Default 'range' (Kafka's default). */
+  assignor?: 'range' | 'roundrobin';
+  /** Kafka group session timeout. Default 30,000 ms. */
+  sessionTimeoutMs?: number;
+  /** Awaited before the first record of newly assigned partitions is delivered. */
+  onAssign?: (partitions: TopicPartitions[]) => void | Promise<void>;
+  /** Awaited when partitions are taken away; see the Rebalance contract above. */
+  onRevoke?: (partitions: TopicPartitions[]) => void | Promise<void>;
+}
+
+/**
+ * The receiving end of a consumer: a `SourceStream`. The consumer offers records
+ * in partition order and re-offers, later, whatever was not accepted.
+ */
+export interface RecordSink {
+  /** Takes a prefix of `records` (all of them when there is room) and returns how many it took. */
+  offer(records: readonly ConsumedRecord[]): number;
+  /** Forgets buffered records of partitions this consumer no longer owns, or that were seeked. */
+  discard(partitions: readonly TopicPartitions[]): void;
+  /** No more records will come: the stream ends once its buffer is read. */
+  end(): void;
+  /** Consuming failed for good: the stream is destroyed with this error. */
+  fail(err: Error): void;
+}
+
+export interface Consumer {
+  readonly groupId: string;
+  /**
+   * Starts delivering into `sink` (called once, by `createSourceStream`).
+   * Resolves once the consumer has joined its group.
+   */
+  attach(sink: RecordSink): Promise<void>;
+  /** The sink has room again after refusing records: resume fetching. */
+  drained(): void;
+  /** Stores `nextOffset` for the group; `false` when the partition is not owned any more (nothing stored). */
+  commit(topic: string, partition: number, nextOffset: string): Promise<boolean>;
+  /** The partitions this member owns now. */
+  assignment(): TopicPartitions[];
+  owns(topic: string, partition: number): boolean;
+  /** Next delivery of this partition starts at `offset`; buffered records of it are dropped. */
+  seek(topic: string, partition: number, offset: string): void;
+  /** High watermark of every partition of `topic` (offset of the next record to be written). */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** This group's committed offsets for every partition of `topic`. */
+  committedOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** Stops fetching and ends the source stream after its buffer; commits still work until `disconnect`. */
+  stop(): Promise<void>;
+  /** Stops, then leaves the group cleanly so the others rebalance at once. */
+  disconnect(): Promise<void>;
+}
+
+export interface Transport {
+  readonly kind: 'kafka' | 'embedded';
+  /** Creates what is missing; an existing topic is fine (its settings are not compared here). */
+  createTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Only topics that exist are described. */
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  /** A connected producer. */
+  producer(options?: ProducerOptions): Promise<Producer>;
+  /** A connected consumer; it joins its group when attached to a source stream. */
+  consumer(options: ConsumerOptions): Promise<Consumer>;
+  /** Closes what this transport opened (producers, consumers, admin connections). */
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  /** Kafka bootstrap brokers; none (or empty) means the embedded in-process broker. */
+  brokers?: string[];
+  clientId: string;
+  logger: Logger;
+}

@@ -1,0 +1,255 @@
+/**
+ * The Transport contract, written once and run against both transports
+ * (embedded.test.ts, kafka.test.ts): ordering, key placement, committed
+ * offsets across restarts, group rebalances, and bounded buffering.
+ */
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import {
+  createSourceStream,
+  partitionForKey,
+  type ConsumedRecord,
+  type Consumer,
+  type ConsumerOptions,
+  type ProducerOptions,
+  type SourceStream,
+  type TopicPartitions,
+  type Transport,
+} from '../../../src/transport/index.ts';
+
+export interface ContractTarget {
+  /** A fresh transport for one test; the test closes it. */
+  transport(): Transport;
+  /** Options for every producer the contract makes. */
+  producer?: ProducerOptions;
+}
+
+export function uniq(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function newTopic(transport: Transport, partitions: number): Promise<string> {
+  const name = uniq('contract');
+  await transport.createTopics([{ name, partitions }]);
+  return name;
+}
+
+/** Reads `count` records from the stream, or until `enough` says so. */
+export async function take(
+  stream: SourceStream,
+  count: number,
+  onRecord: (r: ConsumedRecord) => void | Promise<void> = () => {},
+  enough: (records: ConsumedRecord[]) => boolean = (records) => records.length >= count,
+): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = [];
+  if (enough(out)) return out;
+  for await (const record of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<ConsumedRecord>) {
+    out.push(record);
+    await onRecord(record);
+    if (enough(out)) break;
+  }
+  return out;
+}
+
+export async function join(
+  transport: Transport,
+  options: ConsumerOptions,
+  maxBuffered?: number,
+): Promise<{ consumer: Consumer; stream: SourceStream }> {
+  const consumer = await transport.consumer(options);
+  const stream = await createSourceStream(consumer, maxBuffered === undefined ? {} : { maxBuffered });
+  return { consumer, stream };
+}
+
+export function owned(parts: TopicPartitions[]): number {
+  return parts.reduce((n, p) => n + p.partitions.length, 0);
+}
+
+/** Resolves once `predicate` holds, checking after each event-loop turn (no time assertions). */
+export async function until(predicate: () => boolean, what: string, turns = 600): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (predicate()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+function produced(topic: string, count: number, keys: number): { topic: string; key: string; value: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ topic, key: `k${i % keys}`, value: String(i) }));
+}
+
+export function transportContract(name: string, target: ContractTarget): void {
+  describe(`Transport contract: ${name}`, () => {
+    it('delivers every record once, in offset order per partition, keys on the partition murmur2 names', async () => {
+      const transport = target.transport();
+      try {
+        const topic = await newTopic(transport, 3);
+        const producer = await transport.producer(target.producer);
+        await producer.send(produced(topic, 3_000, 37));
+        expect(producer.acknowledged).toBe(3_000);
+        const { consumer, stream } = await join(transport, { groupId: uniq('g'), topics: [topic], fromBeginning: true });
+        const records = await take(stream, 3_000);
+        await consumer.disconnect();
+
+        expect(records).toHaveLength(3_000);
+        const values = records.map((r) => Number(r.value!.toString()));
+        expect(new Set(values).size).toBe(3_000);
+        const lastOffset = new Map<number, bigint>();
+        const lastValueOfKey = new Map<string, number>();
+        for (const r of records) {
+          const key = r.key!.toString();
+          expect(r.partition, `key ${key}`).toBe(partitionForKey(key, 3));
+          const offset = BigInt(r.offset);
+          expect(offset > (lastOffset.get(r.partition) ?? -1n)).toBe(true);
+          lastOffset.set(r.partition, offset);
+          const value = Number(r.value!.toString());
+          expect(value > (lastValueOfKey.get(key) ?? -1)).toBe(true);
+          lastValueOfKey.set(key, value);
+        }
+        const ends = await consumer.endOffsets(topic);
+        expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBe(3_000);
+      } finally {
+        await transport.close();
+      }
+    });
+
+    it('spreads keyless records over all partitions and keeps headers and timestamps', async () => {
+      const transport = target.transport();
+      try {
+        const topic = await newTopic(transport, 3);
+        const producer = await transport.producer(target.producer);
+        await producer.send(
+          Array.from({ length: 30 }, (_, i) => ({
+            topic,
+            key: null,
+            value: Buffer.from([i]),
+            headers: { 'sluice-codec': 'avro', n: String(i) },
+            timestamp: 1_700_000_000_000 + i,
+          })),
+        );
+        const { consumer, stream } = await join(transport, { groupId: uniq('g'), topics: [topic], fromBeginning: true });
+        const records = await take(stream, 30);
+        await consumer.disconnect();
+        expect(new Set(records.map((r) => r.partition)).size).toBe(3);
+        for (const r of records) {
+          const i = r.value![0]!;
+          expect(r.key).toBeNull();
+          expect(r.headers['sluice-codec']!.toString()).toBe('avro');
+          expect(r.headers.n!.toString()).toBe(String(i));
+          expect(r.timestamp).toBe(1_700_000_000_000 + i);
+        }
+      } finally {
+        await transport.close();
+      }
+    });
+
+    it('resumes a group from its committed offset after a restart', async () => {
+      const transport = target.transport();
+      try {
+        const topic = await newTopic(transport, 1);
+        const groupId = uniq('g');
+        const producer = await transport.producer(target.producer);
+        await producer.send(produced(topic, 100, 1));
+
+        const first = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        const read = await take(first.stream, 40);
+        expect(read.map((r) => r.offset)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+        expect(await first.consumer.commit(topic, 0, '40')).toBe(true);
+        await first.consumer.disconnect();
+        expect(await first.consumer.committedOffsets(topic)).toEqual([{ partition: 0, offset: '40' }]);
+
+        const second = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        const rest = await take(second.stream, 60);
+        await second.consumer.disconnect();
+        expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => String(40 + i)));
+      } finally {
+        await transport.close();
+      }
+    });
+
+    it('splits partitions between two members and gives all to the one left, losing nothing', async () => {
+      const transport = target.transport();
+      try {
+        const topic = await newTopic(transport, 4);
+        const groupId = uniq('g');
+        const producer = await transport.producer(target.producer);
+        await producer.send(produced(topic, 400, 97));
+
+        // Each member commits, as the runtime would, the offset after what it read.
+        const done = new Map<string, Map<number, string>>([['a', new Map()], ['b', new Map()]]);
+        const member = (name: string): ConsumerOptions => ({
+          groupId,
+          topics: [topic],
+          fromBeginning: true,
+          onRevoke: async (parts) => {
+            for (const { partitions } of parts) {
+              for (const p of partitions) {
+                const next = done.get(name)!.get(p);
+                if (next !== undefined) await members.get(name)!.consumer.commit(topic, p, next);
+                done.get(name)!.delete(p);
+              }
+            }
+          },
+        });
+        const members = new Map<string, { consumer: Consumer; stream: SourceStream }>();
+        members.set('a', await join(transport, member('a')));
+        members.set('b', await join(transport, member('b')));
+        const a = members.get('a')!;
+        const b = members.get('b')!;
+        await until(() => owned(a.consumer.assignment()) === 2 && owned(b.consumer.assignment()) === 2, 'a 2/2 split');
+        const aParts = a.consumer.assignment()[0]!.partitions;
+        const bParts = b.consumer.assignment()[0]!.partitions;
+        expect([...aParts, ...bParts].sort()).toEqual([0, 1, 2, 3]);
+
+        const record = (name: string) => (r: ConsumedRecord): void => {
+          done.get(name)!.set(r.partition, (BigInt(r.offset) + 1n).toString());
+        };
+        const endOf = await a.consumer.endOffsets(topic);
+        const inA = aParts.reduce((n, p) => n + Number(endOf[p]!.offset), 0);
+        // a reads part of its share, then leaves; b must end up with the rest.
+        const readByA = await take(a.stream, Math.floor(inA / 2), record('a'));
+        await a.consumer.disconnect();
+        await until(() => owned(b.consumer.assignment()) === 4, 'b owns all four');
+        // One record may have been in a's stream buffer when its partition was
+        // revoked (see types.ts): b gets it again, so count distinct records.
+        const seen = new Set(readByA.map((r) => `${r.partition}@${r.offset}`));
+        const readByB = await take(b.stream, 0, (r) => void seen.add(`${r.partition}@${r.offset}`), () => seen.size === 400);
+        await b.consumer.disconnect();
+        expect(seen.size).toBe(400);
+        // a gave up its partitions having committed what it read: b re-reads at most that one record.
+        expect(readByA.length + readByB.length - 400).toBeLessThanOrEqual(1);
+        expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
+      } finally {
+        await transport.close();
+      }
+    });
+
+    it('keeps at most maxBuffered records in the source while 50,000 wait for a slow reader', async () => {
+      const transport = target.transport();
+      try {
+        const topic = await newTopic(transport, 2);
+        const producer = await transport.producer(target.producer);
+        const total = 50_000;
+        for (let i = 0; i < total; i += 5_000) {
+          await producer.send(produced(topic, 5_000, 11).map((r, j) => ({ ...r, value: String(i + j) })));
+        }
+        const bound = 500;
+        const { consumer, stream } = await join(transport, { groupId: uniq('g'), topics: [topic], fromBeginning: true }, bound);
+        let most = 0;
+        const records = await take(stream, total, async (_r) => {
+          most = Math.max(most, stream.buffered);
+          // A slow reader: let the consumer run between reads.
+          if (Math.random() < 0.01) await new Promise((r) => setTimeout(r, 5));
+        });
+        await consumer.disconnect();
+        expect(records).toHaveLength(total);
+        expect(new Set(records.map((r) => `${r.partition}@${r.offset}`)).size).toBe(total);
+        expect(most).toBeLessThanOrEqual(bound);
+        // The buffer really filled, so the bound was tested, not just never reached.
+        expect(most).toBeGreaterThan(bound / 2);
+      } finally {
+        await transport.close();
+      }
+    });
+  });
+}
