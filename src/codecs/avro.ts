@@ -1,7 +1,7 @@
 import type { Resolver, Type } from 'avsc';
 import { ErrorCodes, SluiceError, headerString } from '../core/index.ts';
 import { BlockWriter, decodeBlock } from './avro-block.ts';
-import { codecError } from './codec-error.ts';
+import { codecError, describeValue } from './codec-error.ts';
 import { CODEC_HEADERS } from './headers.ts';
 import { DecimalType, TimestampMillisType } from './logical-types.ts';
 import type { LoadedSchema, SchemaDirectory } from './schema.ts';
@@ -205,22 +205,9 @@ function configError(message: string): SluiceError {
   return new SluiceError(ErrorCodes.CONFIG_INVALID, message, { context: { codec: 'avro-confluent' } });
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
-  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 export function describeType(type: Type): string {
   if (type instanceof DecimalType) return `a decimal(${type.precision},${type.scale}) string`;
   if (type instanceof TimestampMillisType) return 'a timestamp-millis (Date or integer epoch ms)';
-  if (type.name !== undefined) return `a ${type.typeName} ${type.name}`;
-  return `a ${type.typeName}`;
+  const what = type.name === undefined ? type.typeName : `${type.typeName} ${type.name}`;
+  return /^[aeiou]/.test(what) ? `an ${what}` : `a ${what}`;
 }

@@ -22,3 +22,7 @@ export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './lz4.ts';
 export { encodeLz4Frame, decodeLz4Frame } from './lz4-frame.ts';
 export type { Lz4FrameOptions, Lz4BlockSize } from './lz4-frame.ts';
 export { crc32c } from './crc32c.ts';
+export { createEncodeStream, createDecodeStream } from './streams.ts';
+export type { EncodeStreamOptions, DecodeStreamOptions, CodecStreamOptions, CodecErrorHandler } from './streams.ts';
+export { coerceJsonForSchema } from './coerce.ts';
+export type { CoerceOptions } from './coerce.ts';
