@@ -94,6 +94,18 @@ export class DecimalType extends avro.types.LogicalType {
     return undefined;
   }
 
+  /**
+   * avsc's default (random bytes) would break the precision; this draws valid
+   * digits. The cast is for avsc's typings, which declare random() as
+   * returning a type instead of a value.
+   */
+  override random(): avro.types.LogicalType {
+    const digits = 1 + Math.floor(Math.random() * this.precision);
+    let unscaled = BigInt(Math.floor(Math.random() * 9) + 1);
+    for (let i = 1; i < digits; i++) unscaled = unscaled * 10n + BigInt(Math.floor(Math.random() * 10));
+    return formatUnscaled(Math.random() < 0.5 ? -unscaled : unscaled, this.scale) as unknown as avro.types.LogicalType;
+  }
+
   protected override _export(schema: Schema): void {
     const attrs = schema as DecimalSchema;
     attrs.precision = this.precision;

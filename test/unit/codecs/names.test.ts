@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { codecNames, parseCodecChain } from '../../../src/codecs/index.ts';
+
+function thrown(fn: () => unknown): SluiceError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SluiceError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseCodecChain', () => {
+  it('splits on | and trims', () => {
+    expect(parseCodecChain(' avro | lz4|aes-gcm |base64')).toEqual(['avro', 'lz4', 'aes-gcm', 'base64']);
+    expect(parseCodecChain('lz4|base64')).toEqual(['lz4', 'base64']);
+  });
+
+  it('accepts every listed name', () => {
+    for (const name of codecNames) expect(parseCodecChain(name)).toEqual([name]);
+  });
+
+  it('names the unknown step and every valid one', () => {
+    const error = thrown(() => parseCodecChain('avro|lz5|base64'));
+    expect(error.code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(error.message).toContain('"lz5"');
+    for (const name of codecNames) expect(error.message).toContain(name);
+    expect(error.context).toMatchObject({ codec: 'lz5', index: 1 });
+  });
+
+  it('rejects empty steps and calls base64 an encoding, not encryption', () => {
+    expect(thrown(() => parseCodecChain('avro||lz4')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(thrown(() => parseCodecChain('')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(thrown(() => parseCodecChain('encrypt')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+  });
+
+  it('requires the serializer to come first', () => {
+    const error = thrown(() => parseCodecChain('lz4|json'));
+    expect(error.code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
+    expect(error.message).toContain('must be the first step');
+    expect(thrown(() => parseCodecChain('avro|json')).code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
+  });
+});
