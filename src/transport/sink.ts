@@ -8,23 +8,27 @@
 import { Writable } from 'node:stream';
 import type { OutgoingRecord, Producer } from './types.ts';
 
-export interface SinkStreamOptions {
-  /** Records buffered or unacknowledged before write() says stop. Default 10,000. */
-  maxInFlight?: number;
-}
-
-/** What a sink accepts: a full record, or one whose topic the sink fills in. */
+/** What a sink accepts by default: a full record, or one whose topic the sink fills in. */
 export type SinkRecord = Omit<OutgoingRecord, 'topic'> & { topic?: string };
 
-export class SinkStream extends Writable {
+export interface SinkStreamOptions<T = SinkRecord> {
+  /** Records buffered or unacknowledged before write() says stop. Default 10,000. */
+  maxInFlight?: number;
+  /** Turns a written chunk into a record (e.g. encodes a value); what it throws fails the stream. */
+  prepare?: (chunk: T) => SinkRecord;
+}
+
+export class SinkStream<T = SinkRecord> extends Writable {
   readonly #producer: Producer;
   readonly #topic: string;
+  readonly #prepare: ((chunk: T) => SinkRecord) | undefined;
   #acknowledged = 0;
 
-  constructor(producer: Producer, topic: string, options: SinkStreamOptions = {}) {
+  constructor(producer: Producer, topic: string, options: SinkStreamOptions<T> = {}) {
     super({ objectMode: true, highWaterMark: Math.max(1, options.maxInFlight ?? 10_000) });
     this.#producer = producer;
     this.#topic = topic;
+    this.#prepare = options.prepare;
   }
 
   /** Records the broker has acknowledged through this stream. */
@@ -32,13 +36,25 @@ export class SinkStream extends Writable {
     return this.#acknowledged;
   }
 
-  override _write(record: SinkRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#send([this.#withTopic(record)], callback);
+  override _write(chunk: T, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    let record: OutgoingRecord;
+    try {
+      record = this.#toRecord(chunk);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    this.#send([record], callback);
   }
 
-  override _writev(chunks: { chunk: SinkRecord }[], callback: (error?: Error | null) => void): void {
+  override _writev(chunks: { chunk: T }[], callback: (error?: Error | null) => void): void {
     const records = new Array<OutgoingRecord>(chunks.length);
-    for (let i = 0; i < chunks.length; i++) records[i] = this.#withTopic(chunks[i]!.chunk);
+    try {
+      for (let i = 0; i < chunks.length; i++) records[i] = this.#toRecord(chunks[i]!.chunk);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
     this.#send(records, callback);
   }
 
@@ -46,7 +62,8 @@ export class SinkStream extends Writable {
     this.#producer.flush().then(() => callback(), callback);
   }
 
-  #withTopic(record: SinkRecord): OutgoingRecord {
+  #toRecord(chunk: T): OutgoingRecord {
+    const record = this.#prepare === undefined ? (chunk as SinkRecord) : this.#prepare(chunk);
     if (record.topic !== undefined) return record as OutgoingRecord;
     return { ...record, topic: this.#topic };
   }
@@ -61,6 +78,10 @@ export class SinkStream extends Writable {
   }
 }
 
-export function createSinkStream(producer: Producer, topic: string, options: SinkStreamOptions = {}): SinkStream {
+export function createSinkStream<T = SinkRecord>(
+  producer: Producer,
+  topic: string,
+  options: SinkStreamOptions<T> = {},
+): SinkStream<T> {
   return new SinkStream(producer, topic, options);
 }

@@ -5,8 +5,12 @@
 import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type LogEntry } from 'kafkajs';
 import type { Logger } from '../../core/index.ts';
 import type { Compression } from '../types.ts';
+import { registerKafkaLz4Codec } from './lz4-codec.ts';
 
 const { CompressionTypes, logLevel } = kafkajs;
+
+// kafkajs keeps codecs in one process-wide table and ships no LZ4.
+registerKafkaLz4Codec();
 
 export interface KafkaClientOptions {
   brokers: string[];
