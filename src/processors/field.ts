@@ -1,0 +1,44 @@
+/**
+ * Field paths (`city`, `address.city`) compiled once into getters, so the
+ * per-record work is a few property reads with no string splitting.
+ */
+import { z } from 'zod';
+
+/** Keys that would reach or replace an object's prototype; refused in paths and in config files. */
+const forbiddenKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isForbiddenKey(key: string): boolean {
+  return forbiddenKeys.has(key);
+}
+
+export const FieldPathSchema = z
+  .string()
+  .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a field path is names joined by dots, e.g. `city` or `address.city`')
+  .refine((p) => !p.split('.').some(isForbiddenKey), 'a field path may not use `__proto__`, `constructor` or `prototype`')
+  .meta({ description: 'A field of the record value; dots reach into nested objects (`address.city`).' });
+
+export type FieldGetter = (value: unknown) => unknown;
+
+function own(obj: unknown, key: string): unknown {
+  return typeof obj === 'object' && obj !== null && Object.hasOwn(obj, key)
+    ? (obj as Record<string, unknown>)[key]
+    : undefined;
+}
+
+export function compileFieldPath(path: string): FieldGetter {
+  const parts = path.split('.');
+  if (parts.some(isForbiddenKey)) throw new TypeError(`field path \`${path}\` uses a forbidden name`);
+  if (parts.length === 1) {
+    const [k] = parts as [string];
+    return (v) => own(v, k);
+  }
+  if (parts.length === 2) {
+    const [a, b] = parts as [string, string];
+    return (v) => own(own(v, a), b);
+  }
+  return (v) => {
+    let cur = v;
+    for (let i = 0; i < parts.length && cur !== undefined; i++) cur = own(cur, parts[i] as string);
+    return cur;
+  };
+}
