@@ -2,7 +2,7 @@
  * Producer on kafkajs: batches through `Batcher`, sends each batch with one
  * `sendBatch` (acks=-1, record-batch compression), idempotent by default.
  */
-import type { CompressionTypes, Kafka, Message, Producer as KafkaJsProducer, TopicMessages } from 'kafkajs';
+import kafkajs, { type CompressionTypes, type Kafka, type Message, type Producer as KafkaJsProducer, type TopicMessages } from 'kafkajs';
 import { ErrorCodes } from '../../core/index.ts';
 import { Batcher } from '../batcher.ts';
 import type { OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
@@ -86,6 +86,8 @@ export const producerDefaults: Required<ProducerOptions> = {
 export async function createKafkaProducer(kafka: Kafka, options: ProducerOptions = {}): Promise<Producer> {
   const settings = { ...producerDefaults, ...options };
   const producer = kafka.producer({
+    // Kafka's own (murmur2) partitioner, named so kafkajs does not warn about its v2 default change.
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     idempotent: settings.idempotent,
     // Idempotence keeps order across retries only with one request in flight per broker.
     ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
