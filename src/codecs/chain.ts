@@ -94,47 +94,65 @@ class Chain implements CodecChain {
   }
 
   encode(value: unknown, ctx?: CodecContext): Buffer {
-    let step = -1;
+    let bytes: Buffer;
     try {
-      let bytes = this.serializer.encode(value);
-      for (step = 0; step < this.codecs.length; step++) bytes = (this.codecs[step] as ByteCodec).encode(bytes, ctx);
-      return bytes;
+      bytes = this.serializer.encode(value);
     } catch (err) {
-      throw this.failure(err, step, ENCODE_CODES, ErrorCodes.SERIALIZE);
+      throw this.failure(err, this.serializer.name, ErrorCodes.SERIALIZE);
     }
+    return this.encodeBytes(bytes, ctx);
   }
 
   decode(bytes: Buffer, ctx?: CodecContext): unknown {
-    this.checkChainHeader(ctx);
-    let step = this.codecs.length - 1;
+    const serialized = this.decodeBytes(bytes, ctx);
     try {
-      for (; step >= 0; step--) bytes = (this.codecs[step] as ByteCodec).decode(bytes, ctx);
-      return this.serializer.decode(bytes, ctx);
+      return this.serializer.decode(serialized, ctx);
     } catch (err) {
-      throw this.failure(err, step, DECODE_CODES, ErrorCodes.DESERIALIZE);
+      throw this.failure(err, this.serializer.name, ErrorCodes.DESERIALIZE);
     }
   }
 
   encodeBatch(values: readonly unknown[], ctx?: CodecContext, onInvalid?: InvalidValueHandler): Buffer {
-    let step = -1;
+    let bytes: Buffer;
     try {
-      let bytes = this.serializer.encodeBatch(values, onInvalid);
-      for (step = 0; step < this.codecs.length; step++) bytes = (this.codecs[step] as ByteCodec).encode(bytes, ctx);
-      return bytes;
+      bytes = this.serializer.encodeBatch(values, onInvalid);
     } catch (err) {
-      throw this.failure(err, step, ENCODE_CODES, ErrorCodes.SERIALIZE);
+      throw this.failure(err, this.serializer.name, ErrorCodes.SERIALIZE);
     }
+    return this.encodeBytes(bytes, ctx);
   }
 
   decodeBatch(bytes: Buffer, ctx?: CodecContext): unknown[] {
-    this.checkChainHeader(ctx);
-    let step = this.codecs.length - 1;
+    const serialized = this.decodeBytes(bytes, ctx);
     try {
-      for (; step >= 0; step--) bytes = (this.codecs[step] as ByteCodec).decode(bytes, ctx);
-      return this.serializer.decodeBatch(bytes, ctx);
+      return this.serializer.decodeBatch(serialized, ctx);
     } catch (err) {
-      throw this.failure(err, step, DECODE_CODES, ErrorCodes.DESERIALIZE);
+      throw this.failure(err, this.serializer.name, ErrorCodes.DESERIALIZE);
     }
+  }
+
+  private encodeBytes(bytes: Buffer, ctx: CodecContext | undefined): Buffer {
+    for (const codec of this.codecs) {
+      try {
+        bytes = codec.encode(bytes, ctx);
+      } catch (err) {
+        throw this.failure(err, codec.name, ENCODE_CODES[codec.name] ?? ErrorCodes.SERIALIZE);
+      }
+    }
+    return bytes;
+  }
+
+  private decodeBytes(bytes: Buffer, ctx: CodecContext | undefined): Buffer {
+    this.checkChainHeader(ctx);
+    for (let step = this.codecs.length - 1; step >= 0; step--) {
+      const codec = this.codecs[step] as ByteCodec;
+      try {
+        bytes = codec.decode(bytes, ctx);
+      } catch (err) {
+        throw this.failure(err, codec.name, DECODE_CODES[codec.name] ?? ErrorCodes.DESERIALIZE);
+      }
+    }
+    return bytes;
   }
 
   /** Bytes written by another chain would fail somewhere confusing; say so up front. */
@@ -155,9 +173,8 @@ class Chain implements CodecChain {
   }
 
   /** Names the step that failed; SluiceErrors from steps already carry their code and codec. */
-  private failure(err: unknown, step: number, codes: Record<string, ErrorCode>, serializerCode: ErrorCode): SluiceError {
-    const codec = step >= 0 && step < this.codecs.length ? (this.codecs[step] as ByteCodec).name : this.serializer.name;
+  private failure(err: unknown, codec: string, code: ErrorCode): SluiceError {
     if (err instanceof SluiceError) return err.context.codec === undefined ? err.withContext({ codec }) : err;
-    return toSluiceError(err, codes[codec] ?? serializerCode, { codec });
+    return toSluiceError(err, code, { codec });
   }
 }

@@ -1,19 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { KeyRing, createCodecChain } from '../../../src/codecs/index.ts';
-import { testKeys } from './fixtures.ts';
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
+import { testKeys, errorOf } from './fixtures.ts';
 
 describe('aes-gcm', () => {
   const keys = testKeys('k1');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import {
   CODEC_HEADERS,
   createCodecChain,
@@ -10,20 +10,10 @@ import {
   schemaFromJson,
   type CodecChain,
 } from '../../../src/codecs/index.ts';
-import { orderV1, orderV2, orderV3, sampleOrder, schemaV1, schemaV2, schemaV3, tempDir, testKeys, writeJson } from './fixtures.ts';
+import { orderV1, orderV2, orderV3, sampleOrder, schemaV1, schemaV2, schemaV3, tempDir, testKeys, writeJson, errorOf } from './fixtures.ts';
 
 const keys = testKeys('k1', 'k0');
 const MiB = 1024 * 1024;
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 /** Avro decodes records as instances of a generated class; compare as plain data. */
 function plain(value: unknown): unknown {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { coerceJsonForSchema, createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { plainNumber } from '../../../src/codecs/coerce.ts';
-import { schemaV1 } from './fixtures.ts';
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
+import { schemaV1, errorOf } from './fixtures.ts';
 
 /** An ndjson line as people write it. */
 const line = {

@@ -2,7 +2,27 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { SluiceError } from '../../../src/core/index.ts';
 import { KeyRing, schemaFromJson } from '../../../src/codecs/index.ts';
+
+/** Order lines; v2 widens `qty` from int to long. */
+function linesField(qty: 'int' | 'long') {
+  return {
+    name: 'lines',
+    type: {
+      type: 'array',
+      items: {
+        type: 'record',
+        name: 'Line',
+        fields: [
+          { name: 'sku', type: 'string' },
+          { name: 'qty', type: qty },
+          { name: 'price', type: { type: 'fixed', name: 'Price', size: 8, logicalType: 'decimal', precision: 10, scale: 3 } },
+        ],
+      },
+    },
+  };
+}
 
 /** v1 of a schema exercising records, enums, unions, arrays, maps and both logical types. */
 export const orderV1 = {
@@ -16,21 +36,7 @@ export const orderV1 = {
     { name: 'total', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
     { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID', 'SHIPPED'], default: 'NEW' } },
     { name: 'note', type: ['null', 'string'], default: null },
-    {
-      name: 'lines',
-      type: {
-        type: 'array',
-        items: {
-          type: 'record',
-          name: 'Line',
-          fields: [
-            { name: 'sku', type: 'string' },
-            { name: 'qty', type: 'int' },
-            { name: 'price', type: { type: 'fixed', name: 'Price', size: 8, logicalType: 'decimal', precision: 10, scale: 3 } },
-          ],
-        },
-      },
-    },
+    linesField('int'),
     { name: 'attrs', type: { type: 'map', values: 'string' } },
   ],
 };
@@ -40,21 +46,7 @@ export const orderV2 = {
   ...orderV1,
   fields: [
     ...orderV1.fields.filter((f) => f.name !== 'note' && f.name !== 'lines'),
-    {
-      name: 'lines',
-      type: {
-        type: 'array',
-        items: {
-          type: 'record',
-          name: 'Line',
-          fields: [
-            { name: 'sku', type: 'string' },
-            { name: 'qty', type: 'long' },
-            { name: 'price', type: { type: 'fixed', name: 'Price', size: 8, logicalType: 'decimal', precision: 10, scale: 3 } },
-          ],
-        },
-      },
-    },
+    linesField('long'),
     { name: 'channel', type: 'string', default: 'web' },
   ],
 };
@@ -91,4 +83,19 @@ export async function writeJson(dir: string, name: string, json: unknown): Promi
   const path = join(dir, name);
   await writeFile(path, typeof json === 'string' ? json : JSON.stringify(json, null, 2));
   return path;
+}
+
+/** The SluiceError `fn` throws; fails the test if it throws nothing or something else. */
+export function errorOf(fn: () => unknown): SluiceError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SluiceError) return err;
+    throw err;
+  }
+  throw new Error('expected a SluiceError, nothing was thrown');
+}
+
+export function codeOf(fn: () => unknown): string {
+  return errorOf(fn).code;
 }

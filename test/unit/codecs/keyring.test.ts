@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { KeyRing } from '../../../src/codecs/index.ts';
-import { tempDir, writeJson } from './fixtures.ts';
+import { tempDir, writeJson, errorOf } from './fixtures.ts';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
-
-function errorOf(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('KeyRing', () => {
   it('reads id:base64key entries from an environment variable, first one active', () => {

@@ -3,18 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
 import { decodeLz4Frame, encodeLz4Frame } from '../../../src/codecs/index.ts';
+import { codeOf } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('LZ4 frames', () => {
   it('round-trips any bytes, with and without content size and checksum', () => {

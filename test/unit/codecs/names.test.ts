@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { codecNames, parseCodecChain } from '../../../src/codecs/index.ts';
-
-function thrown(fn: () => unknown): SluiceError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from './fixtures.ts';
 
 describe('parseCodecChain', () => {
   it('splits on | and trims', () => {
@@ -23,7 +14,7 @@ describe('parseCodecChain', () => {
   });
 
   it('names the unknown step and every valid one', () => {
-    const error = thrown(() => parseCodecChain('avro|lz5|base64'));
+    const error = errorOf(() => parseCodecChain('avro|lz5|base64'));
     expect(error.code).toBe(ErrorCodes.CODEC_UNKNOWN);
     expect(error.message).toContain('"lz5"');
     for (const name of codecNames) expect(error.message).toContain(name);
@@ -31,15 +22,15 @@ describe('parseCodecChain', () => {
   });
 
   it('rejects empty steps and calls base64 an encoding, not encryption', () => {
-    expect(thrown(() => parseCodecChain('avro||lz4')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
-    expect(thrown(() => parseCodecChain('')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
-    expect(thrown(() => parseCodecChain('encrypt')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(errorOf(() => parseCodecChain('avro||lz4')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(errorOf(() => parseCodecChain('')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
+    expect(errorOf(() => parseCodecChain('encrypt')).code).toBe(ErrorCodes.CODEC_UNKNOWN);
   });
 
   it('requires the serializer to come first', () => {
-    const error = thrown(() => parseCodecChain('lz4|json'));
+    const error = errorOf(() => parseCodecChain('lz4|json'));
     expect(error.code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
     expect(error.message).toContain('must be the first step');
-    expect(thrown(() => parseCodecChain('avro|json')).code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
+    expect(errorOf(() => parseCodecChain('avro|json')).code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
   });
 });

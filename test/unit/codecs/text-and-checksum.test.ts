@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { crc32c, createCodecChain } from '../../../src/codecs/index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SluiceError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+import { codeOf } from './fixtures.ts';
 
 describe('crc32c', () => {
   it('matches the standard check values', () => {
