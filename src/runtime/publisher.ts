@@ -83,7 +83,7 @@ export class Publisher {
   readonly #transport: Transport;
   readonly #ownsTransport: boolean;
   readonly #key: KeyOf | undefined;
-  readonly #headers: Record<string, string>;
+  readonly #headers: Readonly<Record<string, Buffer>>;
   #closed: Promise<PublishSummary> | undefined;
 
   private constructor(
@@ -100,8 +100,10 @@ export class Publisher {
     this.#ownsTransport = options.transport === undefined;
     this.#producer = producer;
     this.#key = typeof options.key === 'string' ? keyFromPath(options.key) : options.key;
-    // One frozen object shared by every message: nothing per record.
-    this.#headers = Object.freeze({ ...options.headers, ...chain.headers() });
+    // One frozen object of ready bytes shared by every message: no per-record header work.
+    const headers: Record<string, Buffer> = {};
+    for (const [name, value] of Object.entries({ ...options.headers, ...chain.headers() })) headers[name] = Buffer.from(value);
+    this.#headers = Object.freeze(headers);
   }
 
   static async open(options: PublisherOptions): Promise<Publisher> {
