@@ -1,2 +1,4 @@
 /** The public library API of sluice. */
 export * from './core/index.ts';
+export * from './processors/index.ts';
+export * from './topology/index.ts';

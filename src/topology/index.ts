@@ -1,0 +1,44 @@
+/**
+ * Topology: a file → a validated, immutable description of the graph, plus
+ * the checks on it and its pictures. Pure apart from reading the files the
+ * topology names; nothing here starts a stream.
+ */
+export { loadTopology, validateTopologyFile, DEFAULT_MAX_BYTES, type LoadOptions, type ValidationResult } from './load.ts';
+export { TopologyValidationError, formatProblem, formatPath, type Problem, type PathSegment } from './problems.ts';
+export type {
+  Topology,
+  TopologyNode,
+  TopicSpec,
+  SchemaRef,
+  NodeInput,
+  NodeOutput,
+  Encoding,
+  RetrySpec,
+  Trigger,
+  KafkaConfig,
+  Compression,
+  Guarantee,
+  Vertex,
+  VertexKind,
+  Edge,
+  EdgeKind,
+} from './model.ts';
+export { TopologyFileSchema, NodeSchema, TopicNameSchema, CodecChainSchema, fileFormats, type FileFormat, type TopologyFile } from './schema.ts';
+export {
+  checkGraph,
+  checkCycles,
+  checkDuplicateIds,
+  checkReachable,
+  checkUnknownTopics,
+  checkTopicCollisions,
+  logicalGraph,
+  vertexId,
+  type GraphProblem,
+  type GraphNode,
+  type GraphTopic,
+} from './graph.ts';
+export { interpolateEnv, type Env, type EnvIssue } from './env.ts';
+export { parseYaml, defaultYamlLimits, type YamlLimits, type ParsedYaml } from './yaml.ts';
+export { editDistance, closest, didYouMean } from './suggest.ts';
+export { renderGraph, renderDot, renderMermaid, renderSvg, sceneOf, mermaidId, graphFormats, type GraphFormat, type Scene, type SceneVertex } from './render/index.ts';
+export { topologyJsonSchema, topologyJsonSchemaText, SCHEMA_ID } from './json-schema.ts';

@@ -1,0 +1,146 @@
+/**
+ * File → parsed → checked → Topology. `validateTopologyFile` never throws on
+ * bad input and lists every problem it finds; `loadTopology` throws them all
+ * at once as a TopologyValidationError.
+ */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCodes } from '../core/index.ts';
+import { buildTopology } from './build.ts';
+import { interpolateEnv, type Env, type EnvIssue } from './env.ts';
+import { checkFiles } from './files.ts';
+import { checkGraph, logicalGraph } from './graph.ts';
+import { mapZodIssues } from './issues.ts';
+import type { Topology } from './model.ts';
+import { TopologyValidationError, type Problem } from './problems.ts';
+import { Reporter, offsetAt } from './reporter.ts';
+import { TopologyFileSchema } from './schema.ts';
+import { defaultYamlLimits, parseYaml, type YamlLimits } from './yaml.ts';
+
+export interface LoadOptions {
+  /** Values for `${VAR}`; default process.env. */
+  env?: Env;
+  /** Every path in the file must stay inside this folder; default the file's own folder. */
+  root?: string;
+  /** Files larger than this are refused unread; default 1 MiB. */
+  maxBytes?: number;
+  yamlLimits?: YamlLimits;
+  /** Import user modules to check their exports; default true. */
+  loadModules?: boolean;
+}
+
+export interface ValidationResult {
+  /** Present only when there are no problems. */
+  topology?: Topology;
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/** Reads at most `maxBytes` + 1 bytes, so a huge file is refused without being read. */
+async function readBounded(file: string, maxBytes: number): Promise<{ text: string } | { error: string; unsafe: boolean }> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(err)})`, unsafe: false };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { error: 'not a regular file', unsafe: false };
+    if (info.size > maxBytes) return { error: `the file is ${info.size} bytes, over the ${maxBytes}-byte limit; refused`, unsafe: true };
+    const buf = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await handle.read(buf, 0, maxBytes + 1, 0);
+    if (bytesRead > maxBytes) return { error: `the file is over the ${maxBytes}-byte limit; refused`, unsafe: true };
+    return { text: buf.subarray(0, bytesRead).toString('utf8') };
+  } finally {
+    await handle.close();
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function reportEnv(reporter: Reporter, issues: readonly EnvIssue[]): void {
+  for (const i of issues) {
+    reporter.at(i.unset ? ErrorCodes.TOPOLOGY_ENV_UNSET : ErrorCodes.TOPOLOGY_INVALID, i.path, i.message, i.hint ? { hint: i.hint } : {});
+  }
+}
+
+export async function validateTopologyFile(file: string, options: LoadOptions = {}): Promise<ValidationResult> {
+  const abs = path.resolve(file);
+  const reporter = new Reporter(file);
+  // In file order, whatever order the checks finished in.
+  const byPosition = (a: Problem, b: Problem): number => a.line - b.line || a.column - b.column;
+  const done = (topology?: Topology): ValidationResult => ({
+    ...(topology !== undefined && !reporter.failed ? { topology } : {}),
+    problems: [...reporter.problems].sort(byPosition),
+    warnings: [...reporter.warnings].sort(byPosition),
+  });
+
+  const read = await readBounded(abs, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if ('error' in read) {
+    reporter.atOffset(read.unsafe ? ErrorCodes.TOPOLOGY_UNSAFE : ErrorCodes.TOPOLOGY_PARSE, 0, read.error);
+    return done();
+  }
+  const parsed = parseYaml(read.text, options.yamlLimits ?? defaultYamlLimits);
+  reporter.attach(parsed.doc, parsed.lineCounter);
+  for (const i of parsed.issues) reporter.atOffset(i.code, i.offset, i.message, i.path ?? [], i.hint ? { hint: i.hint } : {});
+  if (parsed.data === undefined || reporter.failed) return done();
+  if (typeof parsed.data !== 'object' || parsed.data === null || Array.isArray(parsed.data)) {
+    const what = parsed.data === null ? 'the file is empty' : 'a topology file is a mapping with `name` and `nodes`';
+    reporter.atOffset(ErrorCodes.TOPOLOGY_INVALID, 0, what, [], {
+      hint: 'start from an example in topologies/',
+    });
+    return done();
+  }
+
+  const envIssues: EnvIssue[] = [];
+  const data = interpolateEnv(parsed.data, options.env ?? process.env, envIssues);
+  reportEnv(reporter, envIssues);
+
+  const result = TopologyFileSchema.safeParse(data);
+  if (!result.success) {
+    for (const m of mapZodIssues(result.error.issues, TopologyFileSchema, data)) {
+      reporter.at(m.code, m.path, m.message, { ...(m.hint ? { hint: m.hint } : {}), ...(m.atKey ? { atKey: true } : {}) });
+    }
+  }
+  if (!result.success || reporter.failed) return done();
+
+  const root = path.resolve(options.root ?? path.dirname(abs));
+  const { draft, escaped } = await buildTopology(result.data, {
+    file: abs,
+    root,
+    report: (code, at, message, opts) => reporter.at(code, at, message, opts),
+    position: (at) => {
+      const pos = parsed.lineCounter.linePos(parsed.doc ? offsetAt(parsed.doc, at, true) : 0);
+      return { line: pos.line, column: pos.col };
+    },
+  });
+  const topics = Object.values(draft.topics);
+  for (const g of checkGraph(draft.nodes, topics)) {
+    reporter.at(g.code, g.path, g.message, { ...(g.hint ? { hint: g.hint } : {}), ...(g.atKey ? { atKey: true } : {}), ...(g.warning ? { warning: true } : {}) });
+  }
+  await checkFiles(draft, {
+    loadModules: options.loadModules ?? true,
+    escaped,
+    report: (code, at, message, opts) => reporter.at(code, at, message, opts),
+  });
+  if (reporter.failed) return done();
+  const { vertices, edges } = logicalGraph(draft.nodes, topics);
+  return done(deepFreeze({ ...draft, vertices, edges }));
+}
+
+/** Loads and validates a topology file; throws a TopologyValidationError listing every problem. */
+export async function loadTopology(file: string, options: LoadOptions = {}): Promise<Topology> {
+  const result = await validateTopologyFile(file, options);
+  if (result.topology === undefined) throw new TopologyValidationError(file, result.problems);
+  return result.topology;
+}

@@ -1,0 +1,135 @@
+/**
+ * The validated topology: plain, frozen data that the runtime and the
+ * coordinator read. Paths are absolute and inside the topology's root; every
+ * default is filled in; nothing here is a stream or a live object, so a
+ * runtime builds fresh stages from it for every instance it starts.
+ */
+import type { Route, Step, WindowedAggregate } from '../processors/index.ts';
+import type { FileFormat } from './schema.ts';
+
+export type Compression = 'none' | 'gzip' | 'lz4' | 'snappy' | 'zstd';
+export type Guarantee = 'at-least-once' | 'exactly-once';
+
+export interface SchemaRef {
+  readonly name: string;
+  /** Absolute path of the `.avsc` file. */
+  readonly path: string;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replication: number;
+  readonly cleanup: 'delete' | 'compact';
+  /** Milliseconds; -1 keeps records forever; absent leaves the broker's default. */
+  readonly retentionMs?: number;
+  readonly schema?: string;
+  readonly codec: string;
+  readonly compression: Compression;
+  /** False for topics only named by a node (`to`, `branch`, `dead-letter`): created with the defaults. */
+  readonly declared: boolean;
+  readonly deadLetter: boolean;
+}
+
+export interface Encoding {
+  readonly format: FileFormat;
+  readonly codec?: string;
+  readonly schema?: string;
+}
+
+export type NodeInput =
+  | { readonly kind: 'topics'; readonly topics: readonly string[] }
+  | ({ readonly kind: 'file'; readonly path: string; readonly timestamp?: string } & Encoding)
+  | ({ readonly kind: 'stdin'; readonly timestamp?: string } & Encoding)
+  | {
+      readonly kind: 'generator';
+      readonly schema: string;
+      readonly ratePerSecond?: number;
+      readonly count?: number;
+      readonly seed?: number;
+      readonly timestamp?: string;
+    }
+  | { readonly kind: 'http'; readonly port: number; readonly path: string; readonly host?: string; readonly timestamp?: string };
+
+export type NodeOutput =
+  | { readonly kind: 'topic'; readonly topic: string }
+  | { readonly kind: 'branch'; readonly routes: readonly Route[] }
+  | ({ readonly kind: 'file'; readonly path: string } & Encoding)
+  | ({ readonly kind: 'stdout' } & Encoding);
+
+export interface RetrySpec {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+export type Trigger = { readonly kind: 'always' } | { readonly kind: 'cron'; readonly cron: string };
+
+export interface TopologyNode {
+  readonly id: string;
+  readonly description?: string;
+  readonly input: NodeInput;
+  /** The schema the node reads its input topic with, when it differs from the topic's. */
+  readonly schema?: string;
+  /** Module steps carry absolute paths. */
+  readonly process: readonly Step[];
+  readonly window?: WindowedAggregate;
+  readonly output: NodeOutput;
+  readonly deadLetter?: string;
+  readonly instances: number;
+  readonly guarantee: Guarantee;
+  readonly trigger: Trigger;
+  /** Codec chain of the output, when the node overrides its topic's. */
+  readonly codec?: string;
+  readonly retries: RetrySpec;
+  /** Topics read and written (dead-letter excluded), for graph walks. */
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+  /** Where the node is defined, for runtime errors that point back at the file. */
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  readonly ssl: boolean;
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+}
+
+/** Vertex ids are stable across runs and shared by the SVG, so a status page can find them. */
+export type VertexKind = 'stage' | 'topic' | 'source' | 'sink';
+
+export interface Vertex {
+  /** `node-<id>`, `topic-<name>`, `source-<node id>`, `sink-<node id>`. */
+  readonly id: string;
+  readonly kind: VertexKind;
+  readonly name: string;
+}
+
+export type EdgeKind = 'read' | 'write' | 'dead-letter';
+
+export interface Edge {
+  /** `edge-<from vertex>--<to vertex>`. */
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: EdgeKind;
+  /** The branch condition, on edges from a branching node. */
+  readonly label?: string;
+}
+
+export interface Topology {
+  readonly name: string;
+  readonly description?: string;
+  /** Absolute path of the topology file, its folder, and the root every path must stay in. */
+  readonly file: string;
+  readonly dir: string;
+  readonly root: string;
+  readonly kafka?: KafkaConfig;
+  readonly schemas: Readonly<Record<string, SchemaRef>>;
+  readonly topics: Readonly<Record<string, TopicSpec>>;
+  readonly nodes: readonly TopologyNode[];
+  readonly vertices: readonly Vertex[];
+  readonly edges: readonly Edge[];
+}
