@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace } from '../topology/helpers.ts';
+import { runCli } from './cli-harness.ts';
+
+const examples = ['clickstream', 'seed-dataflow', 'seed-workflow', 'user-events', 'word-count'].map((n) => `topologies/${n}/topology.yaml`);
+let ws: Workspace;
+let bad: string;
+
+beforeAll(async () => {
+  ws = await Workspace.create();
+  bad = await ws.write(
+    'bad.yaml',
+    `name: bad
+nodes:
+  a:
+    source: { stdin: true }
+    to: users.clean
+  b:
+    from: users.clen
+    process:
+      - filtr: { field: x, eq: 1 }
+    sink: { stdout: true }
+`,
+  );
+});
+
+afterAll(async () => {
+  await ws.remove();
+});
+
+describe('sluice validate', () => {
+  it('exits 0 and says so for every example', async () => {
+    const r = await runCli('validate', ...examples);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'topologies/clickstream/topology.yaml: valid (5 nodes, 6 topics)',
+      'topologies/seed-dataflow/topology.yaml: valid (3 nodes, 2 topics)',
+      'topologies/seed-workflow/topology.yaml: valid (4 nodes, 4 topics)',
+      'topologies/user-events/topology.yaml: valid (4 nodes, 4 topics)',
+      'topologies/word-count/topology.yaml: valid (4 nodes, 3 topics)',
+    ]);
+  });
+
+  it('exits 2 and prints every problem as file:line:col: error CODE: message (hint)', async () => {
+    const r = await runCli('validate', bad);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${bad}:9:9: error SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN: node \`b\`: unknown processor \`filtr\` (did you mean \`filter\`?)`,
+      `${bad}: 1 problem`,
+    ]);
+  });
+
+  it('reports graph problems once the file is well-formed', async () => {
+    const fixed = await ws.write('fixed.yaml', (await readFile(bad, 'utf8')).replace('filtr', 'filter'));
+    const r = await runCli('validate', fixed);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(
+      `${fixed}:7:11: error SLUICE_ERR_TOPOLOGY_TOPIC_UNKNOWN: node \`b\` reads topic \`users.clen\`, which no node writes and \`topics\` does not declare; did you mean \`users.clean\`?`,
+    );
+  });
+
+  it('--json lists files, validity and problems for tools, and still exits 2 if any file is invalid', async () => {
+    const r = await runCli('validate', '--json', examples[0]!, bad);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout) as { valid: boolean; files: Array<{ file: string; valid: boolean; problems: Array<{ code: string; line: number; column: number; path: string }> }> };
+    expect(out.valid).toBe(false);
+    expect(out.files.map((f) => [f.file, f.valid])).toEqual([[examples[0], true], [bad, false]]);
+    expect(out.files[1]?.problems[0]).toMatchObject({ code: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN', line: 9, column: 9, path: 'nodes.b.process[0].filtr' });
+  });
+
+  it('reports a missing file as a problem, not a crash', async () => {
+    const r = await runCli('validate', path.join(ws.dir, 'nope.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/nope\.yaml:1:1: error SLUICE_ERR_TOPOLOGY_PARSE: file not found/);
+  });
+
+  it('works from the real binary, where tsx loads the TypeScript processor modules', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['bin/sluice.js', 'validate', 'topologies/seed-workflow/topology.yaml'], { env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' } });
+    expect(stdout.trim()).toBe('topologies/seed-workflow/topology.yaml: valid (4 nodes, 4 topics)');
+    await expect(run(process.execPath, ['bin/sluice.js', 'validate', bad])).rejects.toMatchObject({ code: 2 });
+  });
+});
