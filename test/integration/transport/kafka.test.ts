@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport, partitionForKey, type Transport } from '../../../src/transport/index.ts';
-import { brokers, createTopic, kafka, uniqueName } from '../harness/kafka.ts';
+import { brokers, createTopic, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
 import { join, owned, take, transportContract, until } from './contract.ts';
 
 const kafkaTransport = (): Transport => createTransport({ brokers: brokers(), clientId: 'sluice-contract', logger: silentLogger });
@@ -74,6 +74,32 @@ describe('kafka transport', () => {
       expect(later.slice(1).every((r) => r.partition === kept)).toBe(true);
       await b.consumer.disconnect();
       await a.consumer.disconnect();
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('keeps its group membership while paused for longer than the session timeout (heartbeats go on)', async () => {
+    const topic = uniqueName('paused');
+    await createTopic(topic, 1);
+    const transport = kafkaTransport();
+    try {
+      const producer = await transport.producer();
+      await producer.send(Array.from({ length: 100 }, (_, i) => ({ topic, key: null, value: String(i) })));
+      const groupId = uniqueName('paused');
+      const members = async () =>
+        withAdmin(async (admin) => (await admin.describeGroups([groupId])).groups[0]!.members.map((m) => m.memberId));
+      const { consumer, stream } = await join(transport, { groupId, topics: [topic], fromBeginning: true, sessionTimeoutMs: 6_000 }, 5);
+      await until(() => stream.buffered === 5, 'the source fills');
+      const before = await members();
+      // Nobody reads for two session timeouts: a member that stopped heartbeating would be evicted.
+      await new Promise((r) => setTimeout(r, 12_000));
+      expect(await members()).toEqual(before);
+      expect(before).toHaveLength(1);
+      expect(stream.buffered).toBe(5);
+      const records = await take(stream, 100);
+      expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+      await consumer.disconnect();
     } finally {
       await transport.close();
     }
