@@ -19,11 +19,19 @@ export const FieldPathSchema = z
 
 export type FieldGetter = (value: unknown) => unknown;
 
-function own(obj: unknown, key: string): unknown {
-  return typeof obj === 'object' && obj !== null && Object.hasOwn(obj, key)
-    ? (obj as Record<string, unknown>)[key]
-    : undefined;
+/**
+ * A field of a record value. Values are data (decoded JSON or Avro), which
+ * never holds functions, so a function found here came from a prototype
+ * (`toString`, an avsc record's `clone`) and reads as absent: as safe as
+ * Object.hasOwn and cheaper on the per-record path.
+ */
+export function dataField(obj: unknown, key: string): unknown {
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const v = (obj as Record<string, unknown>)[key];
+  return typeof v === 'function' ? undefined : v;
 }
+
+const own = dataField;
 
 export function compileFieldPath(path: string): FieldGetter {
   const parts = path.split('.');

@@ -18,11 +18,13 @@ describe('compilePredicate', () => {
     expect([10, 18, 64, 65].map((age) => working({ age }))).toEqual([false, true, true, false]);
   });
 
-  it('reads nested fields and only own properties', () => {
+  it('reads nested fields, and never prototype members such as toString', () => {
     const paris = test({ field: 'address.city', eq: 'Paris' });
     expect(paris({ address: { city: 'Paris' } })).toBe(true);
-    expect(paris({ address: Object.create({ city: 'Paris' }) })).toBe(false);
     expect(paris({ address: null })).toBe(false);
+    expect(paris('Paris')).toBe(false);
+    expect(test({ field: 'toString', exists: true })({})).toBe(false);
+    expect(test({ field: 'a.hasOwnProperty', exists: false })({ a: {} })).toBe(true);
   });
 
   it('supports in, notIn, exists, startsWith, endsWith and contains', () => {
