@@ -31,6 +31,8 @@ export const ErrorCodes = {
   CHECKSUM_MISMATCH: 'SLUICE_ERR_CHECKSUM_MISMATCH',
   CODEC_UNKNOWN: 'SLUICE_ERR_CODEC_UNKNOWN',
   PROCESSOR: 'SLUICE_ERR_PROCESSOR',
+  /** A record whose event time falls in windows already closed (past their grace). */
+  LATE_RECORD: 'SLUICE_ERR_LATE_RECORD',
   /** Transport and runtime. */
   BROKER_UNAVAILABLE: 'SLUICE_ERR_BROKER_UNAVAILABLE',
   TIMEOUT: 'SLUICE_ERR_TIMEOUT',

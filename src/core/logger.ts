@@ -13,14 +13,15 @@ export interface LogBindings {
 
 /**
  * JSON logs to stderr, keeping stdout free for data (the stdout sink, `--json`
- * output). Level from SLUICE_LOG_LEVEL (default info). Secrets are redacted
- * wherever they appear in the usual places.
+ * output). Level from SLUICE_LOG_LEVEL; by default info, or warn when stderr is
+ * a terminal, where a person reads the command's own summary instead. Secrets
+ * are redacted wherever they appear in the usual places.
  */
 export function createLogger(bindings: LogBindings = {}, options: LoggerOptions = {}): Logger {
   const base = pino(
     {
       name: 'sluice',
-      level: process.env.SLUICE_LOG_LEVEL ?? 'info',
+      level: process.env.SLUICE_LOG_LEVEL ?? (process.stderr.isTTY ? 'warn' : 'info'),
       redact: {
         paths: [
           'password',

@@ -5,7 +5,7 @@
  * `record`; the envelope never leaves the stage.
  */
 import type { SluiceRecord } from '../core/index.ts';
-import type { OffsetToken } from './offsets.ts';
+import type { Completion } from './offsets.ts';
 
 export interface Provenance {
   /** Topic sources. */
@@ -25,7 +25,7 @@ export interface Provenance {
 export interface Envelope<V = unknown> {
   record: SluiceRecord<V>;
   /** Undefined for sources without offsets to commit (files, generators). */
-  token: OffsetToken | undefined;
+  token: Completion | undefined;
   origin: Provenance;
 }
 

@@ -7,8 +7,20 @@
  * (compaction, transaction markers), only increasing.
  */
 
+/**
+ * What an envelope carries to say when the input it came from is finished
+ * with: offset tokens for topic inputs, and the composite token of a window
+ * result, which finishes every record the result was built from.
+ */
+export interface Completion {
+  /** The record fanned out: `count` outputs replace the one it stood for (0 drops it). */
+  fanOut(count: number): void;
+  /** One output (or the record itself) was acknowledged, or routed to the dead-letter topic. */
+  done(): void;
+}
+
 /** One input record's claim on its partition's watermark; settled when all its outputs are done. */
-export class OffsetToken {
+export class OffsetToken implements Completion {
   /** Outputs still in flight. Starts at 1: the record itself until a processor says otherwise. */
   private pending = 1;
 
@@ -18,13 +30,11 @@ export class OffsetToken {
     readonly offset: bigint,
   ) {}
 
-  /** The record fanned out: `count` outputs replace the one the token started with (0 drops it). */
   fanOut(count: number): void {
     this.pending += count - 1;
     if (this.pending === 0) this.watermark.settle(this.slot);
   }
 
-  /** One output (or the record itself) was acknowledged, or routed to the dead-letter topic. */
   done(): void {
     if (this.pending <= 0) return;
     if (--this.pending === 0) this.watermark.settle(this.slot);
@@ -139,5 +149,25 @@ export class OffsetTracker {
     let n = 0;
     for (const mark of this.partitions.values()) n += mark.inFlight;
     return n;
+  }
+}
+
+/** Finishes many inputs at once: the token of a result aggregated from them. */
+export class CompositeCompletion implements Completion {
+  #pending = 1;
+
+  constructor(private readonly parts: readonly Completion[]) {}
+
+  fanOut(count: number): void {
+    this.#pending += count - 1;
+    if (this.#pending === 0) this.#finish();
+  }
+
+  done(): void {
+    if (this.#pending > 0 && --this.#pending === 0) this.#finish();
+  }
+
+  #finish(): void {
+    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.done();
   }
 }

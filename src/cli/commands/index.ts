@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { registerGraph } from './graph.ts';
-import { registerPublish } from './publish.ts';
 import { registerValidate } from './validate.ts';
+import { registerPublish } from './publish.ts';
+import { registerRun } from './run.ts';
 
 /** Each command module adds itself to the program; main.ts knows no command by name. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerPublish, registerValidate, registerGraph];
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph];

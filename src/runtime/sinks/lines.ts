@@ -1,8 +1,9 @@
 /**
- * Newline-delimited sinks (a file or stdout). Values that are already text or
- * bytes (an encoded chain such as `...|base64`) are written as they are; other
- * values as one JSON document per line. A record's input counts as done once
- * the bytes are handed to the file (outside Kafka, sinks are at-least-once).
+ * Newline-delimited sinks (a file or stdout). By default values that are text
+ * or bytes are written as they are, other values as one JSON document per
+ * line; a codec sink instead writes each batch as one encoded line. A record's
+ * input counts as done once the bytes are handed to the file (outside Kafka,
+ * sinks are at-least-once).
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,20 +25,36 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Turns a batch of values into the text to append (one or more whole lines). */
+export type BatchFormatter = (values: unknown[]) => string;
+
+export const jsonLines: BatchFormatter = (values) => {
+  let text = '';
+  for (let i = 0; i < values.length; i++) text += formatLine(values[i]);
+  return text;
+};
+
 export class LineSink extends Writable {
   readonly #out: NodeJS.WritableStream;
   readonly #closeOut: boolean;
+  readonly #format: BatchFormatter;
   written = 0;
 
-  constructor(out: NodeJS.WritableStream, closeOut: boolean) {
+  constructor(out: NodeJS.WritableStream, closeOut: boolean, format: BatchFormatter = jsonLines) {
     super({ objectMode: true, highWaterMark: 256 });
     this.#out = out;
     this.#closeOut = closeOut;
+    this.#format = format;
   }
 
   override _writev(chunks: Array<{ chunk: Envelope }>, callback: (error?: Error | null) => void): void {
-    let text = '';
-    for (const { chunk } of chunks) text += formatLine(chunk.record.value);
+    let text: string;
+    try {
+      text = this.#format(chunks.map((c) => c.chunk.record.value));
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
     this.#out.write(text, (err) => {
       if (err) return callback(err);
       for (const { chunk } of chunks) chunk.token?.done();
@@ -56,11 +73,11 @@ export class LineSink extends Writable {
   }
 }
 
-export function createFileLineSink(path: string): LineSink {
+export function createFileLineSink(path: string, format?: BatchFormatter): LineSink {
   mkdirSync(dirname(path), { recursive: true });
-  return new LineSink(createWriteStream(path, { flags: 'w' }), true);
+  return new LineSink(createWriteStream(path, { flags: 'w' }), true, format);
 }
 
-export function createStdoutLineSink(stdout: NodeJS.WritableStream = process.stdout): LineSink {
-  return new LineSink(stdout, false);
+export function createStdoutLineSink(stdout: NodeJS.WritableStream = process.stdout, format?: BatchFormatter): LineSink {
+  return new LineSink(stdout, false, format);
 }

@@ -15,10 +15,12 @@ export interface LineSourceOptions {
   signal?: AbortSignal;
 }
 
-async function* envelopesOf(input: NodeJS.ReadableStream, name: string): AsyncGenerator<Envelope> {
+async function* envelopesOf(input: NodeJS.ReadableStream, name: string, signal: AbortSignal | undefined): AsyncGenerator<Envelope> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
+    // A graceful stop ends the source here; what was already read drains through the stage.
+    if (signal?.aborted) break;
     line++;
     if (text.trim() === '') continue;
     const timestamp = Date.now();
@@ -32,9 +34,9 @@ async function* envelopesOf(input: NodeJS.ReadableStream, name: string): AsyncGe
 
 export function createFileLineSource(path: string, options: Partial<LineSourceOptions> = {}): Readable {
   const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  return Readable.from(envelopesOf(input, options.name ?? path), { objectMode: true, highWaterMark: 256 });
+  return Readable.from(envelopesOf(input, options.name ?? path, options.signal), { objectMode: true, highWaterMark: 256 });
 }
 
-export function createStdinLineSource(stdin: NodeJS.ReadableStream = process.stdin): Readable {
-  return Readable.from(envelopesOf(stdin, 'stdin'), { objectMode: true, highWaterMark: 256 });
+export function createStdinLineSource(stdin: NodeJS.ReadableStream = process.stdin, signal?: AbortSignal): Readable {
+  return Readable.from(envelopesOf(stdin, 'stdin', signal), { objectMode: true, highWaterMark: 256 });
 }

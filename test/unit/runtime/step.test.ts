@@ -16,17 +16,14 @@ function envelopes(mark: PartitionWatermark, values: number[]): Envelope[] {
 
 async function run(input: Envelope[], ...steps: StepStream[]): Promise<Envelope[]> {
   const out: Envelope[] = [];
-  await pipeline(
-    Readable.from(input),
-    ...steps,
-    new Writable({
-      objectMode: true,
-      write(env: Envelope, _e, cb) {
-        out.push(env);
-        cb();
-      },
-    }),
-  );
+  const sink = new Writable({
+    objectMode: true,
+    write(env: Envelope, _e, cb) {
+      out.push(env);
+      cb();
+    },
+  });
+  await pipeline([Readable.from(input), ...steps, sink] as unknown as [Readable, Writable]);
   return out;
 }
 

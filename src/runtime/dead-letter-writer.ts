@@ -1,0 +1,65 @@
+/**
+ * The error channel of a stage: a failed record is written, as it was read, to
+ * the node's dead-letter topic with provenance headers, and only its
+ * acknowledgement lets the stage go on. Transient broker trouble is retried;
+ * if the dead-letter topic stays unreachable the stage fails rather than drop
+ * the record, and its offset is never committed.
+ */
+import type { Logger, SluiceError } from '../core/index.ts';
+import type { Producer } from '../transport/index.ts';
+import { deadLetterHeaders } from './dead-letter.ts';
+import type { Envelope } from './envelope.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
+import type { ErrorChannel } from './step.ts';
+
+export interface DeadLetterOptions {
+  topology: string;
+  stage: string;
+  topic: string;
+  producer: Producer;
+  logger: Logger;
+  retry?: RetryPolicy;
+}
+
+export class DeadLetterWriter {
+  count = 0;
+  readonly channel: ErrorChannel;
+
+  constructor(private readonly options: DeadLetterOptions) {
+    this.channel = (error, envelope) => this.write(error, envelope);
+  }
+
+  get topic(): string {
+    return this.options.topic;
+  }
+
+  async write(error: SluiceError, envelope: Envelope): Promise<void> {
+    const { origin } = envelope;
+    const { topology, stage, topic, producer, logger } = this.options;
+    const headers = {
+      ...origin.rawHeaders,
+      ...deadLetterHeaders(error, {
+        topology,
+        stage,
+        ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
+        timestamp: origin.timestamp,
+      }),
+    };
+    if (origin.file !== undefined) {
+      headers['sluice.dlq.original.file'] = origin.file;
+      headers['sluice.dlq.original.line'] = String(origin.line);
+    }
+    logger.warn(
+      { err: error, code: error.code, topic: origin.topic, partition: origin.partition, offset: origin.offset, file: origin.file, line: origin.line, deadLetter: topic },
+      'record dead-lettered',
+    );
+    await withRetry(
+      () => producer.send([{ topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp }]),
+      {
+        ...(this.options.retry !== undefined ? { policy: this.options.retry } : {}),
+        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs, deadLetter: topic }, 'dead-letter write failed; retrying'),
+      },
+    );
+    this.count++;
+  }
+}

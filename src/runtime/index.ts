@@ -1,0 +1,7 @@
+/** The runtime: makes topology nodes live as stream pipelines over a transport. */
+export { TopologyRun, topicSpecsOf, type RunOptions, type RunReport } from './run.ts';
+export { Stage, groupIdOf, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
+export { TopologyResources, type ResourceOptions } from './resources.ts';
+export { OffsetTracker, PartitionWatermark, OffsetToken } from './offsets.ts';
+export { withRetry, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+export { deadLetterHeaders, DLQ_HEADER_PREFIX } from './dead-letter.ts';

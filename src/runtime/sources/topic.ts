@@ -1,0 +1,198 @@
+/**
+ * A stage's topic source: a consumer group member whose records become
+ * envelopes carrying offset tokens. Commits are the watermark of settled
+ * offsets, written every `commitIntervalMs`, before partitions are given up in
+ * a rebalance, and on close, so a crash re-processes at most what was in
+ * flight (at-least-once) and a clean stop re-processes nothing.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Logger } from '../../core/index.ts';
+import {
+  createSourceStream,
+  type ConsumedRecord,
+  type Consumer,
+  type ConsumerOptions,
+  type PartitionOffset,
+  type TopicPartitions,
+  type Transport,
+} from '../../transport/index.ts';
+import type { Envelope } from '../envelope.ts';
+import { OffsetTracker } from '../offsets.ts';
+
+export interface TopicSourceOptions {
+  groupId: string;
+  topics: string[];
+  logger: Logger;
+  fromBeginning?: boolean;
+  readCommitted?: boolean;
+  /** How often settled offsets are committed. Default 1,000 ms. */
+  commitIntervalMs?: number;
+  /** Records buffered between the consumer and the stage (bounds memory). Default 10,000. */
+  maxBuffered?: number;
+  sessionTimeoutMs?: number;
+}
+
+export class TopicSource {
+  readonly tracker = new OffsetTracker();
+  readonly #options: TopicSourceOptions;
+  readonly #logger: Logger;
+  #consumer!: Consumer;
+  #streams!: [Readable, Transform];
+  #timer: NodeJS.Timeout | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  /** End offsets to reach before stopping (set by `finishWhenCaughtUp`). */
+  #targets: Map<string, bigint> | undefined;
+  /** Next offset to read per partition: what has been handed to the stage. */
+  readonly #positions = new Map<string, bigint>();
+  #stopping: Promise<void> | undefined;
+  committed = 0;
+
+  private constructor(options: TopicSourceOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  static async open(transport: Transport, options: TopicSourceOptions): Promise<TopicSource> {
+    const source = new TopicSource(options);
+    const consumerOptions: ConsumerOptions = {
+      groupId: options.groupId,
+      topics: options.topics,
+      fromBeginning: options.fromBeginning ?? true,
+      readCommitted: options.readCommitted ?? true,
+      onAssign: (partitions) => source.#onAssign(partitions),
+      onRevoke: (partitions) => source.#onRevoke(partitions),
+      ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    };
+    source.#consumer = await transport.consumer(consumerOptions);
+    const raw = await createSourceStream(source.#consumer, { maxBuffered: options.maxBuffered ?? 10_000 });
+    const toEnvelopes = new Transform({
+      objectMode: true,
+      highWaterMark: 256,
+      transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) => cb(null, source.#envelope(record)),
+    });
+    source.#streams = [raw, toEnvelopes];
+    source.#timer = setInterval(() => void source.commit(), options.commitIntervalMs ?? 1_000);
+    source.#timer.unref();
+    return source;
+  }
+
+  /** The consumer's bounded stream and the step that wraps its records: the first two streams of a stage's pipeline. */
+  get streams(): [Readable, Transform] {
+    return this.#streams;
+  }
+
+  get consumer(): Consumer {
+    return this.#consumer;
+  }
+
+  #envelope(r: ConsumedRecord): Envelope<Buffer | null> {
+    const token = this.tracker.track(r.topic, r.partition, r.offset);
+    this.#positions.set(`${r.topic}\u0000${r.partition}`, BigInt(r.offset) + 1n);
+    if (this.#targets !== undefined) queueMicrotask(() => this.#checkCaughtUp());
+    return {
+      record: {
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      },
+      token,
+      origin: {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        rawKey: r.key,
+        rawValue: r.value,
+        rawHeaders: r.headers,
+        timestamp: r.timestamp,
+      },
+    };
+  }
+
+  /** Commits every partition's settled watermark; serialised so commits never go backwards. */
+  commit(): Promise<void> {
+    this.#committing = this.#committing.then(async () => {
+      for (const { topic, partition, offset } of this.tracker.committable()) {
+        try {
+          const stored = await this.#consumer.commit(topic, partition, offset);
+          if (stored) {
+            this.tracker.markCommitted(topic, partition, offset);
+            this.committed++;
+          } else {
+            // Not ours any more: the new owner re-reads from its committed offset.
+            this.tracker.drop(topic, partition);
+          }
+        } catch (err) {
+          this.#logger.warn({ err, topic, partition, offset }, 'commit failed; will retry at the next interval');
+        }
+      }
+    });
+    return this.#committing;
+  }
+
+  async #onAssign(partitions: TopicPartitions[]): Promise<void> {
+    this.#logger.info({ assigned: partitions }, 'partitions assigned');
+  }
+
+  async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
+    await this.commit();
+    for (const { topic, partitions: ps } of partitions) {
+      for (const p of ps) {
+        this.tracker.drop(topic, p);
+        this.#positions.delete(`${topic}\u0000${p}`);
+      }
+    }
+    this.#logger.info({ revoked: partitions }, 'partitions revoked');
+  }
+
+  /**
+   * Stop once every partition has been read up to the end offsets that exist
+   * now (`--until-caught-up`, and embedded runs once upstream stages are done).
+   */
+  async finishWhenCaughtUp(): Promise<void> {
+    const targets = new Map<string, bigint>();
+    for (const topic of this.#options.topics) {
+      const [ends, committed] = await Promise.all([this.#consumer.endOffsets(topic), this.#consumer.committedOffsets(topic)]);
+      const done = new Map(committed.map((c: PartitionOffset) => [c.partition, c.offset]));
+      for (const { partition, offset } of ends) {
+        const end = BigInt(offset ?? '0');
+        const from = BigInt(done.get(partition) ?? '0');
+        if (end > from) targets.set(`${topic}\u0000${partition}`, end);
+      }
+    }
+    this.#targets = targets;
+    this.#checkCaughtUp();
+  }
+
+  #checkCaughtUp(): void {
+    if (this.#targets === undefined || this.#stopping !== undefined) return;
+    for (const [id, end] of this.#targets) {
+      if ((this.#positions.get(id) ?? 0n) < end) return;
+    }
+    this.#logger.info('caught up with the end offsets; stopping');
+    void this.stop();
+  }
+
+  /** Stops fetching; the stream ends once what is buffered has been read. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#consumer.stop();
+    return this.#stopping;
+  }
+
+  /** Final commit of everything settled, then leave the group. Call after the pipeline has drained. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.stop();
+    await this.commit();
+    await this.#consumer.disconnect();
+  }
+
+  /** After a crash: leave without committing anything more; the next owner re-reads what was in flight. */
+  async abandon(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#consumer.disconnect();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The step functions of a stage, built once per stage instance from its node:
+ * decode (topic bytes or file lines → values), the node's processors, and
+ * encode (values → the output topic's bytes). Each is a plain function over an
+ * envelope; StepStream adds the stream, the fan-out accounting and the
+ * dead-letter channel around it.
+ */
+import { coerceJsonForSchema, type CodecChain, type LoadedSchema } from '../codecs/index.ts';
+import { ErrorCodes, SluiceError, isSluiceError, type Logger, type SluiceRecord } from '../core/index.ts';
+import {
+  chainSteps,
+  compileBranch,
+  compileFieldPath,
+  compileProcessor,
+  loadProcessorModule,
+  wrapProcessor,
+  type BuiltinStep,
+  type CompiledStep,
+  type UserStep,
+} from '../processors/index.ts';
+import type { Encoding, Topology, TopologyNode } from '../topology/index.ts';
+import { derive, type Envelope } from './envelope.ts';
+import type { TopologyResources } from './resources.ts';
+import type { StepFn } from './step.ts';
+
+export interface NamedStep {
+  name: string;
+  fn: StepFn;
+  code: (typeof ErrorCodes)[keyof typeof ErrorCodes];
+}
+
+/** Event time from a field: epoch milliseconds, an ISO-8601 string or a Date. */
+function timestampFrom(field: string | undefined): ((value: unknown) => number | undefined) | undefined {
+  if (field === undefined) return undefined;
+  const get = compileFieldPath(field);
+  return (value) => {
+    const t = get(value);
+    if (typeof t === 'number' && Number.isFinite(t)) return t;
+    if (t instanceof Date) return t.getTime();
+    if (typeof t === 'string') {
+      const ms = Date.parse(t);
+      if (!Number.isNaN(ms)) return ms;
+    }
+    throw new SluiceError(ErrorCodes.RECORD_INVALID, `timestamp field \`${field}\` is ${JSON.stringify(t)}, not epoch milliseconds or an ISO-8601 time`);
+  };
+}
+
+function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[], field: string | undefined): StepFn {
+  const eventTime = timestampFrom(field);
+  if (eventTime === undefined) return fn;
+  return (env) => {
+    const out = fn(env);
+    const list = Array.isArray(out) ? out : [out];
+    for (const e of list) e.record.timestamp = eventTime(e.record.value) ?? e.record.timestamp;
+    return out;
+  };
+}
+
+/** Topic bytes → values with the topic's chain (and the node's reader schema, if it has one). */
+export function topicDecodeStep(node: TopologyNode, topics: readonly string[], resources: TopologyResources): NamedStep {
+  const chains = new Map<string, CodecChain>();
+  for (const topic of topics) chains.set(topic, resources.topicChain(topic, node.schema));
+  const decode = (env: Envelope): Envelope => {
+    const r = env.record;
+    if (r.value !== null) r.value = chains.get(r.topic!)!.decode(r.value as Buffer, { headers: r.headers });
+    return env;
+  };
+  const timestamp = node.input.kind === 'topics' ? undefined : node.input.timestamp;
+  return { name: 'decode', fn: withTimestamp(decode, timestamp), code: ErrorCodes.DESERIALIZE };
+}
+
+/** File or stdin lines → values: JSON documents, raw text, or one encoded batch per line. */
+export function lineDecodeStep(encoding: Encoding, timestamp: string | undefined, resources: TopologyResources): NamedStep {
+  const schema = resources.schema(encoding.schema);
+  let decode: (env: Envelope) => Envelope | Envelope[];
+  if (encoding.codec !== undefined) {
+    const chain = resources.chain(encoding.codec, encoding.schema);
+    decode = (env) => chain.decodeBatch(Buffer.from(env.record.value as string, 'latin1')).map((v) => derive(env, { ...env.record, value: v }));
+  } else if (encoding.format === 'lines') {
+    decode = (env) => env;
+  } else {
+    decode = (env) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(env.record.value as string);
+      } catch (err) {
+        throw new SluiceError(ErrorCodes.RECORD_INVALID, `not a JSON document: ${(err as Error).message}`, { cause: err });
+      }
+      env.record.value = schema !== undefined ? coerceJsonForSchema(schema.type, value, { allowUnknownFields: true }) : value;
+      return env;
+    };
+  }
+  return { name: 'decode', fn: withTimestamp(decode, timestamp), code: ErrorCodes.DESERIALIZE };
+}
+
+function asStepFn(fn: CompiledStep | UserStep): StepFn {
+  const wrap = (env: Envelope, out: SluiceRecord[]): Envelope | Envelope[] =>
+    out.length === 1 && out[0] === env.record ? env : out.map((r) => derive(env, r));
+  return (env) => {
+    const out = fn(env.record);
+    return out instanceof Promise ? out.then((records) => wrap(env, records)) : wrap(env, out);
+  };
+}
+
+/** The node's processors: runs of built-ins fused into one step, each user module a step of its own. */
+export async function processorSteps(topology: Topology, node: TopologyNode, logger: Logger): Promise<NamedStep[]> {
+  const steps: NamedStep[] = [];
+  let builtins: BuiltinStep[] = [];
+  const flush = () => {
+    if (builtins.length === 0) return;
+    const name = builtins.map((b) => b.kind).join('+');
+    steps.push({ name, fn: asStepFn(chainSteps(builtins.map(compileProcessor))), code: ErrorCodes.PROCESSOR });
+    builtins = [];
+  };
+  for (const step of node.process) {
+    if (step.kind !== 'module') {
+      builtins.push(step);
+      continue;
+    }
+    flush();
+    const fn = await loadProcessorModule(step.module, step.export, topology.root);
+    steps.push({ name: `${step.module}#${step.export}`, fn: asStepFn(wrapProcessor(fn, node.id, logger)), code: ErrorCodes.PROCESSOR });
+  }
+  flush();
+  return steps;
+}
+
+/**
+ * Encodes a value with an Avro chain; values that came from JSON (ISO dates,
+ * decimal numbers) are coerced to the schema first, only when the plain encode
+ * refuses them, so the common path pays nothing.
+ */
+function encodeWith(chain: CodecChain, schema: LoadedSchema | undefined): (value: unknown) => Buffer {
+  if (schema === undefined) return (value) => chain.encode(value);
+  return (value) => {
+    try {
+      return chain.encode(value);
+    } catch (err) {
+      if (!isSluiceError(err)) throw err;
+      return chain.encode(coerceJsonForSchema(schema.type, value, { allowUnknownFields: true }));
+    }
+  };
+}
+
+/** Values → the destination topic's bytes and codec headers; the topic is chosen per record for a branch. */
+export function topicEncodeStep(node: TopologyNode, resources: TopologyResources): NamedStep {
+  const out = node.output;
+  const encoders = new Map<string, { encode: (v: unknown) => Buffer; headers: Readonly<Record<string, string>> }>();
+  const encoderFor = (topic: string) => {
+    let e = encoders.get(topic);
+    if (e === undefined) {
+      const spec = resources.topology.topics[topic]!;
+      const chain = resources.chain(node.codec ?? spec.codec, spec.schema);
+      e = { encode: encodeWith(chain, resources.schema(spec.schema)), headers: chain.headers() };
+      encoders.set(topic, e);
+    }
+    return e;
+  };
+  const route: (value: unknown) => string | undefined =
+    out.kind === 'branch' ? compileBranch(out.routes) : out.kind === 'topic' ? () => out.topic : () => undefined;
+  return {
+    name: 'encode',
+    code: ErrorCodes.SERIALIZE,
+    fn: (env) => {
+      const r = env.record;
+      const topic = route(r.value);
+      if (topic === undefined) return null;
+      const encoder = encoderFor(topic);
+      r.value = r.value === null ? null : encoder.encode(r.value);
+      r.headers = { ...r.headers, ...encoder.headers };
+      r.topic = topic;
+      return env;
+    },
+  };
+}
+
+/** For file sinks with an Avro codec: makes each value encodable on its own, so one bad value is dead-lettered, not the batch. */
+export function fileValidateStep(encoding: Encoding, resources: TopologyResources): NamedStep | undefined {
+  const schema = resources.schema(encoding.schema);
+  if (encoding.codec === undefined || schema === undefined) return undefined;
+  return {
+    name: 'validate',
+    code: ErrorCodes.SERIALIZE,
+    fn: (env) => {
+      if (!schema.type.isValid(env.record.value)) {
+        env.record.value = coerceJsonForSchema(schema.type, env.record.value, { allowUnknownFields: true });
+      }
+      return env;
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * A stage: one node of a topology made live as one `stream.pipeline`
+ *
+ *     source → decode → processors → encode → sink
+ *
+ * built fresh for every instance from the immutable node description. The
+ * first real error tears the whole pipeline down; a bad *record* never does:
+ * it goes to the node's dead-letter topic and the stage goes on. Input offsets
+ * are committed only once every record derived from them is acknowledged.
+ */
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
+import type { Topology, TopologyNode } from '../topology/index.ts';
+import type { Producer, Transport } from '../transport/index.ts';
+import { DeadLetterWriter } from './dead-letter-writer.ts';
+import type { TopologyResources } from './resources.ts';
+import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
+import { TopicSink } from './sinks/topic.ts';
+import { createGeneratorSource } from './sources/generator.ts';
+import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
+import { TopicSource } from './sources/topic.ts';
+import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
+import { StepStream } from './step.ts';
+import { WindowStream, loadAggregator } from './window.ts';
+
+export interface StageOptions {
+  topology: Topology;
+  node: TopologyNode;
+  transport: Transport;
+  resources: TopologyResources;
+  logger: Logger;
+  /** How often settled input offsets are committed. Default 1,000 ms. */
+  commitIntervalMs?: number;
+  /** Records buffered between a topic's consumer and the stage. Default 10,000. */
+  maxBuffered?: number;
+  /** For stdin/stdout nodes; the process's own by default. */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+}
+
+export interface StageReport {
+  node: string;
+  /** Records that entered the stage from its source. */
+  read: number;
+  /** Records acknowledged by the sink (a topic's broker, or handed to the file). */
+  written: number;
+  deadLettered: number;
+}
+
+/** The consumer group of a node: every instance of it, in any process, shares the work. */
+export function groupIdOf(topology: Topology, node: TopologyNode): string {
+  return `${topology.name}.${node.id}`;
+}
+
+/** `dead-letter:` when given; else `<input topic>.dlq`, or `<topology>.<node>.dlq` for non-topic sources. */
+export function deadLetterTopicOf(topology: Topology, node: TopologyNode): string {
+  if (node.deadLetter !== undefined) return node.deadLetter;
+  if (node.input.kind === 'topics' && node.input.topics.length === 1) return `${node.input.topics[0]}.dlq`;
+  return `${topology.name}.${node.id}.dlq`;
+}
+
+function batchFormatter(codec: string | undefined, schema: string | undefined, resources: TopologyResources): BatchFormatter {
+  if (codec === undefined) return jsonLines;
+  const steps = codec.split('|');
+  const last = steps[steps.length - 1];
+  if (last !== 'base64' && last !== 'hex') {
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `a file or stdout sink writes lines, so its codec must end in base64 or hex; got \`${codec}\``);
+  }
+  const chain = resources.chain(codec, schema);
+  return (values) => chain.encodeBatch(values).toString('latin1') + '\n';
+}
+
+export class Stage {
+  readonly node: TopologyNode;
+  readonly #options: StageOptions;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  readonly #producers: Producer[] = [];
+  #topicSource: TopicSource | undefined;
+  #source!: Readable[];
+  #steps!: Transform[];
+  #sink!: Writable;
+  #deadLetters!: DeadLetterWriter;
+  #read = 0;
+  #crashed = false;
+
+  private constructor(options: StageOptions) {
+    this.#options = options;
+    this.node = options.node;
+    this.#logger = options.logger.child({ topology: options.topology.name, stage: options.node.id });
+  }
+
+  static async create(options: StageOptions): Promise<Stage> {
+    const stage = new Stage(options);
+    await stage.#build();
+    return stage;
+  }
+
+  get logger(): Logger {
+    return this.#logger;
+  }
+
+  /** The topic source, for nodes that read topics (commit state, consumer). */
+  get topicSource(): TopicSource | undefined {
+    return this.#topicSource;
+  }
+
+  async #producer(): Promise<Producer> {
+    const out = this.node.output;
+    const topic = out.kind === 'topic' ? this.#options.topology.topics[out.topic] : undefined;
+    const compression = topic?.compression === 'gzip' || topic?.compression === 'none' ? topic.compression : 'lz4';
+    const producer = await this.#options.transport.producer({ compression });
+    this.#producers.push(producer);
+    return producer;
+  }
+
+  async #build(): Promise<void> {
+    const { topology, node, transport, resources } = this.#options;
+    const input = node.input;
+    const steps: NamedStep[] = [];
+
+    switch (input.kind) {
+      case 'topics': {
+        this.#topicSource = await TopicSource.open(transport, {
+          groupId: groupIdOf(topology, node),
+          topics: [...input.topics],
+          logger: this.#logger,
+          ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
+          ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
+        });
+        this.#source = this.#topicSource.streams;
+        steps.push(topicDecodeStep(node, input.topics, resources));
+        break;
+      }
+      case 'file':
+        this.#source = [createFileLineSource(input.path, { signal: this.#abort.signal })];
+        steps.push(lineDecodeStep(input, input.timestamp, resources));
+        break;
+      case 'stdin':
+        this.#source = [createStdinLineSource(this.#options.stdin, this.#abort.signal)];
+        steps.push(lineDecodeStep(input, input.timestamp, resources));
+        break;
+      case 'generator': {
+        const schema = resources.schema(input.schema)!;
+        this.#source = [
+          createGeneratorSource({
+            type: schema.type,
+            signal: this.#abort.signal,
+            ...(input.count !== undefined ? { count: input.count } : {}),
+            ...(input.ratePerSecond !== undefined ? { ratePerSecond: input.ratePerSecond } : {}),
+          }),
+        ];
+        break;
+      }
+      case 'http':
+        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `node \`${node.id}\`: the http source is not available yet`, {
+          context: { file: topology.file, line: node.line, column: node.column, stage: node.id },
+        });
+    }
+
+    steps.push(...(await processorSteps(topology, node, this.#logger)));
+    const aggregator = node.window !== undefined ? await loadAggregator(node.window, topology.root) : undefined;
+    const windowAt = steps.length;
+
+    const out = node.output;
+    if (out.kind === 'topic' || out.kind === 'branch') {
+      steps.push(topicEncodeStep(node, resources));
+      const producer = await this.#producer();
+      this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '');
+    } else {
+      const validate = fileValidateStep(out, resources);
+      if (validate !== undefined) steps.push(validate);
+      const format = batchFormatter(out.codec, out.schema, resources);
+      this.#sink = out.kind === 'file' ? createFileLineSink(out.path, format) : createStdoutLineSink(this.#options.stdout, format);
+    }
+
+    const dlqTopic = deadLetterTopicOf(topology, node);
+    await transport.createTopics([{ name: dlqTopic, partitions: 1 }]);
+    const dlqProducer = this.#producers[0] ?? (await this.#producer());
+    this.#deadLetters = new DeadLetterWriter({
+      topology: topology.name,
+      stage: node.id,
+      topic: dlqTopic,
+      producer: dlqProducer,
+      logger: this.#logger,
+      retry: {
+        retries: node.retries.attempts,
+        initialDelayMs: node.retries.backoffMs,
+        maxDelayMs: node.retries.maxBackoffMs,
+        factor: 2,
+      },
+    });
+
+    const counted = steps[0];
+    if (counted !== undefined) {
+      const inner = counted.fn;
+      counted.fn = (env) => {
+        this.#read++;
+        return inner(env);
+      };
+    }
+    const onError = this.#deadLetters.channel;
+    this.#steps = steps.map((s) => new StepStream(s.fn, { name: s.name, code: s.code, onError }));
+    if (steps.length === 0) this.#steps.push(new StepStream((env) => (this.#read++, env), { name: 'count', onError }));
+    if (node.window !== undefined && aggregator !== undefined) {
+      const window = new WindowStream({
+        spec: node.window,
+        aggregator,
+        onError,
+        ...(this.#options.commitIntervalMs !== undefined ? { flushIntervalMs: this.#options.commitIntervalMs } : {}),
+      });
+      this.#steps.splice(steps.length === 0 ? 1 : windowAt, 0, window);
+    }
+  }
+
+  /** Runs until the source ends (files, caught up) or `stop()`; rejects with the first real error. */
+  async run(): Promise<StageReport> {
+    this.#logger.info({ input: this.node.input.kind, output: this.node.output.kind }, 'stage started');
+    try {
+      await pipeline([...this.#source, ...this.#steps, this.#sink] as unknown as [Readable, Writable]);
+    } catch (err) {
+      if (!this.#crashed) this.#logger.error({ err }, 'stage failed');
+      await this.#close(!this.#crashed).catch((closeErr: unknown) => this.#logger.warn({ err: closeErr }, 'closing after failure'));
+      throw err;
+    }
+    await this.#close(true);
+    const report = this.report();
+    this.#logger.info(report, 'stage finished');
+    return report;
+  }
+
+  report(): StageReport {
+    const written = this.#sink instanceof TopicSink ? this.#sink.acknowledged : (this.#sink as LineSink).written;
+    return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count };
+  }
+
+  /** Graceful: stop reading; what was read drains through, is acknowledged and committed. */
+  stop(): void {
+    this.#abort.abort();
+    void this.#topicSource?.stop();
+  }
+
+  /** Once the input topics' current end offsets are reached, stop (embedded runs, `--until-caught-up`). */
+  async finishWhenCaughtUp(): Promise<void> {
+    await this.#topicSource?.finishWhenCaughtUp();
+  }
+
+  /** For a stage built but never run (another stage failed to start): release what it opened. */
+  async dispose(): Promise<void> {
+    this.#crashed = true;
+    for (const stream of [...this.#source, ...this.#steps, this.#sink]) stream.destroy();
+    await this.#close(false);
+  }
+
+  /** A crash, for tests and the coordinator: tear down now, commit nothing more. */
+  crash(reason = 'stage aborted'): void {
+    this.#crashed = true;
+    const err = new SluiceError(ErrorCodes.SHUTDOWN, reason, { context: { stage: this.node.id } });
+    this.#source[0]?.destroy(err);
+  }
+
+  async #close(commit: boolean): Promise<void> {
+    if (this.#topicSource !== undefined) {
+      if (commit) await this.#topicSource.close();
+      else await this.#topicSource.abandon();
+    }
+    for (const producer of this.#producers) await producer.close();
+  }
+}
