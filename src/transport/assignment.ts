@@ -63,6 +63,16 @@ export const roundRobinAssign: Assignor = (members, partitionsPerTopic) => {
   return assignments;
 };
 
+/** Whether `assignment` holds the partition. */
+export function holds(assignment: Assignment, topic: string, partition: number): boolean {
+  return assignment.get(topic)?.has(partition) ?? false;
+}
+
+/** A map key for one topic-partition. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${partition}\u0000${topic}`;
+}
+
 export function toTopicPartitions(assignment: Assignment): TopicPartitions[] {
   return [...assignment]
     .filter(([, partitions]) => partitions.size > 0)

@@ -7,6 +7,7 @@
  * reader costs a bounded amount of memory whatever waits in the topic.
  */
 import { Readable } from 'node:stream';
+import { partitionKey } from './assignment.ts';
 import type { ConsumedRecord, Consumer, RecordSink, TopicPartitions } from './types.ts';
 
 export interface SourceStreamOptions {
@@ -17,7 +18,8 @@ export interface SourceStreamOptions {
 export class SourceStream extends Readable implements RecordSink {
   readonly maxBuffered: number;
   readonly #consumer: Consumer;
-  #queue: ConsumedRecord[] = [];
+  /** Records not yet pushed, from #head on; slots before it are cleared as they go. */
+  #queue: (ConsumedRecord | undefined)[] = [];
   #head = 0;
   #wanting = false;
   #refused = false;
@@ -49,8 +51,8 @@ export class SourceStream extends Readable implements RecordSink {
   discard(partitions: readonly TopicPartitions[]): void {
     if (partitions.length === 0) return;
     const gone = new Set<string>();
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) gone.add(`${p}\u0000${topic}`);
-    this.#queue = this.#queue.slice(this.#head).filter((r) => !gone.has(`${r.partition}\u0000${r.topic}`));
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) gone.add(partitionKey(topic, p));
+    this.#queue = this.#queue.slice(this.#head).filter((r) => r !== undefined && !gone.has(partitionKey(r.topic, r.partition)));
     this.#head = 0;
     this.#maybeDrained();
   }
@@ -72,8 +74,8 @@ export class SourceStream extends Readable implements RecordSink {
 
   #pump(): void {
     while (this.#wanting && this.#head < this.#queue.length) {
-      const record = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as ConsumedRecord;
+      const record = this.#queue[this.#head];
+      this.#queue[this.#head++] = undefined;
       this.#wanting = this.push(record);
     }
     if (this.#head === this.#queue.length) {

@@ -253,18 +253,12 @@ function positiveInt(name: string): (text: string) => number {
   };
 }
 
-interface PublishFlags {
+/** What commander hands the action: the command's options under their flag names. */
+type PublishFlags = Omit<PublishCommandOptions, 'file' | 'brokers' | 'headers' | 'keysFile'> & {
   brokers?: string;
-  topic: string;
-  schema?: string;
-  key?: string;
-  codec?: string;
-  rate?: number;
-  rejects?: string;
-  partitions?: number;
   header?: Record<string, string>;
   keys?: string;
-}
+};
 
 export const registerPublish: RegisterCommand = (program: Command) => {
   program

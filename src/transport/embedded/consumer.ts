@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
-import { toTopicPartitions, type Assignment } from '../assignment.ts';
+import { holds, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
 import type { Consumer, ConsumerOptions, PartitionOffset, RecordSink, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import type { EmbeddedGroup, MemberHandle } from './group.ts';
@@ -64,7 +64,7 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   owns(topic: string, partition: number): boolean {
-    return this.#owned.get(topic)?.has(partition) ?? false;
+    return holds(this.#owned, topic, partition);
   }
 
   assignment(): TopicPartitions[] {
@@ -84,7 +84,7 @@ export class EmbeddedConsumer implements Consumer {
       });
     }
     this.#sink?.discard([{ topic, partitions: [partition] }]);
-    this.#positions.set(`${partition}\u0000${topic}`, Number(offset));
+    this.#positions.set(partitionKey(topic, partition), Number(offset));
     this.#schedule();
   }
 
@@ -122,7 +122,7 @@ export class EmbeddedConsumer implements Consumer {
       for (const { topic, partitions: ps } of partitions) {
         for (const p of ps) {
           this.#owned.get(topic)?.delete(p);
-          this.#positions.delete(`${p}\u0000${topic}`);
+          this.#positions.delete(partitionKey(topic, p));
         }
       }
       this.#rebalancing--;
@@ -140,7 +140,7 @@ export class EmbeddedConsumer implements Consumer {
           owned.add(p);
           const committed = this.#group.committed(topic, p);
           const start = committed !== undefined ? Number(committed) : this.#options.fromBeginning ? 0 : logs[p]!.length;
-          this.#positions.set(`${p}\u0000${topic}`, start);
+          this.#positions.set(partitionKey(topic, p), start);
         }
       }
       await this.#options.onAssign?.(partitions);
@@ -167,7 +167,7 @@ export class EmbeddedConsumer implements Consumer {
       for (const [topic, partitions] of this.#owned) {
         const logs = this.#broker.topic(topic).logs;
         for (const partition of partitions) {
-          const key = `${partition}\u0000${topic}`;
+          const key = partitionKey(topic, partition);
           const position = this.#positions.get(key)!;
           const log = logs[partition]!;
           if (position >= log.length) continue;

@@ -4,7 +4,7 @@
  * (its revoke callback is awaited, and it may still commit then); only then
  * does any member receive what it gains, so no partition has two owners.
  */
-import { diffAssignment, rangeAssign, roundRobinAssign, type Assignment, type GroupMember } from '../assignment.ts';
+import { diffAssignment, partitionKey, rangeAssign, roundRobinAssign, type Assignment, type GroupMember } from '../assignment.ts';
 import type { PartitionOffset, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 
@@ -42,11 +42,11 @@ export class EmbeddedGroup {
   }
 
   commit(topic: string, partition: number, offset: string): void {
-    this.#committed.set(`${partition}\u0000${topic}`, offset);
+    this.#committed.set(partitionKey(topic, partition), offset);
   }
 
   committed(topic: string, partition: number): string | undefined {
-    return this.#committed.get(`${partition}\u0000${topic}`);
+    return this.#committed.get(partitionKey(topic, partition));
   }
 
   committedOffsets(topic: string): PartitionOffset[] {

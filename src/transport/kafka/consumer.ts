@@ -31,7 +31,7 @@ import type {
   RecordSink,
   TopicPartitions,
 } from '../types.ts';
-import { diffAssignment, toTopicPartitions, type Assignment } from '../assignment.ts';
+import { diffAssignment, holds, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
@@ -132,7 +132,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   owns(topic: string, partition: number): boolean {
-    return this.#owned.get(topic)?.has(partition) ?? false;
+    return holds(this.#owned, topic, partition);
   }
 
   assignment(): TopicPartitions[] {
@@ -149,7 +149,7 @@ export class KafkaConsumer implements Consumer {
 
   seek(topic: string, partition: number, offset: string): void {
     this.#sink?.discard([{ topic, partitions: [partition] }]);
-    this.#positions.set(`${partition}\u0000${topic}`, BigInt(offset));
+    this.#positions.set(partitionKey(topic, partition), BigInt(offset));
     this.#consumer.seek({ topic, partition, offset });
   }
 
@@ -202,14 +202,14 @@ export class KafkaConsumer implements Consumer {
     const { revoked, assigned, kept } = diffAssignment(this.#owned, next);
     this.#owned = next;
     for (const { topic, partitions } of revoked) {
-      for (const partition of partitions) this.#positions.delete(`${partition}\u0000${topic}`);
+      for (const partition of partitions) this.#positions.delete(partitionKey(topic, partition));
     }
     this.#sink?.discard(revoked);
     // kafkajs restarts kept partitions from their committed offset: move them
     // back to where this consumer got to.
     for (const { topic, partitions } of kept) {
       for (const partition of partitions) {
-        const position = this.#positions.get(`${partition}\u0000${topic}`);
+        const position = this.#positions.get(partitionKey(topic, partition));
         if (position !== undefined) this.#consumer.seek({ topic, partition, offset: position.toString() });
       }
     }
@@ -231,7 +231,7 @@ export class KafkaConsumer implements Consumer {
     const sink = this.#sink;
     const { topic, partition } = batch;
     if (sink === undefined || this.#stopped || !this.owns(topic, partition) || isStale()) return;
-    const key = `${partition}\u0000${topic}`;
+    const key = partitionKey(topic, partition);
     const records = recordsOf(batch, this.#positions.get(key));
     let done = 0;
     while (done < records.length) {

@@ -79,10 +79,18 @@ function produced(topic: string, count: number, keys: number): { topic: string; 
 }
 
 export function transportContract(name: string, target: ContractTarget): void {
+  async function withTransport(test: (transport: Transport) => Promise<void>): Promise<void> {
+    const transport = target.transport();
+    try {
+      await test(transport);
+    } finally {
+      await transport.close();
+    }
+  }
+
   describe(`Transport contract: ${name}`, () => {
-    it('delivers every record once, in offset order per partition, keys on the partition murmur2 names', async () => {
-      const transport = target.transport();
-      try {
+    it('delivers every record once, in offset order per partition, keys on the partition murmur2 names', () =>
+      withTransport(async (transport) => {
         const topic = await newTopic(transport, 3);
         const producer = await transport.producer(target.producer);
         await producer.send(produced(topic, 3_000, 37));
@@ -108,14 +116,10 @@ export function transportContract(name: string, target: ContractTarget): void {
         }
         const ends = await consumer.endOffsets(topic);
         expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBe(3_000);
-      } finally {
-        await transport.close();
-      }
-    });
+      }));
 
-    it('spreads keyless records over all partitions and keeps headers and timestamps', async () => {
-      const transport = target.transport();
-      try {
+    it('spreads keyless records over all partitions and keeps headers and timestamps', () =>
+      withTransport(async (transport) => {
         const topic = await newTopic(transport, 3);
         const producer = await transport.producer(target.producer);
         await producer.send(
@@ -138,14 +142,10 @@ export function transportContract(name: string, target: ContractTarget): void {
           expect(r.headers.n!.toString()).toBe(String(i));
           expect(r.timestamp).toBe(1_700_000_000_000 + i);
         }
-      } finally {
-        await transport.close();
-      }
-    });
+      }));
 
-    it('resumes a group from its committed offset after a restart', async () => {
-      const transport = target.transport();
-      try {
+    it('resumes a group from its committed offset after a restart', () =>
+      withTransport(async (transport) => {
         const topic = await newTopic(transport, 1);
         const groupId = uniq('g');
         const producer = await transport.producer(target.producer);
@@ -162,14 +162,10 @@ export function transportContract(name: string, target: ContractTarget): void {
         const rest = await take(second.stream, 60);
         await second.consumer.disconnect();
         expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => String(40 + i)));
-      } finally {
-        await transport.close();
-      }
-    });
+      }));
 
-    it('splits partitions between two members and gives all to the one left, losing nothing', async () => {
-      const transport = target.transport();
-      try {
+    it('splits partitions between two members and gives all to the one left, losing nothing', () =>
+      withTransport(async (transport) => {
         const topic = await newTopic(transport, 4);
         const groupId = uniq('g');
         const producer = await transport.producer(target.producer);
@@ -219,14 +215,10 @@ export function transportContract(name: string, target: ContractTarget): void {
         // a gave up its partitions having committed what it read: b re-reads at most that one record.
         expect(readByA.length + readByB.length - 400).toBeLessThanOrEqual(1);
         expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
-      } finally {
-        await transport.close();
-      }
-    });
+      }));
 
-    it('keeps at most maxBuffered records in the source while 50,000 wait for a slow reader', async () => {
-      const transport = target.transport();
-      try {
+    it('keeps at most maxBuffered records in the source while 50,000 wait for a slow reader', () =>
+      withTransport(async (transport) => {
         const topic = await newTopic(transport, 2);
         const producer = await transport.producer(target.producer);
         const total = 50_000;
@@ -247,9 +239,6 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(most).toBeLessThanOrEqual(bound);
         // The buffer really filled, so the bound was tested, not just never reached.
         expect(most).toBeGreaterThan(bound / 2);
-      } finally {
-        await transport.close();
-      }
-    });
+      }));
   });
 }
