@@ -2,3 +2,38 @@
 export * from './core/index.ts';
 export * from './processors/index.ts';
 export * from './topology/index.ts';
+export {
+  createEmbeddedTransport,
+  createPartitioner,
+  createSinkStream,
+  createSourceStream,
+  createTransport,
+  EmbeddedBroker,
+  getEmbeddedBroker,
+  murmur2,
+  partitionForKey,
+  SinkStream,
+  SourceStream,
+} from './transport/index.ts';
+export type {
+  CleanupPolicy,
+  Compression as BatchCompression,
+  ConsumedRecord,
+  Consumer,
+  ConsumerOptions,
+  OutgoingRecord,
+  PartitionOffset,
+  Producer,
+  ProducerOptions,
+  RecordSink,
+  SinkRecord,
+  SinkStreamOptions,
+  SourceStreamOptions,
+  TopicDescription,
+  TopicPartitions,
+  TopicSpec as TransportTopicSpec,
+  Transport,
+  TransportOptions,
+} from './transport/index.ts';
+export { createPublisher, keyFromPath, Publisher } from './runtime/publisher.ts';
+export type { KeyOf, PublisherOptions, PublishSummary } from './runtime/publisher.ts';
