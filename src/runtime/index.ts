@@ -5,3 +5,5 @@ export { TopologyResources, type ResourceOptions } from './resources.ts';
 export { OffsetTracker, PartitionWatermark, OffsetToken } from './offsets.ts';
 export { withRetry, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 export { deadLetterHeaders, DLQ_HEADER_PREFIX } from './dead-letter.ts';
+export { namespaced } from './namespace.ts';
+export { expandRepartitions, repartitionTopicOf } from './repartition.ts';

@@ -10,6 +10,7 @@
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Transport, TopicSpec as TransportTopicSpec } from '../transport/index.ts';
+import { namespaced } from './namespace.ts';
 import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
 import { Stage, type StageOptions, type StageReport } from './stage.ts';
@@ -18,6 +19,8 @@ export interface RunOptions extends ResourceOptions {
   topology: Topology;
   transport: Transport;
   logger: Logger;
+  /** Prefix for every topic and consumer group (see namespace.ts). */
+  namespace?: string;
   /** Only these node ids; all by default. */
   nodes?: readonly string[];
   /** Stop each topic-reading stage once caught up (see above). Default: true on the embedded transport. */
@@ -77,7 +80,7 @@ export class TopologyRun {
   /** Creates the topology's topics, builds every selected stage, and starts them. */
   static async start(options: RunOptions): Promise<TopologyRun> {
     const { transport, logger } = options;
-    const topology = expandRepartitions(options.topology);
+    const topology = expandRepartitions(namespaced(options.topology, options.namespace ?? ''));
     await transport.createTopics(topicSpecsOf(topology));
     const resources = await TopologyResources.load(topology, options);
     const stages: Stage[] = [];

@@ -20,6 +20,7 @@ interface RunCliOptions {
   shutdownTimeout: string;
   commitInterval: string;
   keyFile?: string;
+  namespace?: string;
 }
 
 function positiveInt(flag: string, text: string): number {
@@ -46,6 +47,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--until-caught-up', 'stop each stage once it has read its topics up to their end offsets (always on when embedded)')
     .option('--shutdown-timeout <ms>', 'how long a graceful stop may take before exiting non-zero', '30000')
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
+    .option('--namespace <prefix>', 'prefix every topic and consumer group name (isolates copies of one topology)')
     .option('--key-file <path>', 'aes-gcm keys file (default: the SLUICE_KEYS environment variable)')
     .action(async (file: string, opts: RunCliOptions) => {
       const shutdownMs = positiveInt('--shutdown-timeout', opts.shutdownTimeout);
@@ -63,6 +65,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
       });
 
       let signals = 0;
