@@ -31,22 +31,21 @@ export function dataField(obj: unknown, key: string): unknown {
   return typeof v === 'function' ? undefined : v;
 }
 
-const own = dataField;
 
 export function compileFieldPath(path: string): FieldGetter {
   const parts = path.split('.');
   if (parts.some(isForbiddenKey)) throw new TypeError(`field path \`${path}\` uses a forbidden name`);
   if (parts.length === 1) {
     const [k] = parts as [string];
-    return (v) => own(v, k);
+    return (v) => dataField(v, k);
   }
   if (parts.length === 2) {
     const [a, b] = parts as [string, string];
-    return (v) => own(own(v, a), b);
+    return (v) => dataField(dataField(v, a), b);
   }
   return (v) => {
     let cur = v;
-    for (let i = 0; i < parts.length && cur !== undefined; i++) cur = own(cur, parts[i] as string);
+    for (let i = 0; i < parts.length && cur !== undefined; i++) cur = dataField(cur, parts[i] as string);
     return cur;
   };
 }

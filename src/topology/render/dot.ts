@@ -20,7 +20,7 @@ const shapes: Readonly<Record<SceneVertex['kind'], string>> = {
 function stageLabel(v: SceneVertex): string {
   const rows = [`<tr><td bgcolor="#dbe9f6"><b>${html(v.title)}</b></td></tr>`];
   for (const line of v.lines) rows.push(`<tr><td align="left">${html(line)}</td></tr>`);
-  if (v.window !== undefined) rows.push(`<tr><td align="left" bgcolor="#fdebd0">⏱ ${html(v.window)}</td></tr>`);
+  if (v.window !== undefined) rows.push(`<tr><td align="left" bgcolor="#fdebd0">${html(v.window)}</td></tr>`);
   return `<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">${rows.join('')}</table>>`;
 }
 
@@ -43,7 +43,8 @@ export function renderDot(scene: Scene): string {
   for (const e of scene.edges) {
     const attrs = [`id=${quote(e.id)}`, `class=${quote(e.kind)}`];
     if (e.label !== undefined) attrs.push(`label=${quote(e.label)}`);
-    if (e.kind === 'dead-letter') attrs.push('style=dashed', 'color="#c0392b"', 'label="dead-letter"');
+    // No label: it would sit on the stage box; the dashed red edge and topic say it.
+    if (e.kind === 'dead-letter') attrs.push('style=dashed', 'color="#c0392b"');
     lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [${attrs.join(', ')}];`);
   }
   lines.push('}');

@@ -19,7 +19,7 @@ function shape(v: SceneVertex): string {
   switch (v.kind) {
     case 'stage': {
       // Only <b> and <br/> are markup; every text part is escaped.
-      const body = [...v.lines, ...(v.window !== undefined ? [`⏱ ${v.window}`] : [])].map(escape);
+      const body = [...v.lines, ...(v.window !== undefined ? [v.window] : [])].map(escape);
       return `["${[`<b>${escape(v.title)}</b>`, ...body].join('<br/>')}"]`;
     }
     case 'topic':

@@ -15,7 +15,7 @@ describe('renderGraph mermaid', () => {
     expect(lines[0]).toBe('flowchart LR');
     expect(lines).toContain(`  ${mermaidId('source-collect')}[/"file: clicks.ndjson"/]`);
     expect(lines).toContain(`  ${mermaidId('node-validate')}["<b>validate</b><br/>filter: user startsWith #quot;u-#quot;<br/>map: parse-click.ts"]`);
-    expect(lines).toContain(`  ${mermaidId('node-views-per-page')}["<b>views-per-page</b><br/>⏱ window tumbling 1m: count by page"]`);
+    expect(lines).toContain(`  ${mermaidId('node-views-per-page')}["<b>views-per-page</b><br/>window tumbling 1m: count by page"]`);
     expect(lines).toContain(`  ${mermaidId('topic-clicks.raw')}[("clicks.raw [3]")]`);
     expect(lines).toContain(`  ${mermaidId('node-validate')} -. dead-letter .-> ${mermaidId('topic-clicks.dlq')}`);
     expect(lines).toContain(`  ${mermaidId('node-route')} -->|"action == #quot;purchase#quot;"| ${mermaidId('topic-clicks.purchases')}`);
