@@ -46,6 +46,8 @@ export interface StageReport {
   /** Records acknowledged by the sink (a topic's broker, or handed to the file). */
   written: number;
   deadLettered: number;
+  /** Where the stage wrote: `topic NAME`, `file PATH` or `stdout`. */
+  output: string;
 }
 
 /** The consumer group of a node: every instance of it, in any process, shares the work. */
@@ -58,6 +60,20 @@ export function deadLetterTopicOf(topology: Topology, node: TopologyNode): strin
   if (node.deadLetter !== undefined) return node.deadLetter;
   if (node.input.kind === 'topics' && node.input.topics.length === 1) return `${node.input.topics[0]}.dlq`;
   return `${topology.name}.${node.id}.dlq`;
+}
+
+function describeOutput(node: TopologyNode): string {
+  const out = node.output;
+  switch (out.kind) {
+    case 'topic':
+      return `topic ${out.topic}`;
+    case 'branch':
+      return `topics ${out.routes.map((r) => r.to).join(', ')}`;
+    case 'file':
+      return `file ${out.path}`;
+    case 'stdout':
+      return 'stdout';
+  }
 }
 
 function batchFormatter(codec: string | undefined, schema: string | undefined, resources: TopologyResources): BatchFormatter {
@@ -232,7 +248,7 @@ export class Stage {
 
   report(): StageReport {
     const written = this.#sink instanceof TopicSink ? this.#sink.acknowledged : (this.#sink as LineSink).written;
-    return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count };
+    return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count, output: describeOutput(this.node) };
   }
 
   /** Graceful: stop reading; what was read drains through, is acknowledged and committed. */

@@ -6,6 +6,7 @@
  * commit, leave the group) within `--shutdown-timeout`; a second signal forces
  * a non-zero exit.
  */
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { TopologyRun, type RunReport } from '../../runtime/index.ts';
@@ -32,7 +33,10 @@ function positiveInt(flag: string, text: string): number {
 }
 
 function summary(report: RunReport): string {
-  const rows = report.stages.map((s) => `  ${s.node.padEnd(24)} read ${String(s.read).padStart(9)}  written ${String(s.written).padStart(9)}  dead-lettered ${s.deadLettered}`);
+  const rows = report.stages.map(
+    (s) =>
+      `  ${s.node.padEnd(22)} read ${String(s.read).padStart(8)}  written ${String(s.written).padStart(8)}  dead-lettered ${String(s.deadLettered).padStart(4)}  → ${s.output.replace(/^file (.*)$/, (_m, p: string) => `file ${relative(process.cwd(), p)}`)}`,
+  );
   const failed = report.failed.map((f) => `  ${f.node} FAILED: ${f.error}${f.code ? ` [${f.code}]` : ''}`);
   return [`sluice: topology ${report.topology} on the ${report.transport} transport`, ...rows, ...failed].join('\n') + '\n';
 }
