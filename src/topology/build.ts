@@ -101,8 +101,7 @@ class Builder {
       cleanup: t.cleanup ?? 'delete',
       ...(retention !== undefined ? { retentionMs: retention } : {}),
       ...(t.schema !== undefined ? { schema: t.schema } : {}),
-      // Dead-letter topics keep the failed record's original bytes, whatever its codec was.
-      codec: deadLetter ? 'none' : (t.codec ?? d.codec ?? 'json'),
+      codec: t.codec ?? d.codec ?? 'json',
       compression: t.compression ?? d.compression ?? 'lz4',
       declared,
       deadLetter,
@@ -122,6 +121,7 @@ class Builder {
       }
     }
     for (const t of Object.values(out)) {
+      // Dead-letter topics hold the failed records' original bytes, so their codec names no schema of their own.
       if (t.deadLetter || !isAvroChain(t.codec) || t.schema !== undefined) continue;
       const writer = nodes.find((n) => n.writes.includes(t.name));
       const at: PathSegment[] = t.declared ? ['topics', t.name] : ['nodes', writer?.id ?? '', 'to'];

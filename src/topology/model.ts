@@ -28,6 +28,7 @@ export interface TopicSpec {
   readonly compression: Compression;
   /** False for topics only named by a node (`to`, `branch`, `dead-letter`): created with the defaults. */
   readonly declared: boolean;
+  /** Named as some node's `dead-letter`: it holds failed records' original bytes and headers, not `codec` output. */
   readonly deadLetter: boolean;
 }
 
