@@ -1,5 +1,6 @@
 /** The public library API of sluice. */
 export * from './core/index.ts';
+export * from './codecs/index.ts';
 export * from './processors/index.ts';
 export * from './topology/index.ts';
 export {
