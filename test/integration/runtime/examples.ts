@@ -3,7 +3,7 @@
  * folder (so parallel runs never share output files) under .cache/, where the
  * examples' `import ... from 'sluice'` still resolves to this package.
  */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -62,4 +62,15 @@ export function lines(text: string): unknown[] {
 
 export function exampleInput(name: string, relative: string): string {
   return readFileSync(join(repo, 'topologies', name, relative), 'utf8');
+}
+
+/** Writes a throwaway topology folder (files by relative path) under .cache/, where `sluice` resolves. */
+export function writeTopology(files: Record<string, string>): string {
+  const dir = join(repo, '.cache', 'test-topologies', `custom-${randomUUID().slice(0, 8)}`);
+  for (const [relative, text] of Object.entries(files)) {
+    const path = join(dir, relative);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return join(dir, 'topology.yaml');
 }
