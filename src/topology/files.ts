@@ -59,12 +59,13 @@ function writerSchemaName(n: TopologyNode, draft: Draft): string | undefined {
 }
 
 function checkCompatibility(draft: Draft, schemas: Map<string, LoadedSchema>, opts: FileCheckOptions): void {
+  const schemaOf = (name: string | undefined): LoadedSchema | undefined => (name === undefined ? undefined : schemas.get(name));
   for (const n of draft.nodes) {
     if (n.input.kind === 'topics' && n.schema !== undefined) {
-      const reader = schemas.get(n.schema);
+      const reader = schemaOf(n.schema);
       for (const t of n.input.topics) {
         const writerName = draft.topics[t]?.schema;
-        const writer = writerName === undefined ? undefined : schemas.get(writerName);
+        const writer = schemaOf(writerName);
         if (reader === undefined || writer === undefined) continue;
         const verdict = checkReadable(reader.type, writer.type);
         if (!verdict.ok) {
@@ -76,12 +77,12 @@ function checkCompatibility(draft: Draft, schemas: Map<string, LoadedSchema>, op
     }
     if (!preservesShape(n)) continue;
     const inputName = n.schema ?? writerSchemaName(n, draft);
-    const input = inputName === undefined ? undefined : schemas.get(inputName);
+    const input = schemaOf(inputName);
     if (input === undefined) continue;
     const outputs = n.output.kind === 'topic' ? [n.output.topic] : n.output.kind === 'branch' ? n.writes : [];
     for (const t of outputs) {
       const outName = draft.topics[t]?.schema;
-      const out = outName === undefined ? undefined : schemas.get(outName);
+      const out = schemaOf(outName);
       if (out === undefined || outName === inputName) continue;
       const verdict = checkReadable(out.type, input.type);
       if (!verdict.ok) {

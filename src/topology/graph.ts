@@ -3,20 +3,13 @@
  * nodes and topics: stages connect only through topics, so node A feeds node
  * B when A writes (or dead-letters to) a topic B reads.
  */
-import { ErrorCodes, type ErrorCode } from '../core/index.ts';
+import { ErrorCodes } from '../core/index.ts';
 import { describePredicate } from '../processors/index.ts';
 import type { Edge, EdgeKind, TopicSpec, TopologyNode, Vertex } from './model.ts';
-import type { PathSegment } from './problems.ts';
+import type { Finding, PathSegment } from './problems.ts';
 import { didYouMean } from './suggest.ts';
 
-export interface GraphProblem {
-  code: ErrorCode;
-  path: PathSegment[];
-  message: string;
-  hint?: string;
-  atKey?: boolean;
-  warning?: boolean;
-}
+export type GraphProblem = Finding;
 
 /** The parts of a node the graph checks read. */
 export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'>;

@@ -4,7 +4,7 @@
  * topology names; nothing here starts a stream.
  */
 export { loadTopology, validateTopologyFile, DEFAULT_MAX_BYTES, type LoadOptions, type ValidationResult } from './load.ts';
-export { TopologyValidationError, formatProblem, formatPath, type Problem, type PathSegment } from './problems.ts';
+export { TopologyValidationError, formatProblem, formatPath, type Problem, type PathSegment, type Finding } from './problems.ts';
 export type {
   Topology,
   TopologyNode,

@@ -5,20 +5,13 @@
  */
 import type { z } from 'zod';
 import { ErrorCodes, type ErrorCode } from '../core/index.ts';
-import type { PathSegment } from './problems.ts';
+import type { Finding, PathSegment } from './problems.ts';
 import { didYouMean } from './suggest.ts';
 import { allowedKeysAt, descriptionAt, nounAt } from './zod-walk.ts';
 
 type Issue = z.core.$ZodIssue;
 type Schema = z.core.$ZodType;
 
-export interface MappedIssue {
-  code: ErrorCode;
-  path: PathSegment[];
-  message: string;
-  hint?: string;
-  atKey?: boolean;
-}
 
 const subjects: Readonly<Record<string, string>> = { nodes: 'node', topics: 'topic', schemas: 'schema' };
 
@@ -74,7 +67,7 @@ function showValues(values: readonly unknown[]): string {
 }
 
 class Mapper {
-  readonly out: MappedIssue[] = [];
+  readonly out: Finding[] = [];
 
   constructor(
     private readonly root: Schema,
@@ -192,7 +185,7 @@ function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean
 }
 
 /** Maps every issue; a refinement's complaint about an object that also has unknown keys is dropped as noise. */
-export function mapZodIssues(issues: readonly Issue[], root: Schema, data: unknown): MappedIssue[] {
+export function mapZodIssues(issues: readonly Issue[], root: Schema, data: unknown): Finding[] {
   const unknownAt = issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path);
   const mapper = new Mapper(root, data);
   for (const issue of issues) {

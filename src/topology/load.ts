@@ -108,9 +108,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
 
   const result = TopologyFileSchema.safeParse(data);
   if (!result.success) {
-    for (const m of mapZodIssues(result.error.issues, TopologyFileSchema, data)) {
-      reporter.at(m.code, m.path, m.message, { ...(m.hint ? { hint: m.hint } : {}), ...(m.atKey ? { atKey: true } : {}) });
-    }
+    for (const f of mapZodIssues(result.error.issues, TopologyFileSchema, data)) reporter.add(f);
   }
   if (!result.success || reporter.failed) return done();
 
@@ -125,9 +123,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
     },
   });
   const topics = Object.values(draft.topics);
-  for (const g of checkGraph(draft.nodes, topics)) {
-    reporter.at(g.code, g.path, g.message, { ...(g.hint ? { hint: g.hint } : {}), ...(g.atKey ? { atKey: true } : {}), ...(g.warning ? { warning: true } : {}) });
-  }
+  for (const f of checkGraph(draft.nodes, topics)) reporter.add(f);
   await checkFiles(draft, {
     loadModules: options.loadModules ?? true,
     escaped,

@@ -18,6 +18,17 @@ export interface Problem {
 
 export type PathSegment = string | number;
 
+/** A problem before it is placed: where in the document, what, and how to fix it. */
+export interface Finding {
+  code: ErrorCode;
+  path: PathSegment[];
+  message: string;
+  hint?: string;
+  /** Point at the key of the last path segment instead of its value (unknown keys, a whole node). */
+  atKey?: boolean;
+  warning?: boolean;
+}
+
 const identifier = /^[A-Za-z_$][\w$-]*$/;
 
 export function formatPath(path: readonly PathSegment[]): string {

@@ -5,7 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { ErrorCode } from '../core/index.ts';
-import { formatPath, type PathSegment, type Problem } from './problems.ts';
+import { formatPath, type Finding, type PathSegment, type Problem } from './problems.ts';
 
 export interface ReportOptions {
   hint?: string;
@@ -74,5 +74,9 @@ export class Reporter {
   at(code: ErrorCode, path: readonly PathSegment[], message: string, options: ReportOptions = {}): void {
     const offset = this.doc === undefined ? 0 : offsetAt(this.doc, path, options.atKey);
     this.atOffset(code, offset, message, path, options);
+  }
+
+  add(f: Finding): void {
+    this.at(f.code, f.path, f.message, f);
   }
 }
