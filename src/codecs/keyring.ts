@@ -13,7 +13,7 @@ import { ErrorCodes, SluiceError, type ErrorContext } from '../core/index.ts';
  */
 
 export const DEFAULT_KEYS_ENV = 'SLUICE_KEYS';
-export const KEY_BYTES = 32;
+const KEY_BYTES = 32;
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

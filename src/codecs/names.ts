@@ -21,7 +21,7 @@ export function isSerializerName(name: string): name is SerializerName {
   return (serializerNames as readonly string[]).includes(name);
 }
 
-export function isCodecName(name: string): name is CodecName {
+function isCodecName(name: string): name is CodecName {
   return codecNames.includes(name);
 }
 

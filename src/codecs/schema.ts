@@ -18,16 +18,16 @@ export interface LoadedSchema {
 }
 
 /** Turns parsed schema JSON into a type with sluice's logical types. Throws avsc's plain Error. */
-export function createAvroType(json: unknown): Type {
+function createAvroType(json: unknown): Type {
   return avro.Type.forSchema(json as Schema, { logicalTypes, assertLogicalTypes: true });
 }
 
-export function fingerprintOf(type: Type): string {
+function fingerprintOf(type: Type): string {
   // avsc's schema() without attributes is the Parsing Canonical Form.
   return createHash('sha256').update(JSON.stringify(type.schema())).digest('hex');
 }
 
-export function describeSchema(type: Type, json: unknown, path: string): LoadedSchema {
+function describeSchema(type: Type, json: unknown, path: string): LoadedSchema {
   return { type, name: type.name ?? type.typeName, fingerprint: fingerprintOf(type), path, json };
 }
 
