@@ -2,6 +2,8 @@
  * A Kafka → Kafka stage against the real broker: dead letters, at-least-once
  * after a crash, and bounded memory when processing is slower than the input.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
@@ -181,5 +183,94 @@ export default defineProcessor<{ id: number; note: string }>(async (v) => { if (
     expect(processed).toBeLessThan(200_000); // the backlog was really there, and not all fetched
     expect(maxHeapGrowth).toBeLessThan(150 * 1024 * 1024);
     console.log(`[backpressure] 8 s: processed ${processed}, max in flight ${maxInFlight}, max heap growth ${(maxHeapGrowth / 1048576).toFixed(1)} MB`);
+  });
+
+  it('SIGTERM to a running `sluice run` exits 0 after committing, and a restart processes nothing twice', async () => {
+    const slow = `import { defineProcessor } from 'sluice';
+import { setTimeout as sleep } from 'node:timers/promises';
+export default defineProcessor<{ id: number; note: string }>(async (v) => { if (v.id % 50 === 0) await sleep(5); return v; });`;
+    const topology = await itemTopology(slow);
+    const namespace = `${uniqueName('term')}.`;
+    const total = 20_000;
+    const transport = kafkaTransport();
+    await transport.createTopics([{ name: `${namespace}in`, partitions: 3 }]);
+    await transport.close();
+    await produce(`${namespace}in`, total);
+
+    const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
+    const args = [bin, 'run', topology.file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', 'step', '--commit-interval', '200'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+
+    // Wait until the stage is producing, then stop it mid-stream.
+    const admin = kafka().admin();
+    await admin.connect();
+    const produced = async () =>
+      (await admin.fetchTopicOffsets(`${namespace}out`).catch(() => [])).reduce((n, p) => n + Number(p.high), 0);
+    while ((await produced()) < 2_000) await new Promise((r) => setTimeout(r, 100));
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    const { code, at } = await exited;
+    expect(code, log.slice(-2_000)).toBe(0);
+    expect(at - signalledAt).toBeLessThan(10_000);
+    const afterStop = await produced();
+    expect(afterStop).toBeLessThan(total); // it really stopped mid-stream
+    await admin.disconnect();
+
+    const again = kafkaTransport();
+    const rest = await TopologyRun.start({ topology, transport: again, logger: silentLogger, namespace, nodes: ['step'], untilCaughtUp: true });
+    const report = await rest.done;
+    await again.close();
+    expect(afterStop + report.stages[0]!.written).toBe(total); // nothing twice, nothing lost
+    const out = await readAll(`${namespace}out`, total);
+    expect(new Set(out.map((m) => (avro.decode(m.value!) as { id: number }).id)).size).toBe(total);
+  });
+
+  it('a second instance joining mid-stream takes partitions over and nothing is lost', async () => {
+    const slow = `import { defineProcessor } from 'sluice';
+import { setTimeout as sleep } from 'node:timers/promises';
+export default defineProcessor<{ id: number; note: string }>(async (v) => { if (v.id % 4 === 0) await sleep(2); return v; });`;
+    const topology = await itemTopology(slow);
+    const namespace = `${uniqueName('rebal')}.`;
+    const total = 15_000;
+    const t1 = kafkaTransport();
+    await t1.createTopics([{ name: `${namespace}in`, partitions: 3 }]);
+    await produce(`${namespace}in`, total);
+
+    const options = { topology, logger: silentLogger, namespace, nodes: ['step'], untilCaughtUp: false, commitIntervalMs: 100 } as const;
+    const first = await TopologyRun.start({ ...options, transport: t1 });
+    while (first.stages[0]!.report().written < 2_000) await new Promise((r) => setTimeout(r, 20));
+    const t2 = kafkaTransport();
+    const second = await TopologyRun.start({ ...options, transport: t2 });
+    // Both members end up holding partitions.
+    const deadline = Date.now() + 30_000;
+    while (second.stages[0]!.topicSource!.consumer.assignment().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(second.stages[0]!.topicSource!.consumer.assignment().flatMap((a) => a.partitions).length).toBeGreaterThan(0);
+
+    const out = await readAll(`${namespace}out`, total, 90_000).catch(() => undefined);
+    const seen = new Set<number>();
+    const consumer = kafka().consumer({ groupId: uniqueName('verify') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${namespace}out`, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.add((avro.decode(message.value!) as { id: number }).id);
+          if (seen.size === total) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    first.stop();
+    second.stop();
+    await Promise.all([first.done, second.done]);
+    await Promise.all([t1.close(), t2.close()]);
+    expect(out).toBeDefined();
+    expect(seen.size).toBe(total);
+    expect(second.stages[0]!.report().written).toBeGreaterThan(0);
+    const duplicates = out!.length >= total ? out!.length - total : 0;
+    console.log(`[rebalance] second member took ${second.stages[0]!.report().written} records; duplicates ${duplicates}`);
   });
 });
