@@ -3,7 +3,7 @@
  * one root folder, judged twice: on the path as written, and again after
  * resolving symlinks, so a link pointing out of the tree is caught too.
  */
-import { realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 export type Confined = { ok: true; path: string } | { ok: false; reason: string };
@@ -23,13 +23,29 @@ async function realpathOrNull(p: string): Promise<string | null> {
   }
 }
 
-/** The real path of `p`, or of its nearest existing ancestor joined with the rest, for files not written yet. */
-async function realpathSoFar(p: string): Promise<string> {
+/** Where a dangling symbolic link points, or null when `p` is not a link. */
+async function danglingTarget(p: string): Promise<string | null> {
+  try {
+    if (!(await lstat(p)).isSymbolicLink()) return null;
+    return path.resolve(path.dirname(p), await readlink(p));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The real path of `p`, or of its nearest existing ancestor joined with the
+ * rest, for files not written yet. A dangling link is followed by hand, since
+ * realpath refuses it and its target is what a later write would reach.
+ */
+async function realpathSoFar(p: string, hops = 0): Promise<string> {
   const missing: string[] = [];
   let cur = p;
   for (;;) {
     const real = await realpathOrNull(cur);
     if (real !== null) return path.join(real, ...missing.reverse());
+    const target = hops < 32 ? await danglingTarget(cur) : null;
+    if (target !== null) return path.join(await realpathSoFar(target, hops + 1), ...missing.reverse());
     const parent = path.dirname(cur);
     if (parent === cur) return p;
     missing.push(path.basename(cur));

@@ -75,6 +75,13 @@ describe('loadProcessorModule', () => {
     await symlink(modulePath, path.join(root, 'link.ts'));
     await expect(loadProcessorModule(path.join(root, 'link.ts'), 'default', root)).rejects.toThrow(/symbolic link/);
   });
+
+  it('refuses a dangling link that points out of the root (a later write would land there)', async () => {
+    const root = path.join(outside, 'dangling');
+    await mkdir(root, { recursive: true });
+    await symlink(path.join(outside, 'not-yet', 'x.ndjson'), path.join(root, 'out.ndjson'));
+    expect(await resolveInside(root, root, './out.ndjson')).toMatchObject({ ok: false, reason: expect.stringMatching(/symbolic link/) });
+  });
 });
 
 describe('resolveInside', () => {

@@ -184,7 +184,7 @@ nodes:
 
   it('a processor module that is missing, lacks its export, or is outside the topology folder', async () => {
     await mkdir(path.join(ws.dir, 'links'), { recursive: true });
-    await symlink('/etc/hostname', path.join(ws.dir, 'links', 'out.ts')).catch(() => undefined);
+    await symlink(process.execPath, path.join(ws.dir, 'links', 'out.ts')).catch(() => undefined);
     const steps = [
       '{ module: ./processors/missing.ts }',
       '{ module: ./processors/normalize.ts, export: nope }',
