@@ -3,6 +3,7 @@
  * `roundrobin` assignors compute it, and the arithmetic of rebalances. Pure:
  * the embedded group coordinator and the kafkajs assigner both use it.
  */
+import { ErrorCodes, SluiceError } from '../core/index.ts';
 import type { TopicPartitions } from './types.ts';
 
 /** topic → partitions */
@@ -66,6 +67,13 @@ export const roundRobinAssign: Assignor = (members, partitionsPerTopic) => {
 /** Whether `assignment` holds the partition. */
 export function holds(assignment: Assignment, topic: string, partition: number): boolean {
   return assignment.get(topic)?.has(partition) ?? false;
+}
+
+/** Seeking a partition another member owns would fight that member. */
+export function notOwned(topic: string, partition: number, offset: string): SluiceError {
+  return new SluiceError(ErrorCodes.CONSUME, 'cannot seek a partition this consumer does not own', {
+    context: { topic, partition, offset },
+  });
 }
 
 /** A map key for one topic-partition. */

@@ -26,9 +26,10 @@ export class SourceStream extends Readable implements RecordSink {
   #ended = false;
 
   constructor(consumer: Consumer, options: SourceStreamOptions = {}) {
-    // One record in the Readable's own buffer: the rest waits in #queue, where
-    // a rebalance can still take it back (discard).
-    super({ objectMode: true, highWaterMark: 1 });
+    // Records wait in #queue, where a rebalance or a seek can still take
+    // them back (discard). The Readable's own buffer holds at most the one
+    // record pushed for a read that did not take it (read(0), a paused pipe).
+    super({ objectMode: true, highWaterMark: 0 });
     this.maxBuffered = Math.max(1, options.maxBuffered ?? 10_000);
     this.#consumer = consumer;
   }

@@ -25,10 +25,11 @@
  * - Rebalance: `onRevoke(partitions)` is awaited before records of the new
  *   assignment are delivered; the source has already dropped its buffered
  *   records of those partitions. `onAssign(partitions)` is awaited before the
- *   first record of a newly assigned partition. One record of a revoked
- *   partition may already sit in the stream's own one-record buffer (and
- *   more in the runtime's stages): it still arrives, and its commit is
- *   refused. Embedded: `onRevoke` runs
+ *   first record of a newly assigned partition. Records of a revoked
+ *   partition already read from the stream (in the runtime's stages) are
+ *   the runtime's to drop; their commits are refused. So is at most one
+ *   record that was already pushed into the Readable's own buffer: it still
+ *   arrives after `onRevoke`. Embedded: `onRevoke` runs
  *   before the partition is handed to another member, so commits made inside
  *   it count. Kafka (kafkajs): a rebalance is only learnt from a heartbeat
  *   answer and kafkajs rejoins at once with no hook in between, so `onRevoke`

@@ -6,8 +6,7 @@
  * log's start or end per `fromBeginning`.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCodes, SluiceError } from '../../core/index.ts';
-import { holds, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
+import { holds, notOwned, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
 import type { Consumer, ConsumerOptions, PartitionOffset, RecordSink, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import type { EmbeddedGroup, MemberHandle } from './group.ts';
@@ -78,11 +77,7 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   seek(topic: string, partition: number, offset: string): void {
-    if (!this.owns(topic, partition)) {
-      throw new SluiceError(ErrorCodes.CONSUME, 'cannot seek a partition this consumer does not own', {
-        context: { topic, partition, offset },
-      });
-    }
+    if (!this.owns(topic, partition)) throw notOwned(topic, partition, offset);
     this.#sink?.discard([{ topic, partitions: [partition] }]);
     this.#positions.set(partitionKey(topic, partition), Number(offset));
     this.#schedule();

@@ -31,7 +31,7 @@ import type {
   RecordSink,
   TopicPartitions,
 } from '../types.ts';
-import { diffAssignment, holds, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
+import { diffAssignment, holds, notOwned, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
@@ -148,6 +148,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   seek(topic: string, partition: number, offset: string): void {
+    if (!this.owns(topic, partition)) throw notOwned(topic, partition, offset);
     this.#sink?.discard([{ topic, partitions: [partition] }]);
     this.#positions.set(partitionKey(topic, partition), BigInt(offset));
     this.#consumer.seek({ topic, partition, offset });

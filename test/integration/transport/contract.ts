@@ -164,6 +164,22 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => String(40 + i)));
       }));
 
+    it('seeks: delivery restarts at the offset and what was buffered of that partition is dropped', () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 1);
+        const producer = await transport.producer(target.producer);
+        await producer.send(produced(topic, 20, 1));
+        const { consumer, stream } = await join(transport, { groupId: uniq('g'), topics: [topic], fromBeginning: true });
+        const first = await take(stream, 5);
+        await until(() => stream.buffered === 15, 'the rest is buffered');
+        consumer.seek(topic, 0, '2');
+        expect(stream.buffered).toBe(0);
+        const again = await take(stream, 18);
+        expect([...first, ...again].map((r) => Number(r.offset))).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 18 }, (_, i) => 2 + i)]);
+        expect(() => consumer.seek(topic, 3, '0')).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_CONSUME' }));
+        await consumer.disconnect();
+      }));
+
     it('splits partitions between two members and gives all to the one left, losing nothing', () =>
       withTransport(async (transport) => {
         const topic = await newTopic(transport, 4);
@@ -206,13 +222,13 @@ export function transportContract(name: string, target: ContractTarget): void {
         const readByA = await take(a.stream, Math.floor(inA / 2), record('a'));
         await a.consumer.disconnect();
         await until(() => owned(b.consumer.assignment()) === 4, 'b owns all four');
-        // One record may have been in a's stream buffer when its partition was
-        // revoked (see types.ts): b gets it again, so count distinct records.
+        // One record may have sat in a's Readable buffer when its partition was
+        // revoked (see types.ts): b reads it again, so count distinct records.
         const seen = new Set(readByA.map((r) => `${r.partition}@${r.offset}`));
         const readByB = await take(b.stream, 0, (r) => void seen.add(`${r.partition}@${r.offset}`), () => seen.size === 400);
         await b.consumer.disconnect();
         expect(seen.size).toBe(400);
-        // a gave up its partitions having committed what it read: b re-reads at most that one record.
+        // a gave up its partitions having committed what it read: b reads at most that one record again.
         expect(readByA.length + readByB.length - 400).toBeLessThanOrEqual(1);
         expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
       }));

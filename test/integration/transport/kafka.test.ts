@@ -70,7 +70,7 @@ describe('kafka transport', () => {
       // Pause survived the rebalance: still bounded.
       expect(a.stream.buffered).toBeLessThanOrEqual(10);
       const later = await take(a.stream, 60);
-      // Only the one record already in the stream's own buffer may belong to the lost partition.
+      // Only a record already in the stream's Readable buffer (at most one) may belong to the lost partition.
       expect(later.slice(1).every((r) => r.partition === kept)).toBe(true);
       await b.consumer.disconnect();
       await a.consumer.disconnect();
