@@ -18,6 +18,7 @@ import type { TopologyResources } from './resources.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
 import { createGeneratorSource } from './sources/generator.ts';
+import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
@@ -94,6 +95,7 @@ export class Stage {
   readonly #abort = new AbortController();
   readonly #producers: Producer[] = [];
   #topicSource: TopicSource | undefined;
+  #http: HttpSource | undefined;
   #source!: Readable[];
   #steps!: Transform[];
   #sink!: Writable;
@@ -169,10 +171,14 @@ export class Stage {
         ];
         break;
       }
-      case 'http':
-        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `node \`${node.id}\`: the http source is not available yet`, {
-          context: { file: topology.file, line: node.line, column: node.column, stage: node.id },
-        });
+      case 'http': {
+        const http = new HttpSource({ port: input.port, path: input.path, ...(input.host !== undefined ? { host: input.host } : {}) });
+        await http.listening();
+        this.#http = http;
+        this.#source = [http];
+        steps.push(lineDecodeStep({ format: 'ndjson' }, input.timestamp, resources));
+        break;
+      }
     }
 
     steps.push(...(await processorSteps(topology, node, this.#logger)));
@@ -254,7 +260,13 @@ export class Stage {
   /** Graceful: stop reading; what was read drains through, is acknowledged and committed. */
   stop(): void {
     this.#abort.abort();
+    this.#http?.stop();
     void this.#topicSource?.stop();
+  }
+
+  /** The bound port of an http source (0 in the file picks a free one). */
+  get httpPort(): number | undefined {
+    return this.#http?.port;
   }
 
   /** Once the input topics' current end offsets are reached, stop (embedded runs, `--until-caught-up`). */
