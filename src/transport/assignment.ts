@@ -69,6 +69,19 @@ export function holds(assignment: Assignment, topic: string, partition: number):
   return assignment.get(topic)?.has(partition) ?? false;
 }
 
+/** What every consumer shares: the partitions its member owns now. */
+export abstract class PartitionOwner {
+  protected owned: Assignment = new Map();
+
+  owns(topic: string, partition: number): boolean {
+    return holds(this.owned, topic, partition);
+  }
+
+  assignment(): TopicPartitions[] {
+    return toTopicPartitions(this.owned);
+  }
+}
+
 /** Seeking a partition another member owns would fight that member. */
 export function notOwned(topic: string, partition: number, offset: string): SluiceError {
   return new SluiceError(ErrorCodes.CONSUME, 'cannot seek a partition this consumer does not own', {

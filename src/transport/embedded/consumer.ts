@@ -6,7 +6,7 @@
  * log's start or end per `fromBeginning`.
  */
 import { randomUUID } from 'node:crypto';
-import { holds, notOwned, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
+import { notOwned, partitionKey, PartitionOwner } from '../assignment.ts';
 import type { Consumer, ConsumerOptions, PartitionOffset, RecordSink, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import type { EmbeddedGroup, MemberHandle } from './group.ts';
@@ -14,14 +14,13 @@ import type { EmbeddedGroup, MemberHandle } from './group.ts';
 /** Records handed to the stream per partition per turn. */
 const CHUNK = 512;
 
-export class EmbeddedConsumer implements Consumer {
+export class EmbeddedConsumer extends PartitionOwner implements Consumer {
   readonly groupId: string;
   readonly #broker: EmbeddedBroker;
   readonly #group: EmbeddedGroup;
   readonly #options: ConsumerOptions;
   readonly #member: MemberHandle;
   #sink: RecordSink | undefined;
-  readonly #owned: Assignment = new Map();
   /** Next offset to deliver, per "partition\0topic" owned. */
   readonly #positions = new Map<string, number>();
   #paused = false;
@@ -32,6 +31,7 @@ export class EmbeddedConsumer implements Consumer {
   #unlisten: (() => void) | undefined;
 
   constructor(broker: EmbeddedBroker, options: ConsumerOptions) {
+    super();
     this.groupId = options.groupId;
     this.#broker = broker;
     this.#group = broker.group(options.groupId);
@@ -60,14 +60,6 @@ export class EmbeddedConsumer implements Consumer {
     if (!this.#paused) return;
     this.#paused = false;
     this.#schedule();
-  }
-
-  owns(topic: string, partition: number): boolean {
-    return holds(this.#owned, topic, partition);
-  }
-
-  assignment(): TopicPartitions[] {
-    return toTopicPartitions(this.#owned);
   }
 
   async commit(topic: string, partition: number, offset: string): Promise<boolean> {
@@ -116,7 +108,7 @@ export class EmbeddedConsumer implements Consumer {
     } finally {
       for (const { topic, partitions: ps } of partitions) {
         for (const p of ps) {
-          this.#owned.get(topic)?.delete(p);
+          this.owned.get(topic)?.delete(p);
           this.#positions.delete(partitionKey(topic, p));
         }
       }
@@ -128,8 +120,8 @@ export class EmbeddedConsumer implements Consumer {
     this.#rebalancing++;
     try {
       for (const { topic, partitions: ps } of partitions) {
-        let owned = this.#owned.get(topic);
-        if (owned === undefined) this.#owned.set(topic, (owned = new Set()));
+        let owned = this.owned.get(topic);
+        if (owned === undefined) this.owned.set(topic, (owned = new Set()));
         const logs = this.#broker.topic(topic).logs;
         for (const p of ps) {
           owned.add(p);
@@ -159,7 +151,7 @@ export class EmbeddedConsumer implements Consumer {
     let progress = true;
     while (progress && sink !== undefined && !this.#stopped && !this.#paused && this.#rebalancing === 0) {
       progress = false;
-      for (const [topic, partitions] of this.#owned) {
+      for (const [topic, partitions] of this.owned) {
         const logs = this.#broker.topic(topic).logs;
         for (const partition of partitions) {
           const key = partitionKey(topic, partition);

@@ -22,16 +22,8 @@
  */
 import type { Admin, Batch, Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
-import type {
-  ConsumedRecord,
-  Consumer,
-  ConsumerOptions,
-  HeaderBytes,
-  PartitionOffset,
-  RecordSink,
-  TopicPartitions,
-} from '../types.ts';
-import { diffAssignment, holds, notOwned, partitionKey, toTopicPartitions, type Assignment } from '../assignment.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, RecordSink } from '../types.ts';
+import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
@@ -70,14 +62,13 @@ function recordsOf(batch: Batch, from: bigint | undefined): ConsumedRecord[] {
 /** How long a batch handler waits for a full source to drain before pausing. */
 const ROOM_WAIT_MS = 1_000;
 
-export class KafkaConsumer implements Consumer {
+export class KafkaConsumer extends PartitionOwner implements Consumer {
   readonly groupId: string;
   readonly #consumer: KafkaJsConsumer;
   readonly #admin: () => Promise<Admin>;
   readonly #options: ConsumerOptions;
   readonly #logger: Logger;
   #sink: RecordSink | undefined;
-  #owned: Assignment = new Map();
   /** Next offset to deliver per partition ("partition\0topic"), for partitions delivered from. */
   readonly #positions = new Map<string, bigint>();
   #paused = false;
@@ -87,6 +78,7 @@ export class KafkaConsumer implements Consumer {
   #room: (() => void) | undefined;
 
   constructor(consumer: KafkaJsConsumer, admin: () => Promise<Admin>, options: ConsumerOptions, logger: Logger) {
+    super();
     this.groupId = options.groupId;
     this.#consumer = consumer;
     this.#admin = admin;
@@ -129,14 +121,6 @@ export class KafkaConsumer implements Consumer {
     if (!this.#paused || this.#stopped) return;
     this.#paused = false;
     this.#consumer.resume(this.#options.topics.map((topic) => ({ topic })));
-  }
-
-  owns(topic: string, partition: number): boolean {
-    return holds(this.#owned, topic, partition);
-  }
-
-  assignment(): TopicPartitions[] {
-    return toTopicPartitions(this.#owned);
   }
 
   async commit(topic: string, partition: number, offset: string): Promise<boolean> {
@@ -189,7 +173,7 @@ export class KafkaConsumer implements Consumer {
       await this.#options.onRevoke(owned);
     }
     await kafkaCall(ErrorCodes.CONSUME, { group: this.groupId }, () => this.#consumer.disconnect());
-    this.#owned = new Map();
+    this.owned = new Map();
   }
 
   #pauseAll(): void {
@@ -200,8 +184,8 @@ export class KafkaConsumer implements Consumer {
   #onJoin(memberAssignment: Record<string, number[]>): void {
     const next: Assignment = new Map();
     for (const topic in memberAssignment) next.set(topic, new Set(memberAssignment[topic]));
-    const { revoked, assigned, kept } = diffAssignment(this.#owned, next);
-    this.#owned = next;
+    const { revoked, assigned, kept } = diffAssignment(this.owned, next);
+    this.owned = next;
     for (const { topic, partitions } of revoked) {
       for (const partition of partitions) this.#positions.delete(partitionKey(topic, partition));
     }
