@@ -18,13 +18,18 @@ export interface KafkaClientOptions {
   logger: Logger;
 }
 
-/** kafkajs' info level narrates every join and fetch; it is debug for sluice. */
+/**
+ * kafkajs' info level narrates every join and fetch: debug for sluice. Its
+ * Connection namespace logs every error response at error level, including
+ * the retriable ones it then retries (a topic still being created); what it
+ * gives up on is thrown to the caller as a SluiceError, so those are debug too.
+ */
 function logCreator(logger: Logger): () => (entry: LogEntry) => void {
   return () =>
     ({ namespace, level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
       const bindings = { component: 'kafkajs', namespace, ...fields };
-      if (level === logLevel.ERROR) logger.error(bindings, message);
+      if (level === logLevel.ERROR && namespace !== 'Connection') logger.error(bindings, message);
       else if (level === logLevel.WARN) logger.warn(bindings, message);
       else logger.debug(bindings, message);
     };
