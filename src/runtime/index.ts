@@ -3,7 +3,7 @@ export { TopologyRun, topicSpecsOf, type RunOptions, type RunReport } from './ru
 export { Stage, groupIdOf, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
 export { TopologyResources, type ResourceOptions } from './resources.ts';
 export { OffsetTracker, PartitionWatermark, OffsetToken } from './offsets.ts';
-export { withRetry, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+export { withRetry, defaultRetryPolicy, backoffCeiling, type RetryPolicy } from './retry.ts';
 export { deadLetterHeaders, DLQ_HEADER_PREFIX } from './dead-letter.ts';
 export { namespaced } from './namespace.ts';
 export { expandRepartitions, repartitionTopicOf } from './repartition.ts';

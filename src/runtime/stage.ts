@@ -35,6 +35,8 @@ export interface StageOptions {
   commitIntervalMs?: number;
   /** Records buffered between a topic's consumer and the stage. Default 10,000. */
   maxBuffered?: number;
+  /** Kafka group session timeout: how soon the group notices a killed instance. Default 30,000 ms. */
+  sessionTimeoutMs?: number;
   /** For stdin/stdout nodes; the process's own by default. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
@@ -146,6 +148,7 @@ export class Stage {
           logger: this.#logger,
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
           ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
+          ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
         });
         this.#source = this.#topicSource.streams;
         steps.push(topicDecodeStep(node, input.topics, resources));
