@@ -2,7 +2,9 @@
 import { getEmbeddedBroker } from './embedded/broker.ts';
 import { createEmbeddedTransport } from './embedded/transport.ts';
 import { createKafkaTransport } from './kafka/transport.ts';
-import type { Transport, TransportOptions } from './types.ts';
+import type { ClusterAdmin, Transport, TransportOptions } from './types.ts';
+import { createEmbeddedClusterAdmin } from './embedded/admin.ts';
+import { createKafkaClusterAdmin } from './kafka/admin.ts';
 
 export type * from './types.ts';
 export { EmbeddedBroker, getEmbeddedBroker } from './embedded/broker.ts';
@@ -17,4 +19,12 @@ export function createTransport(options: TransportOptions): Transport {
     return createKafkaTransport({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
   }
   return createEmbeddedTransport(getEmbeddedBroker());
+}
+
+/** Monitoring reads (groups, offsets) of the cluster `createTransport` would reach with the same options. */
+export function createClusterAdmin(options: TransportOptions): ClusterAdmin {
+  if (options.brokers !== undefined && options.brokers.length > 0) {
+    return createKafkaClusterAdmin({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
+  }
+  return createEmbeddedClusterAdmin(getEmbeddedBroker());
 }

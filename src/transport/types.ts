@@ -207,3 +207,44 @@ export interface TransportOptions {
   clientId: string;
   logger: Logger;
 }
+
+/** Consumer-group states as the Kafka admin API names them. */
+export type GroupState = 'Stable' | 'PreparingRebalance' | 'CompletingRebalance' | 'Empty' | 'Dead' | 'Unknown';
+
+export interface GroupMemberDescription {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignment: TopicPartitions[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: GroupState;
+  members: GroupMemberDescription[];
+}
+
+export interface PartitionRange {
+  partition: number;
+  /** First offset still in the log. */
+  low: string;
+  /** High watermark: offset of the next record to be written. */
+  high: string;
+}
+
+/**
+ * The monitoring reads of a cluster (the coordinator's and `sluice status`'s),
+ * apart from any stage: group state and members, committed and end offsets.
+ */
+export interface ClusterAdmin {
+  readonly kind: 'kafka' | 'embedded';
+  /** Groups that never existed are reported `Dead` with no members (as Kafka does). */
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;
+  /** The group's committed offsets for every partition of each topic; null where it has none. */
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, PartitionOffset[]>>;
+  /** Low and high watermarks of every partition; topics that do not exist are left out. */
+  topicOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>>;
+  /** Deletes the topics that exist; others are ignored. */
+  deleteTopics(names: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -4,7 +4,7 @@
  * (its revoke callback is awaited, and it may still commit then); only then
  * does any member receive what it gains, so no partition has two owners.
  */
-import { diffAssignment, partitionKey, rangeAssign, roundRobinAssign, type Assignment, type GroupMember } from '../assignment.ts';
+import { diffAssignment, partitionKey, rangeAssign, roundRobinAssign, toTopicPartitions, type Assignment, type GroupMember } from '../assignment.ts';
 import type { PartitionOffset, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 
@@ -47,6 +47,11 @@ export class EmbeddedGroup {
 
   committed(topic: string, partition: number): string | undefined {
     return this.#committed.get(partitionKey(topic, partition));
+  }
+
+  /** Every member and what it owns now, for monitoring. */
+  members(): Array<{ id: string; assignment: TopicPartitions[] }> {
+    return [...this.#members.keys()].sort().map((id) => ({ id, assignment: toTopicPartitions(this.#assignments.get(id) ?? new Map()) }));
   }
 
   committedOffsets(topic: string): PartitionOffset[] {
