@@ -25,11 +25,15 @@ function isCodecName(name: string): name is CodecName {
   return codecNames.includes(name);
 }
 
+/** The chain of no steps: values are bytes already and stay as they are (dead-letter topics). */
+export const RAW_CHAIN = 'none';
+
 /**
  * Splits a chain spec on `|` and checks the names and their order. Needs no
  * keys or schemas, so a topology can be validated before anything is loaded.
  */
 export function parseCodecChain(spec: string): CodecName[] {
+  if (spec.trim() === RAW_CHAIN) return [];
   const steps = spec.split('|').map((step) => step.trim());
   const names: CodecName[] = [];
   for (const [index, step] of steps.entries()) {

@@ -4,7 +4,7 @@
  * Chains and schemas are pure and immutable, so every stage instance may share
  * them; streams are never shared.
  */
-import { createCodecChain, KeyRing, loadSchemaFile, type CodecChain, type LoadedSchema } from '../codecs/index.ts';
+import { createCodecChain, KeyRing, loadSchemaFile, parseCodecChain, type CodecChain, type LoadedSchema } from '../codecs/index.ts';
 import { ErrorCodes, SluiceError } from '../core/index.ts';
 import type { Topology } from '../topology/index.ts';
 
@@ -36,7 +36,7 @@ export class TopologyResources {
       const out = node.output;
       if ((out.kind === 'file' || out.kind === 'stdout') && out.codec !== undefined) specs.add(out.codec);
     }
-    if ([...specs].some((s) => s.split('|').includes('aes-gcm'))) {
+    if ([...specs].some((s) => parseCodecChain(s).includes('aes-gcm'))) {
       resources.#keys = options.keyFile !== undefined ? await KeyRing.fromFile(options.keyFile) : KeyRing.fromEnv(undefined, options.env);
     }
     return resources;

@@ -34,3 +34,12 @@ describe('parseCodecChain', () => {
     expect(errorOf(() => parseCodecChain('avro|json')).code).toBe(ErrorCodes.CODEC_CHAIN_INVALID);
   });
 });
+
+describe('the raw chain', () => {
+  it('`none` is the chain of no steps: bytes pass through unchanged', async () => {
+    const { parseCodecChain: parse, createCodecChain } = await import('../../../src/codecs/index.ts');
+    expect(parse('none')).toEqual([]);
+    const raw = createCodecChain('none', {});
+    expect(raw.decode(Buffer.from([0, 255]))).toEqual(Buffer.from([0, 255]));
+  });
+});
