@@ -17,6 +17,8 @@ export interface BatcherOptions {
 interface Batch {
   records: OutgoingRecord[];
   bytes: number;
+  /** Its request has begun: nothing may join it any more. */
+  started: boolean;
   done: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -40,6 +42,8 @@ export class Batcher {
   readonly #dispatch: (records: OutgoingRecord[]) => Promise<void>;
   readonly #options: BatcherOptions;
   #current: Batch | undefined;
+  /** The last batch handed to the dispatch chain. */
+  #waiting: Batch | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Settles when the last dispatched batch has; the next one waits for it. */
   #tail: Promise<void> = Promise.resolve();
@@ -86,7 +90,7 @@ export class Batcher {
       resolve = res;
       reject = rej;
     });
-    return { records: [], bytes: 0, done, resolve, reject };
+    return { records: [], bytes: 0, started: false, done, resolve, reject };
   }
 
   #send(): void {
@@ -97,7 +101,25 @@ export class Batcher {
     const batch = this.#current;
     if (batch === undefined) return;
     this.#current = undefined;
-    const sent = this.#tail.then(() => this.#dispatch(batch.records));
+    // A small remainder joins the batch still waiting for its turn rather
+    // than costing a request of its own.
+    const waiting = this.#waiting;
+    if (
+      waiting !== undefined &&
+      !waiting.started &&
+      batch.records.length * 2 <= this.#options.batchCount &&
+      waiting.bytes + batch.bytes <= this.#options.batchBytes
+    ) {
+      for (const record of batch.records) waiting.records.push(record);
+      waiting.bytes += batch.bytes;
+      waiting.done.then(batch.resolve, batch.reject);
+      return;
+    }
+    this.#waiting = batch;
+    const sent = this.#tail.then(() => {
+      batch.started = true;
+      return this.#dispatch(batch.records);
+    });
     sent.then(batch.resolve, batch.reject);
     // A failed batch fails its own callers; the batches after it still go.
     this.#tail = sent.catch((err: unknown) => {

@@ -9,25 +9,22 @@ import type { OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
 import { compressionType } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
-function toMessage(record: OutgoingRecord): Message {
-  const message: Message = { key: record.key, value: record.value };
-  if (record.headers !== undefined) message.headers = record.headers;
-  if (record.partition !== undefined) message.partition = record.partition;
-  if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
-  return message;
-}
-
-/** One TopicMessages per topic, records in their given order. */
+/**
+ * One TopicMessages per topic, records in their given order. An
+ * OutgoingRecord already has the shape of a kafkajs Message (kafkajs ignores
+ * `topic` and takes a numeric timestamp as well as its documented string), so
+ * records go as they are: no copy per record.
+ */
 export function byTopic(records: readonly OutgoingRecord[]): TopicMessages[] {
   const first = records[0];
   if (first !== undefined && records.every((r) => r.topic === first.topic)) {
-    return [{ topic: first.topic, messages: records.map(toMessage) }];
+    return [{ topic: first.topic, messages: records as unknown as Message[] }];
   }
   const topics = new Map<string, Message[]>();
   for (const record of records) {
     let messages = topics.get(record.topic);
     if (messages === undefined) topics.set(record.topic, (messages = []));
-    messages.push(toMessage(record));
+    messages.push(record as unknown as Message);
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -23,11 +23,21 @@ describe('Batcher', () => {
   it('cuts batches by count and dispatches them one at a time, in order', async () => {
     const r = recording();
     const b = new Batcher(r.dispatch, { batchCount: 3, batchBytes: 1e9, lingerMs: 1e6 });
-    const sent = b.add(Array.from({ length: 7 }, (_, i) => rec(i)));
+    const sent = b.add(Array.from({ length: 8 }, (_, i) => rec(i)));
     await b.flush();
     await sent;
-    expect(r.batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(r.batches).toEqual([[0, 1, 2], [3, 4, 5], [6, 7]]);
     expect(r.most()).toBe(1);
+  });
+
+  it('lets a small remainder join the batch still waiting for its turn, not cost a request', async () => {
+    const r = recording();
+    const b = new Batcher(r.dispatch, { batchCount: 4, batchBytes: 1e9, lingerMs: 1e6 });
+    const sent = b.add(Array.from({ length: 10 }, (_, i) => rec(i)));
+    await b.flush();
+    await sent;
+    // [0..3] went at once; [4..7] waited for it, and [8, 9] (half a batch) joined it.
+    expect(r.batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]]);
   });
 
   it('cuts batches by bytes', async () => {
