@@ -1,17 +1,19 @@
 /**
- * `sluice run FILE`: every node of a topology (or `--node a,b`) as a stage in
- * this process. Without brokers (`--brokers`, KAFKA_BROKERS or the file's
- * `kafka.brokers`) it runs on the embedded in-process transport and exits once
- * every stage has drained. SIGINT/SIGTERM stop gracefully (drain, acknowledge,
- * commit, leave the group) within `--shutdown-timeout`; a second signal forces
- * a non-zero exit.
+ * `sluice run FILE`: the coordinator runs every node of a topology (or
+ * `--node a,b`): on Kafka each stage instance in its own worker thread (or
+ * process), restarted after crashes, with triggers, monitoring and the HTTP
+ * status server on `--port`; without brokers (`--brokers`, KAFKA_BROKERS or
+ * the file's `kafka.brokers`) every stage in this process on the embedded
+ * transport, exiting once every stage has drained. SIGINT/SIGTERM stop
+ * gracefully (drain, acknowledge, commit, leave the group) within
+ * `--shutdown-timeout`; a second signal forces a non-zero exit.
  */
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
-import { TopologyRun, type RunReport } from '../../runtime/index.ts';
+import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
+import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
-import { createTransport } from '../../transport/index.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface RunCliOptions {
@@ -22,14 +24,37 @@ interface RunCliOptions {
   commitInterval: string;
   keyFile?: string;
   namespace?: string;
+  instances?: string;
+  isolation: string;
+  port?: string;
+  host: string;
+  pollInterval: string;
+  sessionTimeout?: string;
 }
 
-function positiveInt(flag: string, text: string): number {
+function wholeNumber(flag: string, text: string, min: number): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new SluiceError(ErrorCodes.CLI_USAGE, `${flag} must be a positive whole number, got \`${text}\``);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new SluiceError(ErrorCodes.CLI_USAGE, `${flag} must be a whole number of at least ${min}, got \`${text}\``);
   }
   return n;
+}
+
+const positiveInt = (flag: string, text: string) => wholeNumber(flag, text, 1);
+
+function isolationOf(text: string): Isolation {
+  if (text !== 'thread' && text !== 'process') throw new SluiceError(ErrorCodes.CLI_USAGE, `--isolation is thread or process, got \`${text}\``);
+  return text;
+}
+
+/** Kafka runs serve HTTP on the default port unless it is taken; embedded runs only when asked. */
+function httpOptions(opts: RunCliOptions, kafka: boolean): HttpOptions | undefined {
+  if (opts.port !== undefined) {
+    const port = wholeNumber('--port', opts.port, 0);
+    if (port > 65_535) throw new SluiceError(ErrorCodes.CLI_USAGE, `--port must be at most 65535, got ${port}`);
+    return { port, host: opts.host, required: true };
+  }
+  return kafka ? { port: DEFAULT_PORT, host: opts.host, required: false } : undefined;
 }
 
 function summary(report: RunReport): string {
@@ -53,24 +78,37 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
     .option('--namespace <prefix>', 'prefix every topic and consumer group name (isolates copies of one topology)')
     .option('--key-file <path>', 'aes-gcm keys file (default: the SLUICE_KEYS environment variable)')
+    .option('--instances <list>', 'instances per node, overriding the file: node=N, comma-separated')
+    .option('--isolation <kind>', 'where each stage instance runs on Kafka: thread or process', 'thread')
+    .option('--port <n>', `HTTP status server port (0 = any free port; default ${DEFAULT_PORT} on Kafka, none when embedded)`)
+    .option('--host <addr>', 'address the HTTP status server binds', '127.0.0.1')
+    .option('--poll-interval <ms>', 'how often consumer groups are sampled for status, metrics and alerts', String(DEFAULT_POLL_INTERVAL_MS))
+    .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a killed instance is noticed (default 30000)')
     .action(async (file: string, opts: RunCliOptions) => {
       const shutdownMs = positiveInt('--shutdown-timeout', opts.shutdownTimeout);
       const commitIntervalMs = positiveInt('--commit-interval', opts.commitInterval);
       const topology = await loadTopology(file);
       const brokerList = opts.brokers ?? process.env.KAFKA_BROKERS ?? topology.kafka?.brokers.join(',');
       const brokers = brokerList?.split(',').map((b) => b.trim()).filter(Boolean);
+      const pollIntervalMs = positiveInt('--poll-interval', opts.pollInterval);
+      const http = httpOptions(opts, brokers !== undefined && brokers.length > 0);
       const logger = createLogger();
-      const transport = createTransport({ brokers, clientId: `sluice-${topology.name}`, logger });
-      const run = await TopologyRun.start({
+      const run = await Coordinator.start({
         topology,
-        transport,
         logger,
         commitIntervalMs,
+        pollIntervalMs,
+        isolation: isolationOf(opts.isolation),
+        ...(brokers !== undefined ? { brokers } : {}),
+        ...(http !== undefined ? { http } : {}),
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
+        ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: positiveInt('--session-timeout', opts.sessionTimeout) } : {}),
       });
+      if (run.http !== undefined) process.stderr.write(`sluice: status on ${run.http.url}/ (metrics ${run.http.url}/metrics)\n`);
 
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -89,7 +127,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
       process.on('SIGTERM', onSignal);
       try {
         const report = await run.done;
-        await transport.close();
+        await run.close();
         process.stderr.write(summary(report));
         process.exitCode = report.failed.length > 0 ? 1 : 0;
       } finally {

@@ -1,0 +1,302 @@
+/**
+ * The coordinator: trigger, schedule and monitor the stages of one topology.
+ *
+ * It creates (and checks) the topology's topics, starts the stages this
+ * process runs (threads on Kafka, this process when embedded), samples the
+ * consumer groups of every stage of the topology every `pollIntervalMs` (so
+ * a coordinator running `--node a` still sees the stages other machines
+ * run), turns samples into status, metrics and alerts, and serves them over
+ * HTTP.
+ */
+import { performance } from 'node:perf_hooks';
+import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
+import type { RunReport } from '../runtime/index.ts';
+import { renderGraph, type Topology } from '../topology/index.ts';
+import { createClusterAdmin, createTransport, type ClusterAdmin, type Transport } from '../transport/index.ts';
+import { AlertWatcher, type AlertThresholds } from './alerts.ts';
+import { annotationsOf } from './annotate.ts';
+import type { Isolation } from './host.ts';
+import { startHttpServer, type HttpServer, type HttpSource, type Probe } from './http.ts';
+import { InProcessRunner } from './in-process.ts';
+import type { StageInstance } from './instance.ts';
+import { CoordinatorMetrics } from './metrics.ts';
+import { statusPage } from './page.ts';
+import { planTopology, scheduleWarnings, type StagePlan, type TopologyPlan } from './plan.ts';
+import { defaultRestartPolicy, type RestartPolicy } from './restart.ts';
+import type { StageRunner, TriggerResult } from './runner.ts';
+import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
+import { Supervisor } from './supervisor.ts';
+import { ensureTopics } from './topics.ts';
+
+export const DEFAULT_PORT = 9464;
+export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+
+export interface HttpOptions {
+  port: number;
+  host?: string;
+  /** When false, a port already in use is logged and the run goes on without HTTP (the default port's case). */
+  required?: boolean;
+}
+
+export interface CoordinatorOptions {
+  topology: Topology;
+  logger: Logger;
+  /** Kafka bootstrap brokers; none means the embedded transport, in this process. */
+  brokers?: string[];
+  /** Node ids (as written) this process runs; all by default. The monitor watches every stage regardless. */
+  nodes?: readonly string[];
+  namespace?: string;
+  /** `--instances node=N` overrides. */
+  instances?: Readonly<Record<string, number>>;
+  untilCaughtUp?: boolean;
+  isolation?: Isolation;
+  restartPolicy?: Partial<RestartPolicy>;
+  alerts?: Partial<AlertThresholds>;
+  pollIntervalMs?: number;
+  /** Omit for no HTTP server. */
+  http?: HttpOptions;
+  commitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  keyFile?: string;
+  env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  random?: () => number;
+}
+
+function selectStages(plan: TopologyPlan, nodes: readonly string[] | undefined): StagePlan[] {
+  if (nodes === undefined || nodes.length === 0) return plan.stages;
+  const known = new Set(plan.source.nodes.map((n) => n.id));
+  const unknown = nodes.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new SluiceError(ErrorCodes.CLI_USAGE, `no node ${unknown.map((u) => `\`${u}\``).join(', ')} in ${plan.source.file}; nodes: ${[...known].join(', ')}`);
+  }
+  return plan.stages.filter((s) => nodes.includes(s.vertex.slice('node-'.length)));
+}
+
+export class Coordinator {
+  readonly plan: TopologyPlan;
+  readonly selected: readonly StagePlan[];
+  readonly done: Promise<RunReport>;
+  readonly metrics: CoordinatorMetrics;
+  readonly #options: CoordinatorOptions;
+  readonly #logger: Logger;
+  readonly #transport: Transport;
+  readonly #admin: ClusterAdmin;
+  readonly #runner: StageRunner;
+  readonly #alerts: AlertWatcher;
+  #http: HttpServer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #sampling: Promise<StatusSnapshot> | undefined;
+  #sample: ClusterSample | undefined;
+  #local: Map<string, LocalStageStatus> | undefined;
+  #snapshot: StatusSnapshot | undefined;
+  #page: Promise<string> | undefined;
+
+  private constructor(options: CoordinatorOptions, plan: TopologyPlan, selected: StagePlan[], transport: Transport, admin: ClusterAdmin, runner: StageRunner) {
+    this.#options = options;
+    this.#logger = options.logger;
+    this.plan = plan;
+    this.selected = selected;
+    this.#transport = transport;
+    this.#admin = admin;
+    this.#runner = runner;
+    this.#alerts = new AlertWatcher(options.alerts);
+    this.metrics = new CoordinatorMetrics(plan.topology.name, () => this.#runner.local());
+    // A last sample once everything has ended, so /status and /metrics show the final figures.
+    this.done = runner.done.then(async (report) => {
+      await this.refresh().catch((err: unknown) => this.#logger.warn({ err }, 'final monitor sample failed'));
+      return report;
+    });
+  }
+
+  static async start(options: CoordinatorOptions): Promise<Coordinator> {
+    const { logger } = options;
+    const plan = planTopology(options.topology, {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.instances !== undefined ? { instances: options.instances } : {}),
+    });
+    const selected = selectStages(plan, options.nodes);
+    const brokers = options.brokers ?? [];
+    const clientId = `sluice-${plan.topology.name}`;
+    const transport = createTransport({ brokers, clientId, logger });
+    const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger });
+    try {
+      const created = await ensureTopics(transport, plan.topology);
+      if (created.length > 0) logger.info({ topics: created }, 'created topics');
+      for (const warning of scheduleWarnings(plan)) logger.warn({ topology: plan.topology.name }, warning);
+      const runner = await Coordinator.#startRunner(options, plan, selected, transport, admin, brokers);
+      const coordinator = new Coordinator(options, plan, selected, transport, admin, runner);
+      await coordinator.#serve();
+      coordinator.#poll();
+      return coordinator;
+    } catch (err) {
+      await Promise.allSettled([transport.close(), admin.close()]);
+      throw err;
+    }
+  }
+
+  static async #startRunner(
+    options: CoordinatorOptions,
+    plan: TopologyPlan,
+    selected: StagePlan[],
+    transport: Transport,
+    admin: ClusterAdmin,
+    brokers: string[],
+  ): Promise<StageRunner> {
+    if (transport.kind === 'kafka') {
+      return new Supervisor({
+        plan,
+        selected,
+        brokers,
+        admin,
+        logger: options.logger,
+        isolation: options.isolation ?? 'thread',
+        policy: { ...defaultRestartPolicy, ...options.restartPolicy },
+        untilCaughtUp: options.untilCaughtUp ?? false,
+        ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+        ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+        ...(options.keyFile !== undefined ? { keyFile: options.keyFile } : {}),
+        ...(options.random !== undefined ? { random: options.random } : {}),
+      });
+    }
+    return InProcessRunner.start({
+      topology: options.topology,
+      transport,
+      logger: options.logger,
+      nodes: selected.map((s) => s.stage),
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.untilCaughtUp !== undefined ? { untilCaughtUp: options.untilCaughtUp } : {}),
+      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+      ...(options.keyFile !== undefined ? { keyFile: options.keyFile } : {}),
+      ...(options.env !== undefined ? { env: options.env } : {}),
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
+    });
+  }
+
+  async #serve(): Promise<void> {
+    const http = this.#options.http;
+    if (http === undefined) return;
+    const source: HttpSource = {
+      health: () => this.health(),
+      ready: () => this.ready(),
+      status: () => this.#statusDocument(),
+      metrics: async () => {
+        if (this.#snapshot === undefined) await this.refresh();
+        return { contentType: this.metrics.contentType, body: await this.metrics.text() };
+      },
+      page: () => (this.#page ??= renderGraph(this.plan.source, 'svg').then((svg) => statusPage(this.plan.source.name, svg, this.#pollMs))),
+      trigger: (node) => this.trigger(node),
+    };
+    try {
+      this.#http = await startHttpServer(source, { port: http.port, host: http.host ?? '127.0.0.1' });
+    } catch (err) {
+      if (http.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        throw new SluiceError(ErrorCodes.CLI_USAGE, `cannot serve HTTP on ${http.host ?? '127.0.0.1'}:${http.port}: ${(err as Error).message}`, { cause: err });
+      }
+      this.#logger.warn({ port: http.port }, 'port in use: running without the HTTP status server (give --port)');
+    }
+  }
+
+  get #pollMs(): number {
+    return this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  }
+
+  #poll(): void {
+    this.#timer = setInterval(() => {
+      this.refresh().catch((err: unknown) => this.#logger.warn({ err }, 'monitor sample failed; trying again next interval'));
+    }, this.#pollMs);
+    this.#timer.unref();
+  }
+
+  /** The bound HTTP server, when one was asked for and the port was free. */
+  get http(): HttpServer | undefined {
+    return this.#http;
+  }
+
+  /** Takes a sample now; concurrent callers share it. */
+  refresh(): Promise<StatusSnapshot> {
+    this.#sampling ??= this.#takeSample().finally(() => (this.#sampling = undefined));
+    return this.#sampling;
+  }
+
+  async #takeSample(): Promise<StatusSnapshot> {
+    const started = performance.now();
+    const sample = await sampleCluster(this.#admin, this.plan);
+    this.metrics.observePoll((performance.now() - started) / 1_000);
+    const local = this.#runner.local();
+    const snapshot = statusOf(
+      {
+        plan: this.plan,
+        sample,
+        ...(this.#sample !== undefined ? { previous: this.#sample } : {}),
+        local,
+        ...(this.#local !== undefined ? { localBefore: this.#local } : {}),
+      },
+      this.#transport.kind,
+    );
+    this.#sample = sample;
+    this.#local = local;
+    this.#snapshot = snapshot;
+    this.metrics.update(snapshot);
+    for (const alert of this.#alerts.observe(snapshot)) {
+      this.#logger.warn({ alert: alert.kind, topology: snapshot.topology, stage: alert.stage, ...alert.details }, alert.message);
+    }
+    return snapshot;
+  }
+
+  /** The latest status, without sampling. */
+  get status(): StatusSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  async #statusDocument(): Promise<unknown> {
+    const snapshot = this.#snapshot ?? (await this.refresh());
+    return { ...snapshot, health: this.health(), annotations: annotationsOf(this.plan, snapshot) };
+  }
+
+  health(): Probe {
+    const failed = this.#runner.failures();
+    return { ok: failed.length === 0, status: failed.length === 0 ? 'ok' : 'failed', failed };
+  }
+
+  /** Every stage this process runs continuously has all its instances running, and its group is stable. */
+  ready(): Probe {
+    const local = this.#runner.local();
+    const waiting: string[] = [];
+    for (const stage of this.selected) {
+      const l = local.get(stage.stage);
+      if (l === undefined) continue;
+      if (l.state === 'failed') waiting.push(`${stage.stage}: failed`);
+      else if (stage.trigger.kind === 'always' && l.running < l.instances && l.state !== 'finished') waiting.push(`${stage.stage}: ${l.running}/${l.instances} running`);
+      const group = this.#snapshot?.stages.find((s) => s.stage === stage.stage)?.groupState;
+      if (stage.trigger.kind === 'always' && l.state === 'running' && group !== undefined && group !== null && group !== 'Stable') {
+        waiting.push(`${stage.stage}: group ${group}`);
+      }
+    }
+    return { ok: waiting.length === 0, waiting };
+  }
+
+  trigger(node: string): TriggerResult {
+    return this.#runner.trigger(node);
+  }
+
+  /** The instance slots of a stage (Kafka only), for fault drills and tests. */
+  instances(stage: string): readonly StageInstance[] {
+    return this.#runner instanceof Supervisor ? this.#runner.instances(stage) : [];
+  }
+
+  /** Graceful: stages drain and commit; `done` resolves once they have. */
+  stop(): void {
+    this.#runner.stop();
+  }
+
+  /** After `done`: stops monitoring and serving, and closes connections. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#sampling?.catch(() => undefined);
+    await this.#http?.close();
+    await Promise.allSettled([this.#transport.close(), this.#admin.close()]);
+  }
+}

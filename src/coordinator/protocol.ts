@@ -1,0 +1,33 @@
+/**
+ * What a coordinator and a stage instance in a worker thread or child process
+ * say to each other. Only plain data crosses: the worker loads the topology
+ * file itself and builds its own Stage, so no stream is ever shared.
+ */
+import type { StageReport } from '../runtime/index.ts';
+
+export interface InstanceParams {
+  file: string;
+  /** Stage id in the expanded topology (`<node>.window` for a split window's second half). */
+  stage: string;
+  instance: number;
+  brokers: string[];
+  namespace: string;
+  clientId: string;
+  commitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  keyFile?: string;
+  logLevel: string;
+}
+
+/** Worker → coordinator. */
+export type InstanceMessage =
+  | { type: 'started' }
+  | { type: 'report'; report: StageReport }
+  | { type: 'finished'; report: StageReport }
+  | { type: 'crashed'; report?: StageReport; code?: string; message: string };
+
+/** Coordinator → worker. */
+export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string };
+
+/** How often a running instance reports its counts. */
+export const REPORT_INTERVAL_MS = 500;

@@ -1,0 +1,239 @@
+/**
+ * Runs the selected stages of a topology on Kafka, each instance in its own
+ * thread or process (instance.ts), and decides when they run:
+ *
+ * - `always`: started at once and kept running (restarted after crashes).
+ * - `cron`: started at every tick of the schedule (croner) unless still
+ *   running, and stopped once caught up.
+ * - on demand (`trigger`): a run now, caught up then stopped for cron nodes.
+ *
+ * "Caught up" is decided here, not in the instances: the input's high
+ * watermarks are read when the run's upstream stages (in this process) have
+ * ended, and the run stops once the group has committed up to them. The
+ * group's commits are the only view every instance shares, so N instances
+ * stop together however the partitions are spread.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cron } from 'croner';
+import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
+import type { RunReport, StageReport } from '../runtime/index.ts';
+import type { ClusterAdmin } from '../transport/index.ts';
+import type { Isolation } from './host.ts';
+import { StageInstance, type InstanceState } from './instance.ts';
+import type { StagePlan, TopologyPlan } from './plan.ts';
+import type { RestartPolicy } from './restart.ts';
+import type { InstanceFailure, StageRunner, TriggerResult } from './runner.ts';
+import type { LocalStageStatus } from './status.ts';
+
+export interface SupervisorOptions {
+  plan: TopologyPlan;
+  /** The stages this process runs (`--node`); the others belong to other processes. */
+  selected: readonly StagePlan[];
+  brokers: string[];
+  admin: ClusterAdmin;
+  logger: Logger;
+  isolation: Isolation;
+  policy: RestartPolicy;
+  /** Run `always` stages until caught up too (`--until-caught-up`). */
+  untilCaughtUp: boolean;
+  commitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  keyFile?: string;
+  /** How often a catching-up run reads its group's commits. Default 500 ms. */
+  catchUpPollMs?: number;
+  random?: () => number;
+}
+
+/** When several instances differ, the state that says most about the stage. */
+const STATE_ORDER: readonly InstanceState[] = ['failed', 'restarting', 'starting', 'stopping', 'running', 'idle', 'finished', 'stopped'];
+
+function nodeIdOf(stage: StagePlan): string {
+  return stage.vertex.slice('node-'.length);
+}
+
+export class Supervisor implements StageRunner {
+  readonly done: Promise<RunReport>;
+  readonly #options: SupervisorOptions;
+  readonly #logger: Logger;
+  readonly #slots = new Map<string, StageInstance[]>();
+  /** The current run of each stage, for downstream stages waiting on it. */
+  readonly #runs = new Map<string, Promise<void>>();
+  readonly #crons: Cron[] = [];
+  readonly #stopping = new AbortController();
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+    const { plan } = options;
+    for (const stage of options.selected) {
+      this.#slots.set(
+        stage.stage,
+        Array.from(
+          { length: stage.instances },
+          (_, i) =>
+            new StageInstance({
+              params: {
+                file: plan.source.file,
+                stage: stage.stage,
+                instance: i,
+                brokers: options.brokers,
+                namespace: plan.namespace,
+                clientId: `sluice-${plan.topology.name}-${stage.stage}-${i}`,
+                logLevel: options.logger.level,
+                ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+                ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+                ...(options.keyFile !== undefined ? { keyFile: options.keyFile } : {}),
+              },
+              isolation: options.isolation,
+              policy: options.policy,
+              logger: options.logger,
+              ...(options.random !== undefined ? { random: options.random } : {}),
+            }),
+        ),
+      );
+    }
+    this.done = this.#start();
+  }
+
+  async #start(): Promise<RunReport> {
+    const always: Promise<void>[] = [];
+    for (const stage of this.#options.selected) {
+      if (stage.trigger.kind === 'cron') this.#schedule(stage, stage.trigger.cron);
+      else always.push(this.#run(stage, this.#options.untilCaughtUp));
+    }
+    await Promise.all(always);
+    // Scheduled stages run until the coordinator is told to stop.
+    if (this.#crons.length > 0 && !this.#stopping.signal.aborted) {
+      await new Promise((resolve) => this.#stopping.signal.addEventListener('abort', resolve, { once: true }));
+    }
+    await Promise.all(this.#runs.values());
+    return this.#report();
+  }
+
+  #schedule(stage: StagePlan, pattern: string): void {
+    let cron: Cron;
+    try {
+      cron = new Cron(pattern, { protect: true }, () => {
+        if (this.#slots.get(stage.stage)!.some((s) => s.active)) {
+          this.#logger.warn({ stage: stage.stage, cron: pattern }, 'cron tick while the previous run is still going: skipped');
+          return;
+        }
+        this.#logger.info({ stage: stage.stage, cron: pattern }, 'cron trigger: running until caught up');
+        void this.#run(stage, true);
+      });
+    } catch (err) {
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `stage ${stage.stage}: cron \`${pattern}\`: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        context: { file: this.#options.plan.source.file, line: stage.node.line, column: stage.node.column, stage: stage.stage },
+      });
+    }
+    this.#crons.push(cron);
+  }
+
+  /** One run of every instance of `stage`; resolves when all have ended. */
+  #run(stage: StagePlan, catchUp: boolean): Promise<void> {
+    const slots = this.#slots.get(stage.stage)!;
+    const run = (async () => {
+      const ended = Promise.all(slots.map((s) => s.run()));
+      if (catchUp && stage.group !== undefined) {
+        await this.#writersDone(stage);
+        await this.#catchUp(stage, slots);
+        for (const slot of slots) slot.finish();
+      }
+      await ended;
+    })();
+    this.#runs.set(stage.stage, run);
+    return run;
+  }
+
+  /** Upstream stages in this process that write the stage's inputs, in their current run. */
+  async #writersDone(stage: StagePlan): Promise<void> {
+    const writers = this.#options.selected.filter((w) => w !== stage && w.outputs.some((t) => stage.inputs.includes(t)));
+    await Promise.all(writers.map((w) => this.#runs.get(w.stage)));
+  }
+
+  /** Waits until the group has committed up to the inputs' high watermarks of now, or every instance has ended. */
+  async #catchUp(stage: StagePlan, slots: readonly StageInstance[]): Promise<void> {
+    const { admin } = this.#options;
+    const ends = await admin.topicOffsets(stage.inputs);
+    const poll = this.#options.catchUpPollMs ?? 500;
+    while (slots.some((s) => s.active) && !this.#stopping.signal.aborted) {
+      const committed = await admin.committedOffsets(stage.group!, stage.inputs);
+      const behind = [...ends].some(([topic, ranges]) => {
+        const done = new Map((committed.get(topic) ?? []).map((c) => [c.partition, c.offset]));
+        return ranges.some((r) => BigInt(done.get(r.partition) ?? r.low) < BigInt(r.high));
+      });
+      if (!behind) {
+        this.#logger.info({ stage: stage.stage }, 'caught up with the input; stopping the run');
+        return;
+      }
+      await sleep(poll);
+    }
+  }
+
+  trigger(node: string): TriggerResult {
+    const stages = this.#options.selected.filter((s) => nodeIdOf(s) === node);
+    if (stages.length === 0) {
+      const known = this.#options.plan.stages.some((s) => nodeIdOf(s) === node);
+      return { accepted: false, reason: known ? `node ${node} is not run by this coordinator (see --node)` : `no node ${node} in ${this.#options.plan.source.name}` };
+    }
+    if (this.#stopping.signal.aborted) return { accepted: false, reason: 'the coordinator is stopping' };
+    if (stages.some((s) => this.#slots.get(s.stage)!.some((slot) => slot.active))) {
+      return { accepted: false, reason: `node ${node} is already running` };
+    }
+    for (const stage of stages) {
+      this.#logger.info({ stage: stage.stage }, 'triggered on demand');
+      void this.#run(stage, stage.trigger.kind === 'cron' || this.#options.untilCaughtUp);
+    }
+    return { accepted: true, stages: stages.map((s) => s.stage) };
+  }
+
+  stop(): void {
+    this.#stopping.abort();
+    for (const cron of this.#crons) cron.stop();
+    for (const slots of this.#slots.values()) for (const slot of slots) slot.stop();
+  }
+
+  /** The instances of a stage, for tests and fault drills (`kill()` one). */
+  instances(stage: string): readonly StageInstance[] {
+    return this.#slots.get(stage) ?? [];
+  }
+
+  local(): Map<string, LocalStageStatus> {
+    const out = new Map<string, LocalStageStatus>();
+    for (const [stage, slots] of this.#slots) {
+      const states = new Set(slots.map((s) => s.state));
+      const counts = slots.map((s) => s.counts);
+      const lastError = slots.map((s) => s.lastError).find((e) => e !== undefined);
+      out.set(stage, {
+        state: STATE_ORDER.find((s) => states.has(s)) ?? 'idle',
+        instances: slots.length,
+        running: slots.filter((s) => s.state === 'running').length,
+        restarts: slots.reduce((n, s) => n + s.restarts, 0),
+        crashes: slots.reduce((n, s) => n + s.crashes, 0),
+        ...(lastError !== undefined ? { lastError } : {}),
+        read: counts.reduce((n, c) => n + c.read, 0),
+        written: counts.reduce((n, c) => n + c.written, 0),
+        deadLettered: counts.reduce((n, c) => n + c.deadLettered, 0),
+      });
+    }
+    return out;
+  }
+
+  failures(): InstanceFailure[] {
+    return [...this.#slots].flatMap(([stage, slots]) =>
+      slots.flatMap((slot, instance) => (slot.state === 'failed' ? [{ stage, instance, error: slot.lastError ?? 'failed' }] : [])),
+    );
+  }
+
+  #report(): RunReport {
+    const local = this.local();
+    const stages: StageReport[] = this.#options.selected.map((stage) => {
+      const l = local.get(stage.stage)!;
+      const output = this.#slots.get(stage.stage)!.find((s) => s.lastReport !== undefined)?.lastReport?.output ?? '';
+      return { node: stage.stage, read: l.read, written: l.written, deadLettered: l.deadLettered, output };
+    });
+    const failed = this.failures().map((f) => ({ node: `${f.stage}#${f.instance}`, error: f.error }));
+    return { topology: this.#options.plan.topology.name, transport: 'kafka', stages, failed };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * A stage instance's own thread or process: loads the topology file, builds
+ * the one Stage it was given, runs it and reports to the coordinator. A
+ * `stop` drains and commits (graceful); the stage's end, graceful or not,
+ * ends the thread or process, whose exit code the coordinator reads.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCodes, SluiceError, createLogger, isSluiceError } from '../core/index.ts';
+import { Stage, TopologyResources, expandRepartitions, namespaced, type StageReport } from '../runtime/index.ts';
+import { loadTopology } from '../topology/index.ts';
+import { createTransport } from '../transport/index.ts';
+import { REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
+
+interface Channel {
+  params: InstanceParams;
+  send(message: InstanceMessage): Promise<void>;
+  onControl(handler: (message: ControlMessage) => void): void;
+}
+
+function channel(): Channel {
+  if (parentPort !== null) {
+    const port = parentPort;
+    return {
+      params: (workerData as { params: InstanceParams }).params,
+      send: async (message) => port.postMessage(message),
+      onControl: (handler) => port.on('message', handler),
+    };
+  }
+  return {
+    params: JSON.parse(process.argv[2] ?? '{}') as InstanceParams,
+    send: (message) => new Promise<void>((resolve) => (process.connected ? process.send!(message, undefined, {}, () => resolve()) : resolve())),
+    onControl: (handler) => {
+      process.on('message', handler);
+      // The coordinator is gone: stop as a signal would ask.
+      process.on('disconnect', () => handler({ type: 'stop' }));
+    },
+  };
+}
+
+function crashed(err: unknown, report?: StageReport): InstanceMessage {
+  return {
+    type: 'crashed',
+    message: err instanceof Error ? err.message : String(err),
+    ...(isSluiceError(err) ? { code: err.code } : {}),
+    ...(report !== undefined ? { report } : {}),
+  };
+}
+
+async function main({ params, send, onControl }: Channel): Promise<number> {
+  // A stop may come while the stage is still being built (a cron run that was already caught up).
+  let stage: Stage | undefined;
+  let early: ControlMessage | undefined;
+  const apply = (message: ControlMessage) => (message.type === 'stop' ? stage!.stop() : stage!.crash(message.reason));
+  onControl((message) => (stage !== undefined ? apply(message) : (early ??= message)));
+  const logger = createLogger({ instance: `${params.stage}#${params.instance}` }, { level: params.logLevel });
+  const source = await loadTopology(params.file);
+  const topology = expandRepartitions(namespaced(source, params.namespace));
+  const node = topology.nodes.find((n) => n.id === params.stage);
+  if (node === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `no stage \`${params.stage}\` in ${params.file}`);
+  const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger });
+  const resources = await TopologyResources.load(topology, { env: process.env, ...(params.keyFile !== undefined ? { keyFile: params.keyFile } : {}) });
+  stage = await Stage.create({
+    topology,
+    node,
+    transport,
+    resources,
+    logger,
+    ...(params.commitIntervalMs !== undefined ? { commitIntervalMs: params.commitIntervalMs } : {}),
+    ...(params.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: params.sessionTimeoutMs } : {}),
+  });
+  if (early !== undefined) apply(early);
+  const reporting = setInterval(() => void send({ type: 'report', report: stage.report() }), REPORT_INTERVAL_MS);
+  await send({ type: 'started' });
+  const running = stage.run();
+  try {
+    const report = await running;
+    clearInterval(reporting);
+    await transport.close();
+    await send({ type: 'finished', report });
+    return 0;
+  } catch (err) {
+    clearInterval(reporting);
+    await running.catch(() => undefined);
+    await transport.close().catch(() => undefined);
+    await send(crashed(err, stage.report()));
+    return 1;
+  }
+}
+
+const link = channel();
+const code = await main(link).catch(async (err: unknown) => {
+  // Failed before the stage ran (bad file, broker away): the coordinator learns why.
+  await link.send(crashed(err));
+  return 1;
+});
+// Whatever a client library left scheduled must not keep a finished instance alive.
+process.exit(code);
