@@ -50,6 +50,9 @@ export const ErrorCodes = {
   TOPOLOGY_DUPLICATE: 'SLUICE_ERR_TOPOLOGY_DUPLICATE',
   TOPOLOGY_ENV_UNSET: 'SLUICE_ERR_TOPOLOGY_ENV_UNSET',
   TOPOLOGY_PROCESSOR_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN',
+  /** Coordinator: no coordinator answers on the given port; a trigger it refused (node running, not run here). */
+  COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
+  TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
