@@ -3,8 +3,11 @@ import { registerGraph } from './graph.ts';
 import { registerValidate } from './validate.ts';
 import { registerPublish } from './publish.ts';
 import { registerRun } from './run.ts';
+import { registerStatus } from './status.ts';
+import { registerTopics } from './topics.ts';
+import { registerTrigger } from './trigger.ts';
 
 /** Each command module adds itself to the program; main.ts knows no command by name. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph];
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger];

@@ -14,6 +14,7 @@ import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
+import { brokersOf } from './cluster.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface RunCliOptions {
@@ -88,10 +89,9 @@ export const registerRun: RegisterCommand = (program: Command) => {
       const shutdownMs = positiveInt('--shutdown-timeout', opts.shutdownTimeout);
       const commitIntervalMs = positiveInt('--commit-interval', opts.commitInterval);
       const topology = await loadTopology(file);
-      const brokerList = opts.brokers ?? process.env.KAFKA_BROKERS ?? topology.kafka?.brokers.join(',');
-      const brokers = brokerList?.split(',').map((b) => b.trim()).filter(Boolean);
+      const brokers = brokersOf(opts.brokers, topology);
       const pollIntervalMs = positiveInt('--poll-interval', opts.pollInterval);
-      const http = httpOptions(opts, brokers !== undefined && brokers.length > 0);
+      const http = httpOptions(opts, brokers !== undefined);
       const logger = createLogger();
       const run = await Coordinator.start({
         topology,

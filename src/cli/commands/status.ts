@@ -1,0 +1,68 @@
+/**
+ * `sluice status FILE`: each stage's consumer group as the cluster sees it
+ * (state, members and their partitions, lag, rates, dead letters), read
+ * straight from the Kafka admin API. It needs no running coordinator and
+ * runs from any machine that reaches the brokers. Rates need two samples, so
+ * a one-shot status takes two, `--interval` apart.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { planTopology, sampleCluster, statusOf, statusTable, type StatusSnapshot } from '../../coordinator/index.ts';
+import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
+import { loadTopology } from '../../topology/index.ts';
+import { createClusterAdmin } from '../../transport/index.ts';
+import { requireBrokers } from './cluster.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface StatusCliOptions {
+  brokers?: string;
+  namespace?: string;
+  watch?: boolean;
+  json?: boolean;
+  interval: string;
+}
+
+/** Clears a terminal and homes the cursor, so `--watch` redraws in place. */
+const CLEAR = '\u001b[H\u001b[2J';
+
+export const registerStatus: RegisterCommand = (program: Command) => {
+  program
+    .command('status')
+    .description("each stage's consumer group: state, members, partitions, lag, rates, dead letters (from any machine that reaches the brokers)")
+    .argument('<file>', 'topology file (.yaml, .yml or .json)')
+    .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file\'s kafka.brokers)')
+    .option('--namespace <prefix>', 'the prefix the topology runs under (as given to sluice run)')
+    .option('--watch', 'refresh every --interval until interrupted')
+    .option('--json', 'machine-readable output (one JSON document per refresh)')
+    .option('--interval <ms>', 'time between samples (rates are measured over it)', '2000')
+    .action(async (file: string, opts: StatusCliOptions) => {
+      const intervalMs = Number(opts.interval);
+      if (!Number.isSafeInteger(intervalMs) || intervalMs < 100) {
+        throw new SluiceError(ErrorCodes.CLI_USAGE, `--interval must be a whole number of milliseconds, at least 100; got \`${opts.interval}\``);
+      }
+      const topology = await loadTopology(file);
+      const brokers = requireBrokers(opts.brokers, topology, 'status');
+      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: opts.namespace } : {});
+      const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger() });
+      const print = (snapshot: StatusSnapshot) => {
+        if (opts.json) process.stdout.write(JSON.stringify(snapshot) + '\n');
+        else process.stdout.write((opts.watch && process.stdout.isTTY ? CLEAR : '') + statusTable(snapshot) + (opts.watch ? '\n' : ''));
+      };
+      const interrupted = new AbortController();
+      const onSignal = () => interrupted.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        let previous = await sampleCluster(admin, plan);
+        do {
+          await sleep(opts.watch ? intervalMs : Math.min(intervalMs, 1_000), undefined, { signal: interrupted.signal }).catch(() => undefined);
+          if (interrupted.signal.aborted) break;
+          const sample = await sampleCluster(admin, plan);
+          print(statusOf({ plan, sample, previous }, 'kafka'));
+          previous = sample;
+        } while (opts.watch);
+      } finally {
+        process.off('SIGINT', onSignal);
+        await admin.close();
+      }
+    });
+};
