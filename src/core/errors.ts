@@ -37,6 +37,10 @@ export const ErrorCodes = {
   BROKER_UNAVAILABLE: 'SLUICE_ERR_BROKER_UNAVAILABLE',
   TIMEOUT: 'SLUICE_ERR_TIMEOUT',
   PRODUCE: 'SLUICE_ERR_PRODUCE',
+  /** A newer producer with the same transactional id exists: this one is a zombie and must stop. */
+  PRODUCER_FENCED: 'SLUICE_ERR_PRODUCER_FENCED',
+  /** A transaction was aborted; its records are not visible to read_committed consumers. */
+  TRANSACTION_ABORTED: 'SLUICE_ERR_TRANSACTION_ABORTED',
   CONSUME: 'SLUICE_ERR_CONSUME',
   TOPIC_MISMATCH: 'SLUICE_ERR_TOPIC_MISMATCH',
   SHUTDOWN: 'SLUICE_ERR_SHUTDOWN',

@@ -6,7 +6,7 @@
  * the record, and its offset is never committed.
  */
 import type { Logger, SluiceError } from '../core/index.ts';
-import type { Producer } from '../transport/index.ts';
+import type { OutgoingRecord, Producer } from '../transport/index.ts';
 import { deadLetterHeaders } from './dead-letter.ts';
 import type { Envelope } from './envelope.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
@@ -19,6 +19,11 @@ export interface DeadLetterOptions {
   producer: Producer;
   logger: Logger;
   retry?: RetryPolicy;
+  /**
+   * Exactly-once stages hand the dead letter to their transaction instead;
+   * the transaction then finishes the envelope's token with its offset.
+   */
+  deliver?: (record: OutgoingRecord, envelope: Envelope) => Promise<void>;
 }
 
 export class DeadLetterWriter {
@@ -53,13 +58,13 @@ export class DeadLetterWriter {
       { err: error, code: error.code, topic: origin.topic, partition: origin.partition, offset: origin.offset, file: origin.file, line: origin.line, deadLetter: topic },
       'record dead-lettered',
     );
-    await withRetry(
-      () => producer.send([{ topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp }]),
-      {
-        ...(this.options.retry !== undefined ? { policy: this.options.retry } : {}),
-        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs, deadLetter: topic }, 'dead-letter write failed; retrying'),
-      },
-    );
+    const record: OutgoingRecord = { topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp };
     this.count++;
+    if (this.options.deliver !== undefined) return this.options.deliver(record, envelope);
+    await withRetry(() => producer.send([record]), {
+      ...(this.options.retry !== undefined ? { policy: this.options.retry } : {}),
+      onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs, deadLetter: topic }, 'dead-letter write failed; retrying'),
+    });
+    envelope.token?.done();
   }
 }

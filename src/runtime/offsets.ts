@@ -17,6 +17,8 @@ export interface Completion {
   fanOut(count: number): void;
   /** One output (or the record itself) was acknowledged, or routed to the dead-letter topic. */
   done(): void;
+  /** Outputs still to be finished. */
+  readonly remaining: number;
 }
 
 /** One input record's claim on its partition's watermark; settled when all its outputs are done. */
@@ -42,6 +44,10 @@ export class OffsetToken implements Completion {
 
   get settled(): boolean {
     return this.pending <= 0;
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.pending);
   }
 }
 
@@ -165,6 +171,10 @@ export class CompositeCompletion implements Completion {
 
   done(): void {
     if (this.#pending > 0 && --this.#pending === 0) this.#finish();
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.#pending);
   }
 
   #finish(): void {

@@ -17,6 +17,7 @@ import { DeadLetterWriter } from './dead-letter-writer.ts';
 import type { TopologyResources } from './resources.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
+import { TransactionalSink } from './sinks/transactional.ts';
 import { createGeneratorSource } from './sources/generator.ts';
 import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
@@ -98,6 +99,7 @@ export class Stage {
   readonly #producers: Producer[] = [];
   #topicSource: TopicSource | undefined;
   #http: HttpSource | undefined;
+  #transactions: TransactionalSink | undefined;
   #source!: Readable[];
   #steps!: Transform[];
   #sink!: Writable;
@@ -135,10 +137,22 @@ export class Stage {
     return producer;
   }
 
+  /**
+   * Exactly-once needs topics on both sides: outputs and input offsets commit
+   * in one transaction. Anything else runs at-least-once (logged at start).
+   */
+  get exactlyOnce(): boolean {
+    const { node } = this;
+    return node.guarantee === 'exactly-once' && node.input.kind === 'topics' && (node.output.kind === 'topic' || node.output.kind === 'branch');
+  }
+
   async #build(): Promise<void> {
     const { topology, node, transport, resources } = this.#options;
     const input = node.input;
     const steps: NamedStep[] = [];
+    if (node.guarantee === 'exactly-once' && !this.exactlyOnce) {
+      this.#logger.warn('exactly-once needs a topic input and a topic output; this stage runs at-least-once');
+    }
 
     switch (input.kind) {
       case 'topics': {
@@ -146,11 +160,23 @@ export class Stage {
           groupId: groupIdOf(topology, node),
           topics: [...input.topics],
           logger: this.#logger,
+          ...(this.exactlyOnce
+            ? { transactional: true, beforeRevoke: async (partitions) => this.#transactions?.release(partitions) }
+            : {}),
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
           ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
           ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
         });
         this.#source = this.#topicSource.streams;
+        if (this.exactlyOnce) {
+          this.#transactions = new TransactionalSink({
+            transport,
+            tracker: this.#topicSource.tracker,
+            groupId: groupIdOf(topology, node),
+            idPrefix: groupIdOf(topology, node),
+            logger: this.#logger,
+          });
+        }
         steps.push(topicDecodeStep(node, input.topics, resources));
         break;
       }
@@ -189,7 +215,10 @@ export class Stage {
     const windowAt = steps.length;
 
     const out = node.output;
-    if (out.kind === 'topic' || out.kind === 'branch') {
+    if (this.#transactions !== undefined) {
+      steps.push(topicEncodeStep(node, resources));
+      this.#sink = this.#transactions;
+    } else if (out.kind === 'topic' || out.kind === 'branch') {
       steps.push(topicEncodeStep(node, resources));
       const producer = await this.#producer();
       this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '');
@@ -209,6 +238,7 @@ export class Stage {
       topic: dlqTopic,
       producer: dlqProducer,
       logger: this.#logger,
+      ...(this.#transactions !== undefined ? { deliver: this.#transactions.deadLetter } : {}),
       retry: {
         retries: node.retries.attempts,
         initialDelayMs: node.retries.backoffMs,
@@ -256,7 +286,8 @@ export class Stage {
   }
 
   report(): StageReport {
-    const written = this.#sink instanceof TopicSink ? this.#sink.acknowledged : (this.#sink as LineSink).written;
+    const sink = this.#sink;
+    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink).written;
     return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count, output: describeOutput(this.node) };
   }
 
@@ -297,5 +328,6 @@ export class Stage {
       else await this.#topicSource.abandon();
     }
     for (const producer of this.#producers) await producer.close();
+    await this.#transactions?.closeProducers();
   }
 }

@@ -13,7 +13,12 @@ import type { Envelope } from './envelope.ts';
 export type StepResult = Envelope | readonly Envelope[] | null | undefined;
 export type StepFn = (envelope: Envelope) => StepResult | Promise<StepResult>;
 
-/** Receives failed envelopes; resolves once they are safely recorded (e.g. acknowledged by the DLQ topic). */
+/**
+ * Receives failed envelopes. It owns the envelope from then on: it finishes
+ * the envelope's token once the failure is safely recorded (acknowledged by
+ * the dead-letter topic, or part of the transaction that commits its offset),
+ * and resolves when the stream may go on.
+ */
 export type ErrorChannel = (error: SluiceError, envelope: Envelope) => Promise<void>;
 
 export interface StepOptions {
@@ -76,9 +81,6 @@ export class StepStream extends Transform {
       ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
       ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
     });
-    this.#onError(error, envelope).then(() => {
-      envelope.token?.done();
-      callback();
-    }, callback);
+    this.#onError(error, envelope).then(() => callback(), callback);
   }
 }

@@ -201,10 +201,7 @@ export class WindowStream extends Transform {
   }
 
   #fail(error: SluiceError, env: Envelope, callback: TransformCallback): void {
-    this.#onError(error, env).then(() => {
-      env.token?.done();
-      callback();
-    }, callback);
+    this.#onError(error, env).then(() => callback(), callback);
   }
 
   #emitClosed(state: PartitionState): void {

@@ -187,8 +187,36 @@ export interface Consumer {
   disconnect(): Promise<void>;
 }
 
+/** A consumer group's position, committed inside a transaction: `offset` is the next to read. */
+export interface TransactionOffsets {
+  groupId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Exactly-once output: each `transact` call is one Kafka transaction that
+ * writes `records` and commits `offsets` for their consumer group together,
+ * or neither (read_committed consumers never see an aborted one). Calls are
+ * serialised, so one producer never has two transactions open (kafkajs lacks
+ * that lock: its issue 430). A newer producer with the same transactional id
+ * fences this one: `transact` then rejects with SLUICE_ERR_PRODUCER_FENCED and
+ * the caller must stop, as the work now belongs to someone else. After a
+ * failure whose outcome is unknown (a timeout) the producer re-initialises
+ * itself rather than guess (KIP-890), and the caller retries from its last
+ * committed position.
+ */
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  transact(records: readonly OutgoingRecord[], offsets: readonly TransactionOffsets[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'embedded';
+  /** A connected transactional producer (exactly-once stages). */
+  transactionalProducer(transactionalId: string, options?: ProducerOptions): Promise<TransactionalProducer>;
   /** Creates what is missing; an existing topic is fine (its settings are not compared here). */
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Only topics that exist are described. */

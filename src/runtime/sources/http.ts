@@ -28,6 +28,9 @@ class LineToken implements Completion {
   done(): void {
     if (this.#pending > 0 && --this.#pending === 0) this.request.lineDone();
   }
+  get remaining(): number {
+    return Math.max(0, this.#pending);
+  }
 }
 
 class PendingRequest {

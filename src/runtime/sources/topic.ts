@@ -30,6 +30,12 @@ export interface TopicSourceOptions {
   /** Records buffered between the consumer and the stage (bounds memory). Default 10,000. */
   maxBuffered?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Offsets are committed by the stage's transactions (exactly-once), never
+   * by this source; `beforeRevoke` lets the stage commit before partitions go.
+   */
+  transactional?: boolean;
+  beforeRevoke?: (partitions: TopicPartitions[]) => Promise<void>;
 }
 
 export class TopicSource {
@@ -71,8 +77,10 @@ export class TopicSource {
       transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) => cb(null, source.#envelope(record)),
     });
     source.#streams = [raw, toEnvelopes];
-    source.#timer = setInterval(() => void source.commit(), options.commitIntervalMs ?? 1_000);
-    source.#timer.unref();
+    if (!options.transactional) {
+      source.#timer = setInterval(() => void source.commit(), options.commitIntervalMs ?? 1_000);
+      source.#timer.unref();
+    }
     return source;
   }
 
@@ -114,6 +122,7 @@ export class TopicSource {
 
   /** Commits every partition's settled watermark; serialised so commits never go backwards. */
   commit(): Promise<void> {
+    if (this.#options.transactional) return this.#committing;
     this.#committing = this.#committing.then(async () => {
       for (const { topic, partition, offset } of this.tracker.committable()) {
         try {
@@ -138,6 +147,7 @@ export class TopicSource {
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
+    await this.#options.beforeRevoke?.(partitions);
     await this.commit();
     for (const { topic, partitions: ps } of partitions) {
       for (const p of ps) {

@@ -1,13 +1,14 @@
 /** The embedded Transport: the same interface over an in-process broker. */
-import type { Consumer, ConsumerOptions, Producer, TopicDescription, TopicSpec, Transport } from '../types.ts';
+import type { Consumer, ConsumerOptions, Producer, TopicDescription, TopicSpec, TransactionalProducer, Transport } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import { EmbeddedConsumer } from './consumer.ts';
 import { EmbeddedProducer } from './producer.ts';
+import { createEmbeddedTransactionalProducer } from './transactional.ts';
 
 class EmbeddedTransport implements Transport {
   readonly kind = 'embedded';
   readonly #broker: EmbeddedBroker;
-  readonly #open = new Set<Producer | Consumer>();
+  readonly #open = new Set<Producer | Consumer | TransactionalProducer>();
 
   constructor(broker: EmbeddedBroker) {
     this.#broker = broker;
@@ -23,6 +24,12 @@ class EmbeddedTransport implements Transport {
 
   async producer(): Promise<Producer> {
     const producer = new EmbeddedProducer(this.#broker);
+    this.#open.add(producer);
+    return producer;
+  }
+
+  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    const producer = createEmbeddedTransactionalProducer(this.#broker, transactionalId);
     this.#open.add(producer);
     return producer;
   }

@@ -8,12 +8,14 @@ import type {
   ProducerOptions,
   TopicDescription,
   TopicSpec,
+  TransactionalProducer,
   Transport,
 } from '../types.ts';
 import { createKafkaClient, type KafkaClientOptions } from './client.ts';
 import { createKafkaConsumer } from './consumer.ts';
 import { kafkaCall } from './errors.ts';
 import { createKafkaProducer } from './producer.ts';
+import { createKafkaTransactionalProducer } from './transactional.ts';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -94,6 +96,11 @@ class KafkaTransport implements Transport {
 
   async producer(options: ProducerOptions = {}): Promise<Producer> {
     const producer = await createKafkaProducer(this.#kafka, options);
+    return this.#track(producer, () => producer.close());
+  }
+
+  async transactionalProducer(transactionalId: string, options: ProducerOptions = {}): Promise<TransactionalProducer> {
+    const producer = await createKafkaTransactionalProducer(this.#kafka, transactionalId, options, this.#logger);
     return this.#track(producer, () => producer.close());
   }
 

@@ -31,7 +31,10 @@ describe('StepStream', () => {
   it('filters, fans out and keeps commit positions behind unacknowledged outputs', async () => {
     const mark = new PartitionWatermark('t', 0);
     const failed: Array<[SluiceError, Envelope]> = [];
-    const onError = async (err: SluiceError, env: Envelope) => void failed.push([err, env]);
+    const onError = async (err: SluiceError, env: Envelope) => {
+      failed.push([err, env]);
+      env.token?.done();
+    };
     const drop = new StepStream((e) => ((e.record.value as number) % 3 === 0 ? null : e), { name: 'drop', onError });
     const twice = new StepStream(
       (e) => [derive(e, { ...e.record, value: -(e.record.value as number) }), e],

@@ -22,7 +22,10 @@ async function runWindow(spec: WindowedAggregate, inputs: Input[], mark?: Partit
   const stream = new WindowStream({
     spec,
     aggregator: builtinAggregator(spec.aggregate as never),
-    onError: async (err, env) => void late.push([err, env]),
+    onError: async (err, env) => {
+      late.push([err, env]);
+      env.token?.done();
+    },
   });
   const envelopes: Envelope[] = inputs.map((i, n) => ({
     record: { key: null, value: { page: i.key, n: i.n ?? 1 }, headers: {}, timestamp: i.t, partition: i.partition ?? 0 },

@@ -1,0 +1,183 @@
+/**
+ * The sink of an exactly-once stage (`guarantee: exactly-once`, topics in and
+ * out). Outputs are grouped by the *input* partition they came from, and each
+ * input partition has its own transactional producer,
+ * `<topology>.<node>.<topic>.<partition>`: a newer owner of the partition
+ * fences an older one, which is the zombie protection kafkajs cannot give
+ * through group generations (KIP-447).
+ *
+ * A partition's batch is written in one transaction together with the
+ * consumed offset up to which every input is finished, dead letters included,
+ * so outputs and progress commit or abort together. A batch is cut only at an
+ * input record's boundary: outputs of a record that fanned out never straddle
+ * two transactions. A failed transaction fails the stage; its instance is
+ * restarted from the last committed offsets.
+ */
+import { Writable } from 'node:stream';
+import type { Logger } from '../../core/index.ts';
+import type { OutgoingRecord, ProducerOptions, TransactionalProducer, Transport } from '../../transport/index.ts';
+import type { Envelope } from '../envelope.ts';
+import type { Completion, OffsetTracker } from '../offsets.ts';
+
+interface Entry {
+  record: OutgoingRecord;
+  token: Completion | undefined;
+}
+
+class PartitionBatch {
+  entries: Entry[] = [];
+  timer: NodeJS.Timeout | undefined;
+  producer: Promise<TransactionalProducer> | undefined;
+  /** The transaction in progress, so batches of one partition commit in order. */
+  flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+}
+
+export interface TransactionalSinkOptions {
+  transport: Transport;
+  tracker: OffsetTracker;
+  groupId: string;
+  /** `<topology>.<node>`: transactional ids are `<prefix>.<topic>.<partition>`. */
+  idPrefix: string;
+  logger: Logger;
+  producer?: ProducerOptions;
+  /** Commit a partition's transaction once it holds this many records. Default 1,000. */
+  batchRecords?: number;
+  /** ... or once its first record has waited this long. Default 100 ms. */
+  lingerMs?: number;
+}
+
+function toOutgoing(env: Envelope): OutgoingRecord {
+  const r = env.record;
+  return { topic: r.topic!, key: r.key, value: r.value as Buffer | null, headers: r.headers, timestamp: r.timestamp };
+}
+
+export class TransactionalSink extends Writable {
+  readonly #options: TransactionalSinkOptions;
+  readonly #batches = new Map<string, PartitionBatch>();
+  readonly #batchRecords: number;
+  readonly #lingerMs: number;
+  #failure: Error | undefined;
+  acknowledged = 0;
+  transactions = 0;
+
+  constructor(options: TransactionalSinkOptions) {
+    super({ objectMode: true, highWaterMark: 256 });
+    this.#options = options;
+    this.#batchRecords = options.batchRecords ?? 1_000;
+    this.#lingerMs = options.lingerMs ?? 100;
+  }
+
+  #batch(topic: string, partition: number): PartitionBatch {
+    const id = `${topic}\u0000${partition}`;
+    let batch = this.#batches.get(id);
+    if (batch === undefined) this.#batches.set(id, (batch = new PartitionBatch(topic, partition)));
+    return batch;
+  }
+
+  #add(env: Envelope, record: OutgoingRecord): PartitionBatch {
+    const batch = this.#batch(env.origin.topic!, env.origin.partition!);
+    batch.entries.push({ record, token: env.token });
+    batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    return batch;
+  }
+
+  /** The error channel of an exactly-once stage: the dead letter joins its partition's next transaction. */
+  readonly deadLetter = async (record: OutgoingRecord, env: Envelope): Promise<void> => {
+    this.#add(env, record);
+  };
+
+  override _write(env: Envelope, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.#failure !== undefined) return callback(this.#failure);
+    const batch = this.#add(env, toOutgoing(env));
+    if (batch.entries.length < this.#batchRecords) return callback();
+    // A full batch: take no more until it is committed (backpressure).
+    this.#flush(batch).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flushAll().then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    for (const batch of this.#batches.values()) if (batch.timer !== undefined) clearTimeout(batch.timer);
+    callback(err);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#batches.values()].map((b) => this.#flush(b)));
+  }
+
+  /** Before partitions are given up: commit what is finished, then close their producers. */
+  async release(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
+    const gone = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batches.get(`${topic}\u0000${p}`)));
+    await Promise.all(
+      gone.map(async (batch) => {
+        if (batch === undefined) return;
+        await this.#flush(batch).catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'commit before revoke failed'));
+        this.#batches.delete(`${batch.topic}\u0000${batch.partition}`);
+        if (batch.producer !== undefined) await (await batch.producer).close();
+      }),
+    );
+  }
+
+  async closeProducers(): Promise<void> {
+    const producers = [...this.#batches.values()].flatMap((b) => (b.producer !== undefined ? [b.producer] : []));
+    await Promise.all(producers.map(async (p) => (await p).close().catch(() => undefined)));
+  }
+
+  #flush(batch: PartitionBatch): Promise<void> {
+    batch.flushing = batch.flushing.then(() => this.#commit(batch));
+    return batch.flushing;
+  }
+
+  async #commit(batch: PartitionBatch): Promise<void> {
+    if (batch.timer !== undefined) {
+      clearTimeout(batch.timer);
+      batch.timer = undefined;
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    const cut = completeUpTo(batch.entries);
+    if (cut === 0) {
+      if (batch.entries.length > 0) batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+      return;
+    }
+    const entries = batch.entries.splice(0, cut);
+    for (const e of entries) e.token?.done();
+    const mark = this.#options.tracker.watermark(batch.topic, batch.partition);
+    const next = mark.committable();
+    const offsets = next === undefined ? [] : [{ groupId: this.#options.groupId, topic: batch.topic, partition: batch.partition, offset: next.toString() }];
+    const { transport, idPrefix, producer: producerOptions } = this.#options;
+    batch.producer ??= transport.transactionalProducer(`${idPrefix}.${batch.topic}.${batch.partition}`, producerOptions);
+    try {
+      await (await batch.producer).transact(entries.map((e) => e.record), offsets);
+    } catch (err) {
+      this.#failure = err as Error;
+      throw err;
+    }
+    if (next !== undefined) mark.markCommitted(next);
+    this.acknowledged += entries.length;
+    this.transactions++;
+    if (batch.entries.length > 0) batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+  }
+}
+
+/**
+ * How many leading entries can be committed now: up to (not including) the
+ * first entry whose input still has outputs outside this batch. Inputs of one
+ * partition arrive in offset order, so everything after that entry comes from
+ * later offsets and must wait with it.
+ */
+export function completeUpTo(entries: readonly Entry[]): number {
+  const counts = new Map<Completion, number>();
+  for (const e of entries) if (e.token !== undefined) counts.set(e.token, (counts.get(e.token) ?? 0) + 1);
+  for (let i = 0; i < entries.length; i++) {
+    const token = entries[i]!.token;
+    if (token !== undefined && counts.get(token)! < token.remaining) return i;
+  }
+  return entries.length;
+}
