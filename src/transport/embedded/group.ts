@@ -22,7 +22,6 @@ export class EmbeddedGroup {
   /** "partition\0topic" → next offset to read */
   readonly #committed = new Map<string, string>();
   #queue: Promise<void> = Promise.resolve();
-  generation = 0;
 
   constructor(id: string, broker: EmbeddedBroker) {
     this.id = id;
@@ -80,7 +79,6 @@ export class EmbeddedGroup {
       await Promise.all(
         [...plans].map(([id, plan]) => (plan.revoked.length > 0 ? present(id)?.revoke(plan.revoked) : undefined)),
       );
-      this.generation++;
       this.#assignments = after;
       await Promise.all(
         [...plans].map(([id, plan]) => (plan.assigned.length > 0 ? present(id)?.assign(plan.assigned) : undefined)),
