@@ -1,0 +1,73 @@
+/**
+ * The hand-written baseline of a topology stage: a kafkajs consumer whose
+ * `eachBatch` maps every message, sends the batch with `sendBatch` (acks=-1,
+ * idempotent, LZ4) and commits the batch's offsets once the send is
+ * acknowledged: at-least-once, the least code that does a hop correctly.
+ */
+import type { IHeaders, Kafka, Message } from 'kafkajs';
+import { rawProducer, sendBatch } from './kafka.ts';
+
+export interface RawHopOptions {
+  kafka: Kafka;
+  groupId: string;
+  from: string;
+  to: string;
+  /** An input value's output value (decode, map, encode): the hop's work. */
+  transform: (value: Buffer, headers: IHeaders | undefined) => Buffer;
+  /** Headers of every output message (the codec chain's, as sluice writes them). */
+  headers: Record<string, string>;
+}
+
+export class RawHop {
+  /** Records acknowledged by the broker and committed. */
+  written = 0;
+  readonly #options: RawHopOptions;
+  readonly #consumer;
+  #producer: Awaited<ReturnType<typeof rawProducer>> | undefined;
+
+  private constructor(options: RawHopOptions) {
+    this.#options = options;
+    // Fetch settings as sluice's Kafka consumer has them, so both wait on the broker alike.
+    this.#consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  }
+
+  /** Connected and joined: records flow once this resolves. */
+  static async start(options: RawHopOptions): Promise<RawHop> {
+    const hop = new RawHop(options);
+    await hop.#run();
+    return hop;
+  }
+
+  async #run(): Promise<void> {
+    const { from, to, transform, headers } = this.#options;
+    this.#producer = await rawProducer(this.#options.kafka);
+    const producer = this.#producer;
+    const consumer = this.#consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [from], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat }) => {
+        const { messages } = batch;
+        if (messages.length === 0) return;
+        const out = new Array<Message>(messages.length);
+        for (let i = 0; i < messages.length; i++) {
+          const m = messages[i]!;
+          out[i] = { key: m.key, value: transform(m.value!, m.headers), headers, timestamp: m.timestamp };
+        }
+        await sendBatch(producer, to, out);
+        const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        this.written += messages.length;
+        await heartbeat();
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+    await this.#producer?.disconnect();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * sluice's side of the Kafka scenarios: a throwaway topology folder written
+ * under .cache/ (where a processor module's `import 'sluice'` resolves to this
+ * package), and a run of it on a transport, watched through the progress of
+ * the stage whose output counts.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/core/index.ts';
+import { TopologyRun, type RunOptions, type RunReport } from '../../src/runtime/index.ts';
+import { loadTopology } from '../../src/topology/index.ts';
+import { createTransport, type Transport } from '../../src/transport/index.ts';
+import { brokers } from './kafka.ts';
+import { repoRoot } from './machine.ts';
+import { ProgressWatch, type Throughput } from './progress.ts';
+import { eventSchemaJson } from './records.ts';
+
+/** Writes files (by relative path) into a fresh folder under .cache/bench/; returns the folder. */
+export function writeFolder(files: Record<string, string>): string {
+  const dir = join(repoRoot, '.cache', 'bench', `topology-${randomUUID().slice(0, 8)}`);
+  for (const [relative, text] of Object.entries(files)) {
+    const path = join(dir, relative);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return dir;
+}
+
+/** The files every Kafka scenario's topology shares: the event schema and the `enrich` map as a processor module. */
+export function eventFiles(): Record<string, string> {
+  const records = join(repoRoot, 'bench', 'harness', 'records.ts');
+  return {
+    'schemas/event.avsc': JSON.stringify(eventSchemaJson),
+    'processors/enrich.ts': `import { defineProcessor } from 'sluice';
+import { enrich, type ShopEvent } from ${JSON.stringify(records)};
+export default defineProcessor<ShopEvent, ShopEvent>(enrich);
+`,
+  };
+}
+
+export function kafkaTransport(clientId = 'bench-sluice'): Transport {
+  return createTransport({ brokers: brokers(), clientId, logger: silentLogger });
+}
+
+export interface SluiceRun {
+  report: RunReport;
+  throughput: Throughput;
+}
+
+/**
+ * Runs the topology in `dir` until caught up, measuring the sustained rate
+ * at which node `counted` gets `total` records acknowledged at its sink.
+ */
+export async function runTopology(
+  dir: string,
+  options: { transport: Transport; counted: string; total: number } & Partial<Pick<RunOptions, 'nodes' | 'maxBuffered' | 'commitIntervalMs'>>,
+): Promise<SluiceRun> {
+  const topology = await loadTopology(join(dir, 'topology.yaml'));
+  let run: TopologyRun | undefined;
+  const watch = new ProgressWatch(() => run?.stages.find((s) => s.node.id === options.counted)?.report().written ?? 0, options.total);
+  try {
+    run = await TopologyRun.start({
+      topology,
+      transport: options.transport,
+      logger: silentLogger,
+      untilCaughtUp: true,
+      ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
+      ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+    });
+    const report = await run.done;
+    if (report.failed.length > 0) throw new Error(`sluice run failed: ${JSON.stringify(report.failed)}`);
+    return { report, throughput: watch.finish() };
+  } finally {
+    watch.cancel();
+  }
+}
