@@ -27,6 +27,8 @@ export interface RunOptions extends ResourceOptions {
   untilCaughtUp?: boolean;
   commitIntervalMs?: number;
   maxBuffered?: number;
+  /** Kafka group session timeout of every stage's consumer. */
+  sessionTimeoutMs?: number;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }
@@ -94,6 +96,7 @@ export class TopologyRun {
           logger,
           ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
           ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+          ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
           ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
           ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
         };

@@ -188,3 +188,41 @@ describe('exactly-once stage in a process killed with SIGKILL', () => {
     checkExact(out, total);
   });
 });
+
+describe('a zombie exactly-once instance', () => {
+  it('paused past its session timeout while another takes over, then resumed: its writes are fenced, no duplicate', async () => {
+    const topology = await eosTopology();
+    const namespace = `${uniqueName('zombie')}.`;
+    const total = 20_000;
+    const transport = createTransport({ brokers: brokers(), clientId: 'sluice-eos-zombie', logger: silentLogger });
+    await feed(transport, `${namespace}in`, total);
+
+    const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
+    const zombie = spawn(process.execPath, [bin, 'run', topology.file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', 'step', '--session-timeout', '6000'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+    });
+    let log = '';
+    zombie.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = new Promise<number | null>((resolve) => zombie.on('exit', (code) => resolve(code)));
+    const peekConsumer = await transport.consumer({ groupId: uniqueName('peek'), topics: [`${namespace}out`], fromBeginning: true, readCommitted: true });
+    const peek = await createSourceStream(peekConsumer);
+    let seen = 0;
+    for await (const _ of peek) if (++seen >= 2_000) break;
+    await peekConsumer.disconnect();
+    zombie.kill('SIGSTOP');
+
+    // The successor joins; once the zombie's session expires it owns every partition and fences the zombie's producers.
+    const successor = await TopologyRun.start({ topology, transport, logger: silentLogger, namespace, nodes: ['step'], untilCaughtUp: true, sessionTimeoutMs: 6_000 });
+    await successor.done;
+    zombie.kill('SIGCONT');
+    const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 8_000))]);
+    if (code === 'alive') zombie.kill('SIGKILL');
+
+    const out = await committedOutput(transport, `${namespace}out`, expectedOutputs(total).length);
+    await transport.close();
+    checkExact(out, total);
+    console.log(`[zombie] resumed zombie ${code === 'alive' ? 'was still running (killed)' : `exited ${code}`}; fenced: ${/FENCED|fenced/.test(log)}`);
+  });
+});
+
