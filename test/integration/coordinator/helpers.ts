@@ -1,0 +1,70 @@
+/** Shared by the coordinator's integration tests: topologies, producing, reading back, waiting. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { kafka, uniqueName } from '../harness/kafka.ts';
+
+/** in → a → mid1 → b → mid2 → c → out, 4 partitions each, JSON records. */
+export function chainTopology(instances: number, extra = ''): string {
+  return `
+name: chain
+topics:
+  in: { partitions: 4 }
+  mid1: { partitions: 4 }
+  mid2: { partitions: 4 }
+  out: { partitions: 4 }
+nodes:
+  a: { from: in, to: mid1, instances: ${instances}${extra} }
+  b: { from: mid1, to: mid2, instances: ${instances}${extra} }
+  c: { from: mid2, to: out, instances: ${instances}${extra} }
+`;
+}
+
+/** JSON records `{ id }` keyed `k<id>`, for ids [from, to). */
+export async function produce(topic: string, from: number, to: number): Promise<void> {
+  const producer = kafka().producer();
+  await producer.connect();
+  const messages = [];
+  for (let i = from; i < to; i++) messages.push({ key: `k${i}`, value: JSON.stringify({ id: i }) });
+  await producer.send({ topic, acks: -1, messages });
+  await producer.disconnect();
+}
+
+/** Every distinct id in the topic, once `expected` distinct ids have been read. */
+export async function distinctIds(topic: string, expected: number, timeoutMs = 60_000): Promise<Set<number>> {
+  const consumer = kafka().consumer({ groupId: uniqueName('verify') });
+  const ids = new Set<number>();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${ids.size} of ${expected} distinct ids from ${topic}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          ids.add((JSON.parse(message.value!.toString()) as { id: number }).id);
+          if (ids.size >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return ids;
+}
+
+/** Polls `check` until it returns a value (not undefined), failing with `what` after `timeoutMs`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
