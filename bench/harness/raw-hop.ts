@@ -5,13 +5,15 @@
  * acknowledged: at-least-once, the least code that does a hop correctly.
  */
 import type { IHeaders, Kafka, Message } from 'kafkajs';
-import { rawProducer, sendBatch } from './kafka.ts';
+import { createTopic, rawProducer, sendBatch } from './kafka.ts';
 
 export interface RawHopOptions {
   kafka: Kafka;
   groupId: string;
   from: string;
   to: string;
+  /** Partitions of `to`, created before the hop starts (as a topology creates its topics). */
+  partitions: number;
   /** An input value's output value (decode, map, encode): the hop's work. */
   transform: (value: Buffer, headers: IHeaders | undefined) => Buffer;
   /** Headers of every output message (the codec chain's, as sluice writes them). */
@@ -40,6 +42,7 @@ export class RawHop {
 
   async #run(): Promise<void> {
     const { from, to, transform, headers } = this.#options;
+    await createTopic(this.#options.kafka, to, this.#options.partitions);
     this.#producer = await rawProducer(this.#options.kafka);
     const producer = this.#producer;
     const consumer = this.#consumer;

@@ -4,7 +4,7 @@
  * as one JSON line to bench/results/<scenario>.jsonl, from which
  * bench/table.ts makes the README's table.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { describeMachine, repoRoot, type Machine } from './machine.ts';
 import type { Outcome } from './rounds.ts';
 
@@ -86,13 +86,31 @@ export function printRows(rows: readonly Row[]): void {
   }
 }
 
+const resultsDir = `${repoRoot}bench/results`;
+
+/** Every result of a scenario in bench/results, oldest first; lines of an older shape (without rows) are left out. */
+export function readResults(scenario: string): Result[] {
+  const file = `${resultsDir}/${scenario}.jsonl`;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Result)
+    .filter((r) => Array.isArray(r.rows));
+}
+
+/** The newest full-size result of a scenario (a `--quick` one only when `quick` is true and no full one exists). */
+export function latestResult(scenario: string, quick = false): Result | undefined {
+  const all = readResults(scenario);
+  return all.filter((r) => !r.quick).pop() ?? (quick ? all.pop() : undefined);
+}
+
 export function finish(result: Omit<Result, 'date'>): void {
   const full: Result = { ...result, date: new Date().toISOString() };
   console.log(`\n${full.scenario}: ${full.title}`);
   console.log(`  on ${describeMachine(full.machine)}`);
   printRows(full.rows);
   for (const note of full.notes ?? []) console.log(`  note: ${note}`);
-  const dir = `${repoRoot}bench/results`;
-  mkdirSync(dir, { recursive: true });
-  appendFileSync(`${dir}/${full.scenario}.jsonl`, `${JSON.stringify(full)}\n`);
+  mkdirSync(resultsDir, { recursive: true });
+  appendFileSync(`${resultsDir}/${full.scenario}.jsonl`, `${JSON.stringify(full)}\n`);
 }

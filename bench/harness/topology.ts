@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/core/index.ts';
 import { TopologyRun, type RunOptions, type RunReport } from '../../src/runtime/index.ts';
 import { loadTopology } from '../../src/topology/index.ts';
 import { createTransport, type Transport } from '../../src/transport/index.ts';
-import { brokers } from './kafka.ts';
+import { brokers, freshName } from './kafka.ts';
 import { repoRoot } from './machine.ts';
 import { ProgressWatch, type Throughput } from './progress.ts';
 import { eventSchemaJson } from './records.ts';
@@ -43,6 +43,54 @@ export function kafkaTransport(clientId = 'bench-sluice'): Transport {
   return createTransport({ brokers: brokers(), clientId, logger: silentLogger });
 }
 
+/**
+ * One hop, the stage most scenarios run: `from` → decode → the `enrich` map
+ * (plus `extraSteps`, processor modules by path) → encode → `to`, in a fresh
+ * consumer group (the topology's name).
+ */
+export function hopTopology(options: { from: string; to: string; partitions: number; extraSteps?: string[]; guarantee?: string; files?: Record<string, string> }): string {
+  const steps = ['./processors/enrich.ts', ...(options.extraSteps ?? [])].map((m) => `\n      - map: { module: ${m} }`).join('');
+  return writeFolder({
+    ...eventFiles(),
+    ...options.files,
+    'topology.yaml': `
+name: ${freshName('hop').replace(/\./g, '-')}
+schemas: { ShopEvent: ./schemas/event.avsc }
+topics:
+  ${options.from}: { partitions: ${options.partitions}, schema: ShopEvent, codec: avro }
+  ${options.to}: { partitions: ${options.partitions}, schema: ShopEvent, codec: avro }
+nodes:
+  hop:
+    from: ${options.from}
+    process:${steps}
+    to: ${options.to}${options.guarantee !== undefined ? `\n    guarantee: ${options.guarantee}` : ''}
+`,
+  });
+}
+
+type StartOptions = { transport: Transport } & Partial<Pick<RunOptions, 'nodes' | 'maxBuffered' | 'commitIntervalMs' | 'untilCaughtUp'>>;
+
+/** Starts the topology in `dir` (topics created, stages joined); `untilCaughtUp` by default. */
+export async function startTopology(dir: string, options: StartOptions): Promise<TopologyRun> {
+  const topology = await loadTopology(join(dir, 'topology.yaml'));
+  return TopologyRun.start({
+    topology,
+    transport: options.transport,
+    logger: silentLogger,
+    untilCaughtUp: options.untilCaughtUp ?? true,
+    ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
+    ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+    ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+  });
+}
+
+/** The run's report, or an error naming the stages that failed. */
+export async function finished(run: TopologyRun): Promise<RunReport> {
+  const report = await run.done;
+  if (report.failed.length > 0) throw new Error(`sluice run failed: ${JSON.stringify(report.failed)}`);
+  return report;
+}
+
 export interface SluiceRun {
   report: RunReport;
   throughput: Throughput;
@@ -52,25 +100,12 @@ export interface SluiceRun {
  * Runs the topology in `dir` until caught up, measuring the sustained rate
  * at which node `counted` gets `total` records acknowledged at its sink.
  */
-export async function runTopology(
-  dir: string,
-  options: { transport: Transport; counted: string; total: number } & Partial<Pick<RunOptions, 'nodes' | 'maxBuffered' | 'commitIntervalMs'>>,
-): Promise<SluiceRun> {
-  const topology = await loadTopology(join(dir, 'topology.yaml'));
+export async function runTopology(dir: string, options: StartOptions & { counted: string; total: number }): Promise<SluiceRun> {
   let run: TopologyRun | undefined;
   const watch = new ProgressWatch(() => run?.stages.find((s) => s.node.id === options.counted)?.report().written ?? 0, options.total);
   try {
-    run = await TopologyRun.start({
-      topology,
-      transport: options.transport,
-      logger: silentLogger,
-      untilCaughtUp: true,
-      ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
-      ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
-      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
-    });
-    const report = await run.done;
-    if (report.failed.length > 0) throw new Error(`sluice run failed: ${JSON.stringify(report.failed)}`);
+    run = await startTopology(dir, options);
+    const report = await finished(run);
     return { report, throughput: watch.finish() };
   } finally {
     watch.cancel();

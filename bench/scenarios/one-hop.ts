@@ -16,7 +16,7 @@ import { RawHop } from '../harness/raw-hop.ts';
 import { enrich, eventSchema, makeEvents, type ShopEvent } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
-import { eventFiles, kafkaTransport, runTopology, writeFolder } from '../harness/topology.ts';
+import { hopTopology, kafkaTransport, runTopology } from '../harness/topology.ts';
 
 const args = scenarioArgs({ records: { full: 200_000, quick: 20_000 }, partitions: { full: 3, quick: 3 } });
 const N = args.records;
@@ -30,30 +30,10 @@ const events = makeEvents(Math.min(N, 10_000));
 console.error(`one-hop: filling ${input} with ${N.toLocaleString('en')} records`);
 await fillTopic(input, PARTITIONS, N, (i) => ({ key: String(events[i % events.length]!.id), value: chain.encode(events[i % events.length]), headers }));
 
-/** The topology of one round: input → enrich → a fresh output topic, a fresh group (the topology's name). */
-export function hopTopology(from: string, to: string, extra = ''): string {
-  return writeFolder({
-    ...eventFiles(),
-    'topology.yaml': `
-name: ${freshName('one-hop').replace(/\./g, '-')}
-schemas: { ShopEvent: ./schemas/event.avsc }
-topics:
-  ${from}: { partitions: ${PARTITIONS}, schema: ShopEvent, codec: avro }
-  ${to}: { partitions: ${PARTITIONS}, schema: ShopEvent, codec: avro }
-nodes:
-  hop:
-    from: ${from}
-    process:
-      - map: { module: ./processors/enrich.ts }
-    to: ${to}${extra}
-`,
-  });
-}
-
 async function sluiceRound(): Promise<Sample> {
   const transport = kafkaTransport();
   try {
-    const { throughput } = await runTopology(hopTopology(input, freshName('one-hop.out')), { transport, counted: 'hop', total: N });
+    const { throughput } = await runTopology(hopTopology({ from: input, to: freshName('one-hop.out'), partitions: PARTITIONS }), { transport, counted: 'hop', total: N });
     return { ...throughput };
   } finally {
     await transport.close();
@@ -70,6 +50,7 @@ async function rawRound(): Promise<Sample> {
       groupId: freshName('one-hop.raw'),
       from: input,
       to: freshName('one-hop.out'),
+      partitions: PARTITIONS,
       headers,
       transform: (value, h) => chain.encode(enrich(chain.decode(value, { headers: h as Record<string, Buffer> }) as ShopEvent)),
     });
