@@ -5,6 +5,12 @@
  * consumer must stop fetching (Kafka: pause + seek back) until `drained()` is
  * called, which happens once the buffer falls to half of the bound, so a slow
  * reader costs a bounded amount of memory whatever waits in the topic.
+ *
+ * Order: records of one partition leave in offset order. Across partitions
+ * the stream hands out, among the records it holds, the one with the
+ * smallest timestamp first, as a Kafka Streams task chooses between its
+ * partitions: event-time windows downstream then see the stream close to time
+ * order even when a consumer fetched one partition far ahead of another.
  */
 import { Readable } from 'node:stream';
 import { partitionKey } from './assignment.ts';
@@ -18,9 +24,10 @@ export interface SourceStreamOptions {
 export class SourceStream extends Readable implements RecordSink {
   readonly maxBuffered: number;
   readonly #consumer: Consumer;
-  /** Records not yet pushed, from #head on; slots before it are cleared as they go. */
-  #queue: (ConsumedRecord | undefined)[] = [];
-  #head = 0;
+  /** Records not yet pushed, per partition, each from its `head` on. */
+  #queues = new Map<string, PartitionQueue>();
+  #count = 0;
+  #pumpScheduled = false;
   #wanting = false;
   #refused = false;
   #ended = false;
@@ -36,16 +43,23 @@ export class SourceStream extends Readable implements RecordSink {
 
   /** Records held now, never more than `maxBuffered`. */
   get buffered(): number {
-    return this.#queue.length - this.#head + this.readableLength;
+    return this.#count + this.readableLength;
   }
 
   offer(records: readonly ConsumedRecord[]): number {
     if (this.destroyed || this.#ended) return 0;
     const room = this.maxBuffered - this.buffered;
     const taken = Math.min(room, records.length);
-    for (let i = 0; i < taken; i++) this.#queue.push(records[i]!);
+    for (let i = 0; i < taken; i++) {
+      const record = records[i]!;
+      const id = partitionKey(record.topic, record.partition);
+      let queue = this.#queues.get(id);
+      if (queue === undefined) this.#queues.set(id, (queue = new PartitionQueue()));
+      queue.push(record);
+    }
+    this.#count += taken;
     if (taken < records.length) this.#refused = true;
-    if (this.#wanting) this.#pump();
+    this.#schedulePump();
     return taken;
   }
 
@@ -53,14 +67,31 @@ export class SourceStream extends Readable implements RecordSink {
     if (partitions.length === 0) return;
     const gone = new Set<string>();
     for (const { topic, partitions: ps } of partitions) for (const p of ps) gone.add(partitionKey(topic, p));
-    this.#queue = this.#queue.slice(this.#head).filter((r) => r !== undefined && !gone.has(partitionKey(r.topic, r.partition)));
-    this.#head = 0;
+    for (const id of gone) {
+      const queue = this.#queues.get(id);
+      if (queue === undefined) continue;
+      this.#count -= queue.size;
+      this.#queues.delete(id);
+    }
     this.#maybeDrained();
   }
 
   end(): void {
     this.#ended = true;
-    if (this.#wanting) this.#pump();
+    this.#schedulePump();
+  }
+
+  /**
+   * Pumps on the next turn, not inside offer(): a consumer offers several
+   * partitions' records in one go, and the choice by timestamp must see all of them.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled || !this.#wanting) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
   fail(err: Error): void {
@@ -74,23 +105,23 @@ export class SourceStream extends Readable implements RecordSink {
   }
 
   #pump(): void {
-    while (this.#wanting && this.#head < this.#queue.length) {
-      const record = this.#queue[this.#head];
-      this.#queue[this.#head++] = undefined;
-      this.#wanting = this.push(record);
+    while (this.#wanting && this.#count > 0) {
+      this.#count--;
+      this.#wanting = this.push(this.#earliest().shift());
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      if (this.#ended && this.#wanting) {
-        this.#wanting = false;
-        this.push(null);
-        return;
-      }
-    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+    if (this.#count === 0 && this.#ended && this.#wanting) {
+      this.#wanting = false;
+      this.push(null);
     }
+  }
+
+  /** The partition queue whose next record has the smallest timestamp (first in arrival on ties). */
+  #earliest(): PartitionQueue {
+    let best: PartitionQueue | undefined;
+    for (const queue of this.#queues.values()) {
+      if (queue.size > 0 && (best === undefined || queue.peekTimestamp() < best.peekTimestamp())) best = queue;
+    }
+    return best!;
   }
 
   /** Never called from offer(): the consumer marks itself paused only after offer returns. */
@@ -99,6 +130,37 @@ export class SourceStream extends Readable implements RecordSink {
       this.#refused = false;
       this.#consumer.drained();
     }
+  }
+}
+
+/** One partition's waiting records, taken from the front without shifting the array. */
+class PartitionQueue {
+  #records: (ConsumedRecord | undefined)[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#records.length - this.#head;
+  }
+
+  push(record: ConsumedRecord): void {
+    this.#records.push(record);
+  }
+
+  peekTimestamp(): number {
+    return this.#records[this.#head]!.timestamp;
+  }
+
+  shift(): ConsumedRecord {
+    const record = this.#records[this.#head]!;
+    this.#records[this.#head++] = undefined;
+    if (this.#head === this.#records.length) {
+      this.#records = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#records.length) {
+      this.#records = this.#records.slice(this.#head);
+      this.#head = 0;
+    }
+    return record;
   }
 }
 

@@ -75,4 +75,39 @@ describe.each(transports)('example topologies on the %s transport', (_name, make
     const hot = lines(run.read('out/hot-readings.ndjson')) as Array<{ celsius: number }>;
     expect(hot.length).toBe(input.filter((r) => r.celsius >= 30).length);
   });
+
+  it('clickstream: views per page per minute (through the repartition topic), bad URLs dead-lettered, purchases branched off', async () => {
+    const { transport, namespace } = make();
+    const run = await runExample('clickstream', transport, { ...(namespace ? { namespace } : {}) });
+    await transport.close();
+    const clicks = lines(exampleInput('clickstream', 'data/clicks.ndjson')) as Array<{ user: string; url: string; action: string; ts: number }>;
+    const valid = clicks.filter((c) => c.user.startsWith('u-') && URL.canParse(c.url));
+    const expected = new Map<string, number>();
+    for (const c of valid) {
+      const id = `${new URL(c.url).pathname}@${Math.floor(c.ts / 60_000) * 60_000}`;
+      expected.set(id, (expected.get(id) ?? 0) + 1);
+    }
+    const got = new Map((lines(run.read('out/page-views.ndjson')) as Array<{ key: string; start: number; value: number }>).map((r) => [`${r.key}@${r.start}`, r.value]));
+    expect(got).toEqual(expected);
+    const stage = (id: string) => run.report.stages.find((s) => s.node === id)!;
+    expect(stage('validate').deadLettered).toBe(clicks.filter((c) => c.user.startsWith('u-')).length - valid.length);
+    expect(stage('views-per-page.window').deadLettered).toBe(0);
+    expect(stage('route').written).toBe(valid.length);
+  });
+
+  it('user-events: users per normalised city per minute', async () => {
+    const { transport, namespace } = make();
+    const run = await runExample('user-events', transport, { ...(namespace ? { namespace } : {}) });
+    await transport.close();
+    const users = lines(exampleInput('user-events', 'data/users.ndjson')) as Array<{ age: number; city: string; ts: number }>;
+    const expected = new Map<string, number>();
+    for (const u of users.filter((x) => x.age >= 0)) {
+      const city = u.city.trim().toLowerCase();
+      const id = `${city.charAt(0).toUpperCase() + city.slice(1)}@${Math.floor(u.ts / 60_000) * 60_000}`;
+      expected.set(id, (expected.get(id) ?? 0) + 1);
+    }
+    const got = new Map((lines(run.read('out/city-counts.ndjson')) as Array<{ key: string; start: number; value: number }>).map((r) => [`${r.key}@${r.start}`, r.value]));
+    expect(got).toEqual(expected);
+  });
 });
+

@@ -46,6 +46,17 @@ describe('SourceStream', () => {
     expect(got.map((r: ConsumedRecord) => `${r.partition}@${r.offset}`)).toEqual(['0@0', '0@1', '2@0']);
     expect(source.offer([record(0, 2)])).toBe(0);
   });
+
+  it('hands out the earliest timestamp across partitions, keeping offset order within each', async () => {
+    const at = (partition: number, offset: number, timestamp: number) => ({ ...record(partition, offset), timestamp });
+    const source = new SourceStream(fakeConsumer(), { maxBuffered: 100 });
+    // A consumer fetched partition 0 far ahead of partition 1, in two offers of one delivery round.
+    source.offer([at(0, 0, 10), at(0, 1, 40), at(0, 2, 50)]);
+    source.offer([at(1, 0, 20), at(1, 1, 30), at(1, 2, 5)]);
+    source.end();
+    const got = (await source.toArray()) as ConsumedRecord[];
+    expect(got.map((r) => `${r.partition}@${r.offset}`)).toEqual(['0@0', '1@0', '1@1', '1@2', '0@1', '0@2']);
+  });
 });
 
 describe('SinkStream', () => {
