@@ -1,8 +1,8 @@
 /**
  * Live figures for the status page, keyed by the ids `sluice graph` gives the
- * SVG's elements: `node-<id>` (state, lag, rates), `topic-<name>` (records,
- * rate) and `edge-<from>--<to>` (the lag on a read edge, the rate on a write
- * edge). The graph is drawn from the topology as written, so namespaced topic
+ * SVG's elements: `node-<id>` (state, lag), `topic-<name>` (records, rate)
+ * and `edge-<from>--<to>` (the lag on a read edge, the rate on a write edge
+ * or on the edge from a file or generator source). The graph is drawn from the topology as written, so namespaced topic
  * names are mapped back, and a window split in two is shown as its one node.
  */
 import type { TopologyPlan } from './plan.ts';
@@ -11,7 +11,8 @@ import type { StageStatus, StatusSnapshot } from './status.ts';
 export interface Annotation {
   /** An element id in the SVG. */
   id: string;
-  text: string;
+  /** Short lines, drawn under a node or above an edge. */
+  lines: string[];
   /** For nodes: running, idle, failed, lagging, ... (the page colours by it). */
   state?: string;
 }
@@ -41,21 +42,22 @@ export function annotationsOf(plan: TopologyPlan, snapshot: StatusSnapshot): Ann
     const first = stages[0]!;
     const last = stages[stages.length - 1]!;
     const state = stageState(stages);
-    const lagText = lagged.length > 0 ? ` · lag ${lag}` : '';
-    out.push({ id: vertex, text: `${state}${lagText} · in ${rate(first.inputRate)} · out ${rate(last.outputRate)}`, state });
+    out.push({ id: vertex, lines: lagged.length > 0 ? [state, `lag ${lag}`] : [state], state });
 
-    // Read edges carry the lag of the stage that reads them (the first half of a split window).
+    // Read edges carry the lag of the stage that reads them (the first half of a split window), write edges the rate.
     const plans = plan.stages.filter((p) => p.vertex === vertex);
-    for (const topic of plans[0]?.inputs ?? []) {
+    const inputs = plans[0]?.inputs ?? [];
+    for (const topic of inputs) {
       const topicLag = first.partitions.filter((p) => p.topic === topic).reduce((n, p) => n + p.lag, 0);
-      out.push({ id: `edge-topic-${original(topic)}--${vertex}`, text: `lag ${topicLag}` });
+      out.push({ id: `edge-topic-${original(topic)}--${vertex}`, lines: [`lag ${topicLag}`] });
     }
+    if (inputs.length === 0) out.push({ id: `edge-source-${vertex.slice('node-'.length)}--${vertex}`, lines: [rate(first.inputRate)] });
     for (const topic of plans[plans.length - 1]?.outputs ?? []) {
-      out.push({ id: `edge-${vertex}--topic-${original(topic)}`, text: rate(last.outputRate) });
+      out.push({ id: `edge-${vertex}--topic-${original(topic)}`, lines: [rate(last.outputRate)] });
     }
   }
   for (const topic of snapshot.topics) {
-    out.push({ id: `topic-${original(topic.topic)}`, text: `${topic.end} records · ${rate(topic.rate)}` });
+    out.push({ id: `topic-${original(topic.topic)}`, lines: [`${topic.end} rec`, rate(topic.rate)] });
   }
   return out;
 }

@@ -36,34 +36,54 @@ th:first-child, td:first-child { text-align: left; }
 /** Runs in the browser: fetches /status and annotates the SVG by element id. */
 const SCRIPT = `
 const svgNs = 'http://www.w3.org/2000/svg';
-function label(el) {
+const LINE = 11;
+/** Room below the drawing for the labels under the lowest nodes. */
+function makeRoom() {
+  const svg = document.querySelector('#graph svg');
+  if (!svg || svg.dataset.roomy) return;
+  const box = svg.viewBox.baseVal;
+  const extra = 2 * LINE + 6;
+  svg.setAttribute('viewBox', box.x + ' ' + box.y + ' ' + box.width + ' ' + (box.height + extra));
+  svg.setAttribute('height', (parseFloat(svg.getAttribute('height')) + extra) + 'pt');
+  svg.dataset.roomy = 'yes';
+}
+function label(el, lines) {
   let text = el.querySelector(':scope > text.live');
-  if (text) return text;
-  text = document.createElementNS(svgNs, 'text');
-  text.setAttribute('class', 'live');
-  text.setAttribute('text-anchor', 'middle');
-  const path = el.querySelector('path');
-  if (el.classList.contains('edge') && path) {
-    const mid = path.getPointAtLength(path.getTotalLength() / 2);
-    text.setAttribute('x', mid.x);
-    text.setAttribute('y', mid.y - 4);
-  } else {
-    const box = el.getBBox();
-    text.setAttribute('x', box.x + box.width / 2);
-    text.setAttribute('y', box.y + box.height + 11);
+  if (!text) {
+    text = document.createElementNS(svgNs, 'text');
+    text.setAttribute('class', 'live');
+    text.setAttribute('text-anchor', 'middle');
+    const path = el.querySelector('path');
+    if (el.classList.contains('edge') && path) {
+      const mid = path.getPointAtLength(path.getTotalLength() / 2);
+      text.dataset.x = mid.x;
+      text.dataset.y = mid.y - 5 - (lines.length - 1) * LINE;
+    } else {
+      const box = el.getBBox();
+      text.dataset.x = box.x + box.width / 2;
+      text.dataset.y = box.y + box.height + LINE;
+    }
+    el.appendChild(text);
   }
-  el.appendChild(text);
-  return text;
+  text.textContent = '';
+  lines.forEach((line, i) => {
+    const span = document.createElementNS(svgNs, 'tspan');
+    span.setAttribute('x', text.dataset.x);
+    span.setAttribute('y', Number(text.dataset.y) + i * LINE);
+    span.textContent = line;
+    text.appendChild(span);
+  });
 }
 function fmt(n) { return n === null || n === undefined ? '–' : (Math.abs(n) >= 100 ? String(Math.round(n)) : Number(n).toFixed(1)); }
 async function refresh() {
   try {
     const res = await fetch('status', { cache: 'no-store' });
     const status = await res.json();
+    makeRoom();
     for (const a of status.annotations) {
       const el = document.getElementById(a.id);
       if (!el) continue;
-      label(el).textContent = a.text;
+      label(el, a.lines);
       if (a.state) el.dataset.state = a.state;
     }
     const health = document.getElementById('health');

@@ -60,13 +60,15 @@ describe('annotationsOf', () => {
   it('keys figures by the SVG ids of the topology as written, mapping namespaced topics back', async () => {
     const { plan, first, second } = await twoSamples('ns.');
     const annotations = annotationsOf(plan, statusOf({ plan, sample: second, previous: first, local: new Map([['split', local(1, 1)]]) }, 'kafka'));
-    const text = new Map(annotations.map((a) => [a.id, a.text]));
-    expect(text.get('node-split')).toBe('running · lag 3 · in 2.0/s · out 9.0/s');
+    const lines = new Map(annotations.map((a) => [a.id, a.lines]));
+    expect(lines.get('node-split')).toEqual(['running', 'lag 3']);
     expect(annotations.find((a) => a.id === 'node-split')!.state).toBe('running');
-    expect(text.get('edge-topic-text.lines--node-split')).toBe('lag 3');
-    expect(text.get('edge-node-split--topic-text.words')).toBe('9.0/s');
-    expect(text.get('topic-text.words')).toBe('30 records · 9.0/s');
-    expect(text.get('node-count')).toMatch(/^Dead · lag 30/);
+    expect(lines.get('edge-topic-text.lines--node-split')).toEqual(['lag 3']);
+    expect(lines.get('edge-node-split--topic-text.words')).toEqual(['9.0/s']);
+    expect(lines.get('edge-source-read--node-read')).toEqual(['–/s']);
+    expect(lines.get('topic-text.words')).toEqual(['30 rec', '9.0/s']);
+    expect(lines.get('node-count')).toEqual(['Dead', 'lag 30']);
+    expect(lines.get('node-read')).toEqual(['unwatched']);
   });
 });
 
