@@ -26,3 +26,4 @@ export { createEncodeStream, createDecodeStream } from './streams.ts';
 export type { EncodeStreamOptions, DecodeStreamOptions, CodecStreamOptions, CodecErrorHandler } from './streams.ts';
 export { coerceJsonForSchema } from './coerce.ts';
 export type { CoerceOptions } from './coerce.ts';
+export { logicalTypes } from './logical-types.ts';

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
+import { AvroFileSink, createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import type { TopologyResources } from './resources.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
@@ -181,6 +182,10 @@ export class Stage {
         break;
       }
       case 'file':
+        if (input.format === 'avro') {
+          this.#source = createAvroFileSource(input.path);
+          break;
+        }
         this.#source = [createFileLineSource(input.path, { signal: this.#abort.signal })];
         steps.push(lineDecodeStep(input, input.timestamp, resources));
         break;
@@ -225,8 +230,12 @@ export class Stage {
     } else {
       const validate = fileValidateStep(out, resources);
       if (validate !== undefined) steps.push(validate);
-      const format = batchFormatter(out.codec, out.schema, resources);
-      this.#sink = out.kind === 'file' ? createFileLineSink(out.path, format) : createStdoutLineSink(this.#options.stdout, format);
+      if (out.kind === 'file' && out.format === 'avro') {
+        this.#sink = new AvroFileSink(out.path, resources.schema(out.schema)!.type);
+      } else {
+        const format = batchFormatter(out.codec, out.schema, resources);
+        this.#sink = out.kind === 'file' ? createFileLineSink(out.path, format) : createStdoutLineSink(this.#options.stdout, format);
+      }
     }
 
     const dlqTopic = deadLetterTopicOf(topology, node);
@@ -287,7 +296,7 @@ export class Stage {
 
   report(): StageReport {
     const sink = this.#sink;
-    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink).written;
+    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink | AvroFileSink).written;
     return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count, output: describeOutput(this.node) };
   }
 
