@@ -112,10 +112,7 @@ export class Coordinator {
 
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     const { logger } = options;
-    const plan = planTopology(options.topology, {
-      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
-      ...(options.instances !== undefined ? { instances: options.instances } : {}),
-    });
+    const plan = planTopology(options.topology, { namespace: options.namespace, instances: options.instances });
     const selected = selectStages(plan, options.nodes);
     const brokers = options.brokers ?? [];
     const clientId = `sluice-${plan.topology.name}`;
@@ -154,25 +151,14 @@ export class Coordinator {
         isolation: options.isolation ?? 'thread',
         policy: { ...defaultRestartPolicy, ...options.restartPolicy },
         untilCaughtUp: options.untilCaughtUp ?? false,
-        ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
-        ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-        ...(options.keyFile !== undefined ? { keyFile: options.keyFile } : {}),
-        ...(options.random !== undefined ? { random: options.random } : {}),
+        commitIntervalMs: options.commitIntervalMs,
+        sessionTimeoutMs: options.sessionTimeoutMs,
+        keyFile: options.keyFile,
+        random: options.random,
       });
     }
-    return InProcessRunner.start({
-      topology: options.topology,
-      transport,
-      logger: options.logger,
-      nodes: selected.map((s) => s.stage),
-      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
-      ...(options.untilCaughtUp !== undefined ? { untilCaughtUp: options.untilCaughtUp } : {}),
-      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
-      ...(options.keyFile !== undefined ? { keyFile: options.keyFile } : {}),
-      ...(options.env !== undefined ? { env: options.env } : {}),
-      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-      ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
-    });
+    const { namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout } = options;
+    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout });
   }
 
   async #serve(): Promise<void> {

@@ -58,16 +58,8 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
   const node = topology.nodes.find((n) => n.id === params.stage);
   if (node === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `no stage \`${params.stage}\` in ${params.file}`);
   const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger });
-  const resources = await TopologyResources.load(topology, { env: process.env, ...(params.keyFile !== undefined ? { keyFile: params.keyFile } : {}) });
-  stage = await Stage.create({
-    topology,
-    node,
-    transport,
-    resources,
-    logger,
-    ...(params.commitIntervalMs !== undefined ? { commitIntervalMs: params.commitIntervalMs } : {}),
-    ...(params.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: params.sessionTimeoutMs } : {}),
-  });
+  const resources = await TopologyResources.load(topology, { env: process.env, keyFile: params.keyFile });
+  stage = await Stage.create({ topology, node, transport, resources, logger, commitIntervalMs: params.commitIntervalMs, sessionTimeoutMs: params.sessionTimeoutMs });
   if (early !== undefined) apply(early);
   const reporting = setInterval(() => void send({ type: 'report', report: stage.report() }), REPORT_INTERVAL_MS);
   await send({ type: 'started' });

@@ -5,20 +5,14 @@
  * the other stage of the topology goes on.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Coordinator } from '../../../src/coordinator/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
-import { brokers, uniqueName } from '../harness/kafka.ts';
+import type { Coordinator } from '../../../src/coordinator/index.ts';
+import { uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
-import { produce, until } from './helpers.ts';
+import { produce, startCoordinator, stopCoordinator, until } from './helpers.ts';
 
 let coordinator: Coordinator | undefined;
 
-afterAll(async () => {
-  coordinator?.stop();
-  await coordinator?.done;
-  await coordinator?.close();
-});
+afterAll(() => stopCoordinator(coordinator));
 
 describe('a crashing stage', () => {
   it('is restarted with backoff, then marked failed; /health reports it while the other stage runs on', async () => {
@@ -41,18 +35,7 @@ nodes:
 `,
     });
     const namespace = `${uniqueName('crash')}.`;
-    coordinator = await Coordinator.start({
-      topology: await loadTopology(file),
-      logger: silentLogger,
-      brokers: brokers(),
-      namespace,
-      isolation: 'process',
-      http: { port: 0 },
-      pollIntervalMs: 500,
-      commitIntervalMs: 200,
-      sessionTimeoutMs: 6_000,
-      restartPolicy: { initialDelayMs: 100, maxDelayMs: 200, maxCrashes: 2 },
-    });
+    coordinator = await startCoordinator(file, namespace, { isolation: 'process', restartPolicy: { initialDelayMs: 100, maxDelayMs: 200, maxCrashes: 2 } });
     const c = coordinator;
     await produce(`${namespace}in`, 0, 5);
 

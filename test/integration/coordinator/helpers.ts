@@ -1,6 +1,9 @@
 /** Shared by the coordinator's integration tests: topologies, producing, reading back, waiting. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kafka, uniqueName } from '../harness/kafka.ts';
+import { Coordinator, type CoordinatorOptions } from '../../../src/coordinator/index.ts';
+import { silentLogger } from '../../../src/core/index.ts';
+import { loadTopology } from '../../../src/topology/index.ts';
+import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
 
 /** in → a → mid1 → b → mid2 → c → out, 4 partitions each, JSON records. */
 export function chainTopology(instances: number, extra = ''): string {
@@ -67,4 +70,27 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await sleep(everyMs);
   }
+}
+
+/** A coordinator on the test broker with short intervals (sampling, commits, session), serving HTTP on a free port. */
+export async function startCoordinator(file: string, namespace: string, options: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
+  return Coordinator.start({
+    topology: await loadTopology(file),
+    logger: silentLogger,
+    brokers: brokers(),
+    namespace,
+    http: { port: 0 },
+    pollIntervalMs: 500,
+    commitIntervalMs: 200,
+    sessionTimeoutMs: 6_000,
+    ...options,
+  });
+}
+
+/** Graceful stop, then close; for afterAll. */
+export async function stopCoordinator(coordinator: Coordinator | undefined): Promise<void> {
+  if (coordinator === undefined) return;
+  coordinator.stop();
+  await coordinator.done;
+  await coordinator.close();
 }

@@ -11,12 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Coordinator } from '../../../src/coordinator/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
-import { brokers, uniqueName } from '../harness/kafka.ts';
+import type { Coordinator } from '../../../src/coordinator/index.ts';
+import { uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
-import { chainTopology, produce } from './helpers.ts';
+import { chainTopology, produce, startCoordinator, stopCoordinator } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const results = fileURLToPath(new URL('../../../test-results/', import.meta.url));
@@ -28,9 +26,7 @@ const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
 afterAll(async () => {
   await context?.close();
   rmSync(profile, { recursive: true, force: true });
-  coordinator?.stop();
-  await coordinator?.done;
-  await coordinator?.close();
+  await stopCoordinator(coordinator);
 });
 
 describe('status page', () => {
@@ -38,16 +34,7 @@ describe('status page', () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`).toBe(true);
     const file = writeTopology({ 'topology.yaml': chainTopology(1) });
     const namespace = `${uniqueName('page')}.`;
-    coordinator = await Coordinator.start({
-      topology: await loadTopology(file),
-      logger: silentLogger,
-      brokers: brokers(),
-      namespace,
-      nodes: ['a'],
-      http: { port: 0 },
-      pollIntervalMs: 500,
-      commitIntervalMs: 200,
-    });
+    coordinator = await startCoordinator(file, namespace, { nodes: ['a'] });
 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

@@ -6,22 +6,16 @@
  * partitions and lag at each point, and /metrics counts what was processed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Coordinator, type StageStatus, type StatusSnapshot } from '../../../src/coordinator/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
+import type { Coordinator, StageStatus, StatusSnapshot } from '../../../src/coordinator/index.ts';
 import { runCli } from '../../unit/cli/cli-harness.ts';
 import { parsePrometheus, sampleValue } from '../../unit/coordinator/prometheus.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
-import { chainTopology, distinctIds, produce, until } from './helpers.ts';
+import { chainTopology, distinctIds, produce, startCoordinator, stopCoordinator, until } from './helpers.ts';
 
 let coordinator: Coordinator | undefined;
 
-afterAll(async () => {
-  coordinator?.stop();
-  await coordinator?.done;
-  await coordinator?.close();
-});
+afterAll(() => stopCoordinator(coordinator));
 
 async function cliStatus(file: string, namespace: string): Promise<StatusSnapshot> {
   const { code, stdout, stderr } = await runCli('status', file, '--brokers', brokers().join(','), '--namespace', namespace, '--json', '--interval', '200');
@@ -42,17 +36,7 @@ describe('coordinator on Kafka', () => {
   it('restarts a killed instance; lag returns to 0 and sluice status --json shows members, partitions and lag throughout', async () => {
     const file = writeTopology({ 'topology.yaml': chainTopology(2) });
     const namespace = `${uniqueName('sup')}.`;
-    coordinator = await Coordinator.start({
-      topology: await loadTopology(file),
-      logger: silentLogger,
-      brokers: brokers(),
-      namespace,
-      http: { port: 0 },
-      pollIntervalMs: 500,
-      commitIntervalMs: 200,
-      sessionTimeoutMs: 6_000,
-      restartPolicy: { initialDelayMs: 200, maxDelayMs: 1_000 },
-    });
+    coordinator = await startCoordinator(file, namespace, { restartPolicy: { initialDelayMs: 200, maxDelayMs: 1_000 } });
     const c = coordinator;
     await until('every group stable with 2 members', async () => (healthy(await c.refresh()) ? true : undefined), 90_000);
 

@@ -5,13 +5,11 @@
  * endpoint, and refuses a second trigger while it runs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Coordinator } from '../../../src/coordinator/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
+import type { Coordinator } from '../../../src/coordinator/index.ts';
 import { runCli } from '../../unit/cli/cli-harness.ts';
-import { brokers, uniqueName } from '../harness/kafka.ts';
+import { uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
-import { produce, until } from './helpers.ts';
+import { produce, startCoordinator, stopCoordinator, until } from './helpers.ts';
 
 const yaml = `
 name: batches
@@ -33,26 +31,13 @@ nodes:
 
 let coordinator: Coordinator | undefined;
 
-afterAll(async () => {
-  coordinator?.stop();
-  await coordinator?.done;
-  await coordinator?.close();
-});
+afterAll(() => stopCoordinator(coordinator));
 
 describe('triggers', () => {
   it('runs a cron node until caught up, then stops, at two ticks; runs a node on demand and refuses a second trigger meanwhile', async () => {
     const file = writeTopology({ 'topology.yaml': yaml });
     const namespace = `${uniqueName('cron')}.`;
-    coordinator = await Coordinator.start({
-      topology: await loadTopology(file),
-      logger: silentLogger,
-      brokers: brokers(),
-      namespace,
-      http: { port: 0 },
-      pollIntervalMs: 500,
-      commitIntervalMs: 200,
-      sessionTimeoutMs: 6_000,
-    });
+    coordinator = await startCoordinator(file, namespace);
     const c = coordinator;
     const sweep = () => c.instances('sweep')[0]!;
 
