@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
 import { registerKafkaLz4Codec } from '../../src/transport/kafka/lz4-codec.ts';
+import type { CodecChain } from '../../src/codecs/index.ts';
 import { repoRoot } from './machine.ts';
+import { makeEvents } from './records.ts';
 
 const { CompressionTypes, logLevel, Partitioners } = kafkajs;
 const run = promisify(execFile);
@@ -93,6 +95,15 @@ export async function fillTopic(topic: string, partitions: number, count: number
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Fills a new topic with `count` events (10,000 distinct ones, cycled) encoded by `chain`, keyed by id, with its headers. */
+export async function fillWithEvents(topic: string, partitions: number, count: number, chain: CodecChain): Promise<void> {
+  const events = makeEvents(Math.min(count, 10_000));
+  const values = events.map((e) => chain.encode(e));
+  const headers = chain.headers();
+  console.error(`filling ${topic} with ${count.toLocaleString('en')} records (${chain.spec})`);
+  await fillTopic(topic, partitions, count, (i) => ({ key: String(events[i % events.length]!.id), value: values[i % events.length]!, headers }));
 }
 
 /** Runs one of Kafka's JVM tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency) and returns what it printed. */

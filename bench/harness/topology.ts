@@ -68,7 +68,7 @@ nodes:
   });
 }
 
-type StartOptions = { transport: Transport } & Partial<Pick<RunOptions, 'nodes' | 'maxBuffered' | 'commitIntervalMs' | 'untilCaughtUp'>>;
+type StartOptions = { transport: Transport } & Partial<Pick<RunOptions, 'nodes' | 'maxBuffered' | 'commitIntervalMs' | 'untilCaughtUp' | 'namespace'>>;
 
 /** Starts the topology in `dir` (topics created, stages joined); `untilCaughtUp` by default. */
 export async function startTopology(dir: string, options: StartOptions): Promise<TopologyRun> {
@@ -79,6 +79,7 @@ export async function startTopology(dir: string, options: StartOptions): Promise
     logger: silentLogger,
     untilCaughtUp: options.untilCaughtUp ?? true,
     ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
+    ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
     ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
   });
@@ -92,6 +93,7 @@ export async function finished(run: TopologyRun): Promise<RunReport> {
 }
 
 export interface SluiceRun {
+  run: TopologyRun;
   report: RunReport;
   throughput: Throughput;
 }
@@ -104,9 +106,10 @@ export async function runTopology(dir: string, options: StartOptions & { counted
   let run: TopologyRun | undefined;
   const watch = new ProgressWatch(() => run?.stages.find((s) => s.node.id === options.counted)?.report().written ?? 0, options.total);
   try {
-    run = await startTopology(dir, options);
-    const report = await finished(run);
-    return { report, throughput: watch.finish() };
+    const started = await startTopology(dir, options);
+    run = started;
+    const report = await finished(started);
+    return { run: started, report, throughput: watch.finish() };
   } finally {
     watch.cancel();
   }

@@ -17,7 +17,7 @@ import { createCodecChain, createDecodeStream, createEncodeStream } from '../../
 import { scenarioArgs } from '../harness/args.ts';
 import { elapsed, startClock, type Elapsed } from '../harness/clock.ts';
 import { machine } from '../harness/machine.ts';
-import { eventSchema, makeEvents } from '../harness/records.ts';
+import { eventSchema, makeEvents, meanAvroBytes } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
 
@@ -109,7 +109,7 @@ const rounds = await alternate(
 );
 
 const m = (name: string) => rounds[name]!.median;
-const avroBytes = pool.reduce((sum, v) => sum + schema.type.toBuffer(v).length, 0) / pool.length;
+const avroBytes = meanAvroBytes();
 finish({
   scenario: 'codecs',
   title: `codec chain ${SPEC} in memory: Transform streams vs the same functions in a loop`,

@@ -9,11 +9,11 @@
  */
 import { createCodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
-import { brokers, brokerVersion, fillTopic, freshName, kafkaTool, rawKafka } from '../harness/kafka.ts';
+import { brokers, brokerVersion, fillWithEvents, freshName, kafkaTool, rawKafka } from '../harness/kafka.ts';
 import { machine } from '../harness/machine.ts';
 import { ProgressWatch, waitUntil } from '../harness/progress.ts';
 import { RawHop } from '../harness/raw-hop.ts';
-import { enrich, eventSchema, makeEvents, type ShopEvent } from '../harness/records.ts';
+import { enrich, eventSchema, meanAvroBytes, type ShopEvent } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
 import { hopTopology, kafkaTransport, runTopology } from '../harness/topology.ts';
@@ -26,9 +26,7 @@ const machineInfo = machine(brokerVersion());
 const chain = createCodecChain('avro', { schema: eventSchema() });
 const headers = chain.headers();
 const input = freshName('one-hop.in');
-const events = makeEvents(Math.min(N, 10_000));
-console.error(`one-hop: filling ${input} with ${N.toLocaleString('en')} records`);
-await fillTopic(input, PARTITIONS, N, (i) => ({ key: String(events[i % events.length]!.id), value: chain.encode(events[i % events.length]), headers }));
+await fillWithEvents(input, PARTITIONS, N, chain);
 
 async function sluiceRound(): Promise<Sample> {
   const transport = kafkaTransport();
@@ -87,7 +85,7 @@ finish({
   title: 'one hop: topic A → map → topic B (at-least-once) vs a kafkajs eachBatch + sendBatch loop',
   machine: machineInfo,
   quick: args.quick,
-  params: { records: N, partitions: PARTITIONS, rounds: args.rounds, avroBytesPerRecord: chain.encode(events[0]).length, measure: 'records/s acknowledged between 10% and 90% of the run' },
+  params: { records: N, partitions: PARTITIONS, rounds: args.rounds, avroBytesPerRecord: meanAvroBytes(), measure: 'records/s acknowledged between 10% and 90% of the run' },
   rows: [
     versus('records/s through the hop', 'records/s', sluice, 'kafkajs eachBatch loop', raw, { min: 0.85 }),
     versus('records/s through the hop vs the fetch ceiling', 'records/s', sluice, 'ConsumerPerformance fetch.nMsg.sec', fetchRate),

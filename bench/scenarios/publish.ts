@@ -17,7 +17,7 @@ import { createPublisher } from '../../src/runtime/publisher.ts';
 import { scenarioArgs } from '../harness/args.ts';
 import { brokers, brokerVersion, createTopic, freshName, kafkaTool, rawKafka, rawProducer, sendBatch } from '../harness/kafka.ts';
 import { machine } from '../harness/machine.ts';
-import { eventSchema, makeEvents } from '../harness/records.ts';
+import { eventSchema, makeEvents, meanAvroBytes } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, median, type Sample } from '../harness/rounds.ts';
 import { kafkaTransport } from '../harness/topology.ts';
@@ -29,7 +29,7 @@ const machineInfo = machine(brokerVersion());
 
 const schema = eventSchema();
 const pool = makeEvents(10_000);
-const recordBytes = Math.round(pool.reduce((sum, v) => sum + schema.type.toBuffer(v).length, 0) / pool.length);
+const recordBytes = Math.round(meanAvroBytes());
 const transport = kafkaTransport('bench-publish');
 const raw = rawKafka('bench-publish-raw');
 

@@ -9,11 +9,11 @@
  */
 import { createCodecChain, type CodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
-import { brokerVersion, fillTopic, freshName, rawKafka } from '../harness/kafka.ts';
+import { brokerVersion, fillWithEvents, freshName, rawKafka } from '../harness/kafka.ts';
 import { machine } from '../harness/machine.ts';
 import { ProgressWatch, waitUntil } from '../harness/progress.ts';
 import { RawHop } from '../harness/raw-hop.ts';
-import { eventSchema, makeEvents } from '../harness/records.ts';
+import { eventSchema } from '../harness/records.ts';
 import { finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
 import { eventFiles, kafkaTransport, runTopology, writeFolder } from '../harness/topology.ts';
@@ -28,10 +28,7 @@ const schema = eventSchema();
 const specs = ['json', 'avro', 'avro|lz4', 'avro|lz4|base64'] as const;
 const chains = specs.map((spec) => createCodecChain(spec, { schema })) as [CodecChain, CodecChain, CodecChain, CodecChain];
 const input = freshName('three-stage.in');
-const events = makeEvents(Math.min(N, 10_000));
-const jsonHeaders = chains[0].headers();
-console.error(`three-stage: filling ${input} with ${N.toLocaleString('en')} JSON records`);
-await fillTopic(input, P, N, (i) => ({ key: String(events[i % events.length]!.id), value: chains[0].encode(events[i % events.length]), headers: jsonHeaders }));
+await fillWithEvents(input, P, N, chains[0]);
 
 function flowTopology(topics: readonly string[]): string {
   const [json, avro, lz4, text] = topics;
