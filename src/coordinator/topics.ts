@@ -73,9 +73,7 @@ export async function ensureTopics(transport: Transport, topology: Topology): Pr
   return Object.keys(topology.topics).filter((t) => !before.has(t));
 }
 
-/** Deletes every topic the plan's stages use: declared, internal (repartition) and dead-letter topics. */
-export async function deleteTopics(admin: ClusterAdmin, plan: TopologyPlan): Promise<string[]> {
-  const names = topicsOf(plan);
-  await admin.deleteTopics(names);
-  return names;
+/** Deletes every topic the plan's stages use (declared, internal and dead-letter) that exists; returns those deleted. */
+export function deleteTopics(admin: ClusterAdmin, plan: TopologyPlan): Promise<string[]> {
+  return admin.deleteTopics(topicsOf(plan));
 }

@@ -272,7 +272,7 @@ export interface ClusterAdmin {
   committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, PartitionOffset[]>>;
   /** Low and high watermarks of every partition; topics that do not exist are left out. */
   topicOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>>;
-  /** Deletes the topics that exist; others are ignored. */
-  deleteTopics(names: readonly string[]): Promise<void>;
+  /** Deletes the topics that exist, and returns their names; others are ignored. */
+  deleteTopics(names: readonly string[]): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -40,7 +40,7 @@ class EmbeddedClusterAdmin implements ClusterAdmin {
     return out;
   }
 
-  async deleteTopics(): Promise<void> {
+  async deleteTopics(): Promise<string[]> {
     throw new SluiceError(ErrorCodes.CLI_USAGE, 'embedded topics live only as long as their process; there is nothing to delete without brokers');
   }
 

@@ -104,11 +104,11 @@ class KafkaClusterAdmin implements ClusterAdmin {
     return new Set(await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => admin.listTopics()));
   }
 
-  async deleteTopics(names: readonly string[]): Promise<void> {
+  async deleteTopics(names: readonly string[]): Promise<string[]> {
     const existing = await this.#existing();
     const found = names.filter((n) => existing.has(n));
-    if (found.length === 0) return;
-    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic: found.join(',') }, () => this.#admin.deleteTopics({ topics: found }));
+    if (found.length > 0) await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic: found.join(',') }, () => this.#admin.deleteTopics({ topics: found }));
+    return found;
   }
 
   async close(): Promise<void> {
