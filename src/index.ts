@@ -38,3 +38,24 @@ export type {
 } from './transport/index.ts';
 export { createPublisher, keyFromPath, Publisher } from './runtime/publisher.ts';
 export type { KeyOf, PublisherOptions, PublishSummary } from './runtime/publisher.ts';
+export { Coordinator, planTopology, statusTable, AlertWatcher, CrashHistory, DEFAULT_PORT as DEFAULT_STATUS_PORT } from './coordinator/index.ts';
+export type {
+  CoordinatorOptions,
+  HttpOptions as CoordinatorHttpOptions,
+  StatusSnapshot,
+  StageStatus,
+  TopicStatus,
+  PartitionLag,
+  LocalStageStatus,
+  Alert,
+  AlertKind,
+  AlertThresholds,
+  RestartPolicy,
+  Isolation,
+  InstanceState,
+  TriggerResult,
+  TopologyPlan,
+  StagePlan,
+} from './coordinator/index.ts';
+export { createClusterAdmin } from './transport/index.ts';
+export type { ClusterAdmin, GroupDescription, GroupMemberDescription, GroupState, PartitionRange } from './transport/index.ts';
