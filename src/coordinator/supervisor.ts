@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { RunReport, StageReport } from '../runtime/index.ts';
-import type { ClusterAdmin } from '../transport/index.ts';
+import type { ClusterAdmin, PartitionRange } from '../transport/index.ts';
 import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
 import type { StagePlan, TopologyPlan } from './plan.ts';
@@ -155,17 +155,23 @@ export class Supervisor implements StageRunner {
   /** Waits until the group has committed up to the inputs' high watermarks of now, or every instance has ended. */
   async #catchUp(stage: StagePlan, slots: readonly StageInstance[]): Promise<void> {
     const { admin } = this.#options;
-    const ends = await admin.topicOffsets(stage.inputs);
     const poll = this.#options.catchUpPollMs ?? 500;
+    let ends: Map<string, PartitionRange[]> | undefined;
     while (slots.some((s) => s.active) && !this.#stopping.signal.aborted) {
-      const committed = await admin.committedOffsets(stage.group!, stage.inputs);
-      const behind = [...ends].some(([topic, ranges]) => {
-        const done = new Map((committed.get(topic) ?? []).map((c) => [c.partition, c.offset]));
-        return ranges.some((r) => BigInt(done.get(r.partition) ?? r.low) < BigInt(r.high));
-      });
-      if (!behind) {
-        this.#logger.info({ stage: stage.stage }, 'caught up with the input; stopping the run');
-        return;
+      try {
+        ends ??= await admin.topicOffsets(stage.inputs);
+        const committed = await admin.committedOffsets(stage.group!, stage.inputs);
+        const behind = [...ends].some(([topic, ranges]) => {
+          const done = new Map((committed.get(topic) ?? []).map((c) => [c.partition, c.offset]));
+          return ranges.some((r) => BigInt(done.get(r.partition) ?? r.low) < BigInt(r.high));
+        });
+        if (!behind) {
+          this.#logger.info({ stage: stage.stage }, 'caught up with the input; stopping the run');
+          return;
+        }
+      } catch (err) {
+        // The broker may be away for a moment; the run goes on meanwhile.
+        this.#logger.warn({ err, stage: stage.stage }, 'could not read offsets to see if the run caught up; trying again');
       }
       await sleep(poll);
     }
