@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ControlMessage, InstanceMessage, InstanceParams } from './protocol.ts';
@@ -50,7 +51,12 @@ function threadHost(params: InstanceParams, onMessage: (m: InstanceMessage) => v
   const worker = new Worker(BOOT, {
     eval: true,
     workerData: { tsx: tsxEntry('./esm/api'), entry: entry.href, params },
+    stdin: params.readsStdin === true,
   });
+  // A worker's process.stdin is its own stream: feed it this process's.
+  if (worker.stdin !== null) {
+    pipeline(process.stdin, worker.stdin).catch((err: unknown) => onMessage({ type: 'crashed', message: `stdin: ${(err as Error).message}` }));
+  }
   worker.on('message', onMessage);
   // An uncaught error ends the worker with a non-zero exit; the exit is what the coordinator acts on.
   worker.on('error', (err) => onMessage({ type: 'crashed', message: err.message }));
@@ -64,7 +70,7 @@ function threadHost(params: InstanceParams, onMessage: (m: InstanceMessage) => v
 function processHost(params: InstanceParams, onMessage: (m: InstanceMessage) => void): InstanceHost {
   const child = fork(fileURLToPath(entry), [JSON.stringify(params)], {
     execArgv: ['--import', tsxEntry('./esm')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: [params.readsStdin === true ? 'inherit' : 'ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('message', (m) => onMessage(m as InstanceMessage));
   child.on('error', (err) => onMessage({ type: 'crashed', message: err.message }));

@@ -17,6 +17,8 @@ export interface InstanceParams {
   sessionTimeoutMs?: number;
   keyFile?: string;
   logLevel: string;
+  /** The stage reads stdin: the coordinator's own stdin is handed to it. */
+  readsStdin?: boolean;
 }
 
 /** Worker → coordinator. */

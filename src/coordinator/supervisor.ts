@@ -83,6 +83,7 @@ export class Supervisor implements StageRunner {
                 commitIntervalMs: options.commitIntervalMs,
                 sessionTimeoutMs: options.sessionTimeoutMs,
                 keyFile: options.keyFile,
+                readsStdin: stage.node.input.kind === 'stdin',
               },
               isolation: options.isolation,
               policy: options.policy,
