@@ -79,7 +79,8 @@ function processHost(params: InstanceParams, onMessage: (m: InstanceMessage) => 
       if (child.connected) child.send(message);
     },
     kill: () => void child.kill('SIGKILL'),
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal !== null ? 137 : 1)))),
+    // 'close', not 'exit': by then the IPC channel is drained, so the last report has arrived.
+    exited: new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal !== null ? 137 : 1)))),
   };
 }
 

@@ -118,7 +118,10 @@ export class StageInstance {
     this.#state = 'starting';
     this.#current = ZERO;
     this.#lifeError = undefined;
-    const host = spawnInstance(this.#options.params, this.#options.isolation, (m) => this.#onMessage(m));
+    // Messages of an earlier life (a late stdin error) must not count against this one.
+    const host: InstanceHost = spawnInstance(this.#options.params, this.#options.isolation, (m) => {
+      if (host === this.#host) this.#onMessage(m);
+    });
     this.#host = host;
     void host.exited.then((code) => this.#onExit(host, code));
   }
