@@ -91,4 +91,29 @@ describe('coordinator on Kafka', () => {
     expect(sampleValue(metrics, 'sluice_stage_lag', { stage: 'b' })).toBe(0);
     expect((await fetch(`${c.http!.url}/health`)).status).toBe(200);
   });
+
+  it('two coordinators running the same node (as on two machines) share its group, and each sees both members', async () => {
+    const file = writeTopology({ 'topology.yaml': chainTopology(1) });
+    const namespace = `${uniqueName('two')}.`;
+    const first = await startCoordinator(file, namespace, { nodes: ['a'], http: undefined });
+    const second = await startCoordinator(file, namespace, { nodes: ['a'], http: undefined });
+    try {
+      const seen = await Promise.all(
+        [first, second].map((c) =>
+          until('both members in the group of a', async () => {
+            const a = (await c.refresh()).stages.find((s) => s.stage === 'a')!;
+            return a.groupState === 'Stable' && a.members.length === 2 && partitionsOf(a).join() === '0,1,2,3' ? a : undefined;
+          }, 60_000),
+        ),
+      );
+      for (const a of seen) {
+        expect(a.local).toMatchObject({ instances: 1, running: 1 }); // its own instance only
+        expect(a.members.map((m) => m.memberId).sort()).toEqual(seen[0]!.members.map((m) => m.memberId).sort());
+      }
+      // Stages neither runs are still watched: their groups do not exist yet.
+      expect((await first.refresh()).stages.find((s) => s.stage === 'b')).toMatchObject({ groupState: 'Dead', members: [] });
+    } finally {
+      await Promise.all([stopCoordinator(first), stopCoordinator(second)]);
+    }
+  });
 });
