@@ -57,12 +57,20 @@ export class ProgressWatch {
   }
 }
 
-/** Resolves once `done()` is true, checking every few milliseconds; rejects after `timeoutMs`. */
+/** Resolves once `done()` is true, checking every few milliseconds; rejects after `timeoutMs` or with what `done()` throws. */
 export function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const deadline = performance.now() + timeoutMs;
     const timer = setInterval(() => {
-      if (done()) {
+      let finished: boolean;
+      try {
+        finished = done();
+      } catch (err) {
+        clearInterval(timer);
+        reject(err);
+        return;
+      }
+      if (finished) {
         clearInterval(timer);
         resolve();
       } else if (performance.now() > deadline) {

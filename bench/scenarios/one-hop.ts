@@ -52,7 +52,7 @@ async function rawRound(): Promise<Sample> {
       headers,
       transform: (value, h) => chain.encode(enrich(chain.decode(value, { headers: h as Record<string, Buffer> }) as ShopEvent)),
     });
-    await waitUntil(() => hop!.written >= N, 600_000);
+    await waitUntil(() => hop!.reached(N), 600_000);
     const throughput = watch.finish();
     await hop.stop();
     return { ...throughput };

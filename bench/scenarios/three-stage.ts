@@ -85,7 +85,7 @@ async function rawRound(): Promise<Sample> {
         }),
       );
     }
-    await waitUntil(() => hops[2]!.written >= N, 600_000);
+    await waitUntil(() => hops.every((h) => h.reached(N)), 600_000);
     const throughput = watch.finish();
     for (const hop of hops) await hop.stop();
     return { ...throughput };
