@@ -11,6 +11,7 @@ import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Transport, TopicSpec as TransportTopicSpec } from '../transport/index.ts';
 import { namespaced } from './namespace.ts';
+import { withRetry } from './retry.ts';
 import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
 import { Stage, type StageOptions, type StageReport } from './stage.ts';
@@ -83,7 +84,10 @@ export class TopologyRun {
   static async start(options: RunOptions): Promise<TopologyRun> {
     const { transport, logger } = options;
     const topology = expandRepartitions(namespaced(options.topology, options.namespace ?? ''));
-    await transport.createTopics(topicSpecsOf(topology));
+    // A broker that has just started may still be electing leaders or loading its group coordinator.
+    await withRetry(() => transport.createTopics(topicSpecsOf(topology)), {
+      onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
+    });
     const resources = await TopologyResources.load(topology, options);
     const stages: Stage[] = [];
     try {

@@ -15,6 +15,7 @@ import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
 import { AvroFileSink, createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
+import { withRetry } from './retry.ts';
 import type { TopologyResources } from './resources.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
@@ -123,6 +124,10 @@ export class Stage {
   get logger(): Logger {
     return this.#logger;
   }
+
+  readonly #logRetry = (err: unknown, attempt: number, delayMs: number): void => {
+    this.#logger.warn({ err, attempt, delayMs }, 'transient broker error at start-up; retrying');
+  };
 
   /** The topic source, for nodes that read topics (commit state, consumer). */
   get topicSource(): TopicSource | undefined {
@@ -239,7 +244,7 @@ export class Stage {
     }
 
     const dlqTopic = deadLetterTopicOf(topology, node);
-    await transport.createTopics([{ name: dlqTopic, partitions: 1 }]);
+    await withRetry(() => transport.createTopics([{ name: dlqTopic, partitions: 1 }]), { onRetry: this.#logRetry });
     const dlqProducer = this.#producers[0] ?? (await this.#producer());
     this.#deadLetters = new DeadLetterWriter({
       topology: topology.name,

@@ -97,10 +97,15 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       });
       this.#consumer.on(events.CRASH, ({ payload }) => {
         const err = fromKafkaError(payload.error, ErrorCodes.CONSUME, { group: this.groupId });
+        // kafkajs restarts itself after a retriable crash (a coordinator still
+        // loading, a leader moving): keep waiting to join. Only a final crash
+        // fails the join and ends the stream.
+        if (payload.restart) {
+          this.#logger.warn({ err, group: this.groupId }, 'consumer crashed; kafkajs restarts it');
+          return;
+        }
         reject(err);
-        // kafkajs restarts itself after a retriable crash; only a final one ends the stream.
-        if (!payload.restart) sink.fail(err);
-        else this.#logger.warn({ err, group: this.groupId }, 'consumer crashed; kafkajs restarts it');
+        sink.fail(err);
       });
     });
     await kafkaCall(ErrorCodes.CONSUME, {}, () =>
