@@ -27,6 +27,7 @@ import type { StageRunner, TriggerResult } from './runner.ts';
 import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 import { ensureTopics } from './topics.ts';
+import { withRetry } from '../runtime/index.ts';
 
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
@@ -119,7 +120,10 @@ export class Coordinator {
     const transport = createTransport({ brokers, clientId, logger });
     const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger });
     try {
-      const created = await ensureTopics(transport, plan.topology);
+      // A broker that has just started may still be electing leaders: retry what is transient.
+      const created = await withRetry(() => ensureTopics(transport, plan.topology), {
+        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
+      });
       if (created.length > 0) logger.info({ topics: created }, 'created topics');
       for (const warning of scheduleWarnings(plan)) logger.warn({ topology: plan.topology.name }, warning);
       const runner = await Coordinator.#startRunner(options, plan, selected, transport, admin, brokers);
