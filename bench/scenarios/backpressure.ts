@@ -7,7 +7,7 @@
  * and its peak RSS stays within 1.5x of the unthrottled run's and under an
  * absolute bound, with a flat slope over the last half (bounded, not leaking).
  *
- *     npx tsx bench/scenarios/backpressure.ts [--quick] [--rounds 5] [--backlog 1000000] [--seconds 8] [--rate N]
+ *     npx tsx bench/scenarios/backpressure.ts [--quick] [--rounds 5] [--backlog 1000000] [--seconds 6] [--rate N]
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -101,7 +101,7 @@ if (process.argv.includes('--stage')) {
   process.exit(0);
 }
 
-const args = scenarioArgs({ backlog: { full: 1_000_000, quick: 100_000 }, seconds: { full: 8, quick: 3 }, rate: { full: 0, quick: 0 } });
+const args = scenarioArgs({ backlog: { full: 1_000_000, quick: 100_000 }, seconds: { full: 6, quick: 3 }, rate: { full: 0, quick: 0 } });
 const oneHop = latestResult('one-hop', args.quick)?.rows[0]?.sluice;
 const RATE = args.rate > 0 ? args.rate : oneHop !== undefined ? Math.round(oneHop / 2) : FALLBACK_RATE;
 const machineInfo = machine(brokerVersion());

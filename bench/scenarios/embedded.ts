@@ -1,12 +1,12 @@
 /**
  * Scenario 8, the engine without Kafka: the seed's workflow topology
  * (topologies/seed-workflow: file → key → topic → upper-case → topic →
- * analyze → topic → file), scaled up to a generated input of 200,000 people,
+ * analyze → topic → file), scaled up to a generated input of 100,000 people,
  * on the embedded transport and on Kafka. Records/s is input records over the
  * whole run, from start to the last line written; the gap is what Kafka and
  * its client cost, the embedded figure what sluice's own stages cost.
  *
- *     npx tsx bench/scenarios/embedded.ts [--quick] [--rounds 5] [--people 200000]
+ *     npx tsx bench/scenarios/embedded.ts [--quick] [--rounds 5] [--people 100000]
  */
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { alternate, type Sample } from '../harness/rounds.ts';
 import { finished, kafkaTransport, startTopology, writeFolder } from '../harness/topology.ts';
 import { createEmbeddedTransport, EmbeddedBroker, type Transport } from '../../src/transport/index.ts';
 
-const args = scenarioArgs({ people: { full: 200_000, quick: 20_000 } });
+const args = scenarioArgs({ people: { full: 100_000, quick: 20_000 } });
 const N = args.people;
 const machineInfo = machine(brokerVersion());
 

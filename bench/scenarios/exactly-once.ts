@@ -4,7 +4,7 @@
  * outputs and offsets committed in one transaction) against the same stage
  * at-least-once, over the same input topic.
  *
- *     npx tsx bench/scenarios/exactly-once.ts [--quick] [--rounds 5] [--records 200000]
+ *     npx tsx bench/scenarios/exactly-once.ts [--quick] [--rounds 5] [--records 100000]
  */
 import { createCodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
@@ -15,7 +15,7 @@ import { finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
 import { hopTopology, kafkaTransport, runTopology } from '../harness/topology.ts';
 
-const args = scenarioArgs({ records: { full: 200_000, quick: 20_000 }, partitions: { full: 3, quick: 3 } });
+const args = scenarioArgs({ records: { full: 100_000, quick: 20_000 }, partitions: { full: 3, quick: 3 } });
 const N = args.records;
 const P = args.partitions;
 const machineInfo = machine(brokerVersion());

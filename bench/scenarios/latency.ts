@@ -6,7 +6,7 @@
  * of the output topic has the record: p50, p99, p99.9. Kafka's
  * EndToEndLatency tool gives the broker's own round trip for the same size.
  *
- *     npx tsx bench/scenarios/latency.ts [--quick] [--rounds 5] [--seconds 8] [--rate N]
+ *     npx tsx bench/scenarios/latency.ts [--quick] [--rounds 5] [--seconds 6] [--rate N]
  *
  * The offered load (a paced producer and the reader) runs in a child process,
  * so it does not take the hop's CPU or event loop.
@@ -108,7 +108,7 @@ if (process.argv.includes('--load')) {
 }
 
 const FALLBACK_RATE = 10_000;
-const args = scenarioArgs({ seconds: { full: 8, quick: 2 }, rate: { full: 0, quick: 0 }, partitions: { full: 3, quick: 3 } });
+const args = scenarioArgs({ seconds: { full: 6, quick: 2 }, rate: { full: 0, quick: 0 }, partitions: { full: 3, quick: 3 } });
 const P = args.partitions;
 const oneHop = latestResult('one-hop', args.quick)?.rows[0]?.sluice;
 const RATE = args.rate > 0 ? args.rate : oneHop !== undefined ? Math.round(oneHop / 2) : FALLBACK_RATE;

@@ -5,7 +5,7 @@
  * hand-coded as kafkajs eachBatch + sendBatch loops with the same codec
  * chains inline. Throughput is the third stage's.
  *
- *     npx tsx bench/scenarios/three-stage.ts [--quick] [--rounds 5] [--records 100000]
+ *     npx tsx bench/scenarios/three-stage.ts [--quick] [--rounds 5] [--records 60000]
  */
 import { createCodecChain, type CodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
@@ -18,7 +18,7 @@ import { finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
 import { eventFiles, kafkaTransport, runTopology, writeFolder } from '../harness/topology.ts';
 
-const args = scenarioArgs({ records: { full: 100_000, quick: 10_000 }, partitions: { full: 3, quick: 3 } });
+const args = scenarioArgs({ records: { full: 60_000, quick: 10_000 }, partitions: { full: 3, quick: 3 } });
 const N = args.records;
 const P = args.partitions;
 const machineInfo = machine(brokerVersion());
