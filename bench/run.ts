@@ -30,7 +30,7 @@ if (unknown.length > 0) {
 const profile = argv.includes('--profile');
 /** The rest goes to every scenario: --quick, --rounds N. */
 const passed = argv.filter((a) => !known.has(a) && a !== '--profile');
-const selected = names.length > 0 ? suite.filter((s) => names.includes(s.name)) : suite;
+const selected = names.length > 0 ? suite.filter((s) => names.includes(s.name)) : suite.filter((s) => s.onRequest !== true);
 
 async function kafkaScript(cmd: string): Promise<string | undefined> {
   try {

@@ -4,6 +4,8 @@ export interface ScenarioInfo {
   /** Its number in issue 8, where it has one. */
   issue?: number;
   kafka: boolean;
+  /** Not in a plain `npm run bench`: run it by name. */
+  onRequest?: boolean;
 }
 
 export const suite: readonly ScenarioInfo[] = [
@@ -16,4 +18,5 @@ export const suite: readonly ScenarioInfo[] = [
   { name: 'exactly-once', issue: 7, kafka: true },
   { name: 'embedded', issue: 8, kafka: true },
   { name: 'processors', kafka: false },
+  { name: 'monitor', kafka: true, onRequest: true },
 ];
