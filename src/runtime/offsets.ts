@@ -19,6 +19,12 @@ export interface Completion {
   done(): void;
   /** Outputs still to be finished. */
   readonly remaining: number;
+  /**
+   * True once the partition the input came from is being given up: its
+   * outputs must not be committed by this instance any more, since the next
+   * owner re-reads the input from the committed offset.
+   */
+  readonly revoked?: boolean;
 }
 
 /** One input record's claim on its partition's watermark; settled when all its outputs are done. */
@@ -49,6 +55,10 @@ export class OffsetToken implements Completion {
   get remaining(): number {
     return Math.max(0, this.pending);
   }
+
+  get revoked(): boolean {
+    return this.watermark.revoked;
+  }
 }
 
 export class PartitionWatermark {
@@ -58,6 +68,8 @@ export class PartitionWatermark {
   private head = 0;
   private base = 0; // slot number of offsets[0]
   private committed: bigint | undefined;
+  /** One watermark per assignment: a partition assigned again gets a new one, so this flag never clears. */
+  revoked = false;
 
   constructor(
     readonly topic: string,
@@ -146,8 +158,18 @@ export class OffsetTracker {
     this.partitions.get(`${topic}\u0000${partition}`)?.markCommitted(BigInt(offset));
   }
 
+  /**
+   * Marks a partition as being given up while its last commit is still to be
+   * made: tokens of records read from it say `revoked` from now on.
+   */
+  revoke(topic: string, partition: number): void {
+    const mark = this.partitions.get(`${topic}\u0000${partition}`);
+    if (mark !== undefined) mark.revoked = true;
+  }
+
   /** Forget partitions given up in a rebalance: late acks for them then settle nothing we commit. */
   drop(topic: string, partition: number): void {
+    this.revoke(topic, partition);
     this.partitions.delete(`${topic}\u0000${partition}`);
   }
 

@@ -23,6 +23,7 @@ import { TransactionalSink } from './sinks/transactional.ts';
 import { createGeneratorSource } from './sources/generator.ts';
 import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
+import { OffsetTracker } from './offsets.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
 import { StepStream } from './step.ts';
@@ -162,27 +163,28 @@ export class Stage {
 
     switch (input.kind) {
       case 'topics': {
+        const tracker = new OffsetTracker();
+        const transactions = this.exactlyOnce
+          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger })
+          : undefined;
+        this.#transactions = transactions;
         this.#topicSource = await TopicSource.open(transport, {
           groupId: groupIdOf(topology, node),
           topics: [...input.topics],
           logger: this.#logger,
-          ...(this.exactlyOnce
-            ? { transactional: true, beforeRevoke: async (partitions) => this.#transactions?.release(partitions) }
+          tracker,
+          ...(transactions !== undefined
+            ? {
+                transactional: true,
+                beforeRevoke: (partitions) => transactions.release(partitions),
+                afterAssign: (partitions) => transactions.claim(partitions),
+              }
             : {}),
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
           ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
           ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
         });
         this.#source = this.#topicSource.streams;
-        if (this.exactlyOnce) {
-          this.#transactions = new TransactionalSink({
-            transport,
-            tracker: this.#topicSource.tracker,
-            groupId: groupIdOf(topology, node),
-            idPrefix: groupIdOf(topology, node),
-            logger: this.#logger,
-          });
-        }
         steps.push(topicDecodeStep(node, input.topics, resources));
         break;
       }

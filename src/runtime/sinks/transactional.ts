@@ -14,7 +14,7 @@
  * restarted from the last committed offsets.
  */
 import { Writable } from 'node:stream';
-import type { Logger } from '../../core/index.ts';
+import { ErrorCodes, isSluiceError, type Logger } from '../../core/index.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, Transport } from '../../transport/index.ts';
 import type { Envelope } from '../envelope.ts';
 import type { Completion, OffsetTracker } from '../offsets.ts';
@@ -79,7 +79,13 @@ export class TransactionalSink extends Writable {
     return batch;
   }
 
-  #add(env: Envelope, record: OutgoingRecord): PartitionBatch {
+  /**
+   * Undefined for a record of a partition being given up: were its outputs
+   * committed now (with no offset, which has gone to the next owner), that
+   * owner would write them again.
+   */
+  #add(env: Envelope, record: OutgoingRecord): PartitionBatch | undefined {
+    if (env.token?.revoked === true) return undefined;
     const batch = this.#batch(env.origin.topic!, env.origin.partition!);
     batch.entries.push({ record, token: env.token });
     batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
@@ -94,7 +100,7 @@ export class TransactionalSink extends Writable {
   override _write(env: Envelope, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.#failure !== undefined) return callback(this.#failure);
     const batch = this.#add(env, toOutgoing(env));
-    if (batch.entries.length < this.#batchRecords) return callback();
+    if (batch === undefined || batch.entries.length < this.#batchRecords) return callback();
     // A full batch: take no more until it is committed (backpressure).
     this.#flush(batch).then(() => callback(), callback);
   }
@@ -114,6 +120,8 @@ export class TransactionalSink extends Writable {
 
   /** Before partitions are given up: commit what is finished, then close their producers. */
   async release(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
+    // First, so that records still on their way through the stage stay out of every later transaction.
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#options.tracker.revoke(topic, p);
     const gone = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batches.get(`${topic}\u0000${p}`)));
     await Promise.all(
       gone.map(async (batch) => {
@@ -123,6 +131,22 @@ export class TransactionalSink extends Writable {
         if (batch.producer !== undefined) await (await batch.producer).close();
       }),
     );
+  }
+
+  /**
+   * When partitions arrive: their producers are made now, which fences the
+   * previous owner's (a newer epoch for the same transactional id) and waits
+   * until its last transaction has committed or aborted.
+   */
+  async claim(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
+    const batches = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batch(topic, p)));
+    await Promise.all(batches.map((batch) => this.#producerOf(batch)));
+  }
+
+  #producerOf(batch: PartitionBatch): Promise<TransactionalProducer> {
+    const { transport, idPrefix, producer } = this.#options;
+    batch.producer ??= transport.transactionalProducer(`${idPrefix}.${batch.topic}.${batch.partition}`, producer);
+    return batch.producer;
   }
 
   async closeProducers(): Promise<void> {
@@ -151,12 +175,12 @@ export class TransactionalSink extends Writable {
     const mark = this.#options.tracker.watermark(batch.topic, batch.partition);
     const next = mark.committable();
     const offsets = next === undefined ? [] : [{ groupId: this.#options.groupId, topic: batch.topic, partition: batch.partition, offset: next.toString() }];
-    const { transport, idPrefix, producer: producerOptions } = this.#options;
-    batch.producer ??= transport.transactionalProducer(`${idPrefix}.${batch.topic}.${batch.partition}`, producerOptions);
     try {
-      await (await batch.producer).transact(entries.map((e) => e.record), offsets);
+      await (await this.#producerOf(batch)).transact(entries.map((e) => e.record), offsets);
     } catch (err) {
-      this.#failure = err as Error;
+      // A partition being given up may be fenced by its next owner first: nothing is lost (that owner
+      // re-reads from the committed offset) and the stage goes on with its other partitions.
+      if (!(mark.revoked && isSluiceError(err) && err.code === ErrorCodes.PRODUCER_FENCED)) this.#failure = err as Error;
       throw err;
     }
     if (next !== undefined) mark.markCommitted(next);

@@ -18,6 +18,7 @@ import {
 } from '../../transport/index.ts';
 import type { Envelope } from '../envelope.ts';
 import { OffsetTracker } from '../offsets.ts';
+import { withRetry } from '../retry.ts';
 
 export interface TopicSourceOptions {
   groupId: string;
@@ -36,10 +37,20 @@ export interface TopicSourceOptions {
    */
   transactional?: boolean;
   beforeRevoke?: (partitions: TopicPartitions[]) => Promise<void>;
+  /**
+   * Exactly-once: runs when partitions arrive, before any of their records is
+   * read, so the stage can fence their previous owner (whose last transaction
+   * then either commits or aborts); the source then resumes each partition
+   * from the offset committed by now, not the one the consumer fetched when
+   * it joined, which that owner may still have been moving.
+   */
+  afterAssign?: (partitions: TopicPartitions[]) => Promise<void>;
+  /** Shared with an exactly-once sink, which has to exist before the first assignment arrives. */
+  tracker?: OffsetTracker;
 }
 
 export class TopicSource {
-  readonly tracker = new OffsetTracker();
+  readonly tracker: OffsetTracker;
   readonly #options: TopicSourceOptions;
   readonly #logger: Logger;
   #consumer!: Consumer;
@@ -50,10 +61,13 @@ export class TopicSource {
   #targets: Map<string, bigint> | undefined;
   /** Next offset to read per partition: what has been handed to the stage. */
   readonly #positions = new Map<string, bigint>();
+  /** Per partition (exactly-once): the committed offset it was resumed from; records below it are stale. */
+  readonly #floors = new Map<string, bigint>();
   #stopping: Promise<void> | undefined;
   committed = 0;
 
   private constructor(options: TopicSourceOptions) {
+    this.tracker = options.tracker ?? new OffsetTracker();
     this.#options = options;
     this.#logger = options.logger;
   }
@@ -74,7 +88,8 @@ export class TopicSource {
     const toEnvelopes = new Transform({
       objectMode: true,
       highWaterMark: 256,
-      transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) => cb(null, source.#envelope(record)),
+      transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) =>
+        source.#current(record) ? cb(null, source.#envelope(record)) : cb(),
     });
     source.#streams = [raw, toEnvelopes];
     if (!options.transactional) {
@@ -91,6 +106,18 @@ export class TopicSource {
 
   get consumer(): Consumer {
     return this.#consumer;
+  }
+
+  /**
+   * False for a record read before its partition was revoked that reaches the
+   * stage only now: tracking it would start a new watermark whose commits
+   * skip what the partition's next owner has not read. (Its new owner, or
+   * this instance once it has the partition back, reads it again.)
+   */
+  #current(r: ConsumedRecord): boolean {
+    if (!this.#consumer.owns(r.topic, r.partition)) return false;
+    const floor = this.#floors.get(`${r.topic}\u0000${r.partition}`);
+    return floor === undefined || BigInt(r.offset) >= floor;
   }
 
   #envelope(r: ConsumedRecord): Envelope<Buffer | null> {
@@ -143,7 +170,22 @@ export class TopicSource {
   }
 
   async #onAssign(partitions: TopicPartitions[]): Promise<void> {
+    if (this.#options.afterAssign !== undefined) {
+      await this.#options.afterAssign(partitions);
+      await this.#resumeFromCommitted(partitions);
+    }
     this.#logger.info({ assigned: partitions }, 'partitions assigned');
+  }
+
+  async #resumeFromCommitted(partitions: TopicPartitions[]): Promise<void> {
+    for (const { topic, partitions: ps } of partitions) {
+      // Unstable (a transaction moving it is still completing) is retriable: wait it out.
+      for (const { partition, offset } of await withRetry(() => this.#consumer.committedOffsets(topic))) {
+        if (offset === null || !ps.includes(partition)) continue;
+        this.#floors.set(`${topic}\u0000${partition}`, BigInt(offset));
+        this.#consumer.seek(topic, partition, offset);
+      }
+    }
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
@@ -153,6 +195,7 @@ export class TopicSource {
       for (const p of ps) {
         this.tracker.drop(topic, p);
         this.#positions.delete(`${topic}\u0000${p}`);
+        this.#floors.delete(`${topic}\u0000${p}`);
       }
     }
     this.#logger.info({ revoked: partitions }, 'partitions revoked');

@@ -6,11 +6,14 @@ import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type Log
 import type { Logger } from '../../core/index.ts';
 import type { Compression } from '../types.ts';
 import { registerKafkaLz4Codec } from './lz4-codec.ts';
+import { registerStableOffsetFetch } from './stable-offsets.ts';
 
 const { CompressionTypes, logLevel } = kafkajs;
 
 // kafkajs keeps codecs in one process-wide table and ships no LZ4.
 registerKafkaLz4Codec();
+// ...and its request versions in another, which stops before offset fetches that wait for transactions.
+registerStableOffsetFetch();
 
 export interface KafkaClientOptions {
   brokers: string[];

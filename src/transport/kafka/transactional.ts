@@ -64,8 +64,15 @@ class KafkaTransactionalProducer implements TransactionalProducer {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
     });
-    // connect() runs InitProducerId: it bumps the epoch, fencing any older producer with this id.
     await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.connect());
+    // kafkajs' connect() only gets an idempotent producer id. The transactional InitProducerId, which
+    // bumps the epoch (fencing any older producer with this id) and waits until that producer's last
+    // transaction has committed or aborted, comes with the first transaction: open and drop an empty
+    // one (no request reaches the broker for the drop), so a new owner is fenced in before it reads.
+    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, async () => {
+      const txn = await producer.transaction();
+      await txn.abort();
+    });
     this.#producer = producer;
   }
 
