@@ -10,6 +10,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 const run = promisify(execFile);
@@ -22,9 +24,13 @@ declare module 'vitest' {
   }
 }
 
+// Several vitest projects have this setup; their starts must not race each other into two brokers.
+const lock = fileURLToPath(new URL('../../.cache/kafka-start.lock', import.meta.url));
+
 async function scriptSays(cmd: string): Promise<{ ok: boolean; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run('bash', [script, cmd], { timeout: 600_000 });
+    mkdirSync(dirname(lock), { recursive: true });
+    const { stdout, stderr } = await run('flock', [lock, 'bash', script, cmd], { timeout: 600_000 });
     return { ok: true, out: stdout.trim(), err: stderr.trim() };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
