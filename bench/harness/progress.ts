@@ -10,6 +10,11 @@ export interface Throughput {
   recordsPerSecond: number;
   /** From the start of watching to the total reached: setup and tail included. */
   wallSeconds: number;
+  /**
+   * This process's CPU time per record over the same span: the work each
+   * contender did, which a shared machine changes far less than the rate.
+   */
+  cpuMicrosPerRecord: number;
 }
 
 const SAMPLE_MS = 5;
@@ -18,6 +23,8 @@ export class ProgressWatch {
   readonly #count: () => number;
   readonly #total: number;
   readonly #started = performance.now();
+  readonly #cpu = process.cpuUsage();
+  #cpuAtEnd: NodeJS.CpuUsage | undefined;
   #low: { at: number; count: number } | undefined;
   #high: { at: number; count: number } | undefined;
   #end: number | undefined;
@@ -34,7 +41,10 @@ export class ProgressWatch {
     const at = performance.now();
     if (this.#low === undefined && count >= this.#total * 0.1) this.#low = { at, count };
     if (this.#high === undefined && count >= this.#total * 0.9) this.#high = { at, count };
-    if (this.#end === undefined && count >= this.#total) this.#end = at;
+    if (this.#end === undefined && count >= this.#total) {
+      this.#end = at;
+      this.#cpuAtEnd = process.cpuUsage(this.#cpu);
+    }
   }
 
   /** Call once the run has finished (the counter is at its total). */
@@ -48,7 +58,12 @@ export class ProgressWatch {
     }
     // A run too short to be sampled between 10% and 90% has no steady state to report.
     if (high.at - low.at < SAMPLE_MS * 4) throw new Error('the run was too short to measure: give it more records');
-    return { recordsPerSecond: (high.count - low.count) / ((high.at - low.at) / 1_000), wallSeconds: (this.#end - this.#started) / 1_000 };
+    const cpu = this.#cpuAtEnd!;
+    return {
+      recordsPerSecond: (high.count - low.count) / ((high.at - low.at) / 1_000),
+      wallSeconds: (this.#end - this.#started) / 1_000,
+      cpuMicrosPerRecord: (cpu.user + cpu.system) / this.#total,
+    };
   }
 
   /** Stops sampling without a result (the run failed). */

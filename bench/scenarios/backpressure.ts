@@ -7,7 +7,7 @@
  * and its peak RSS stays within 1.5x of the unthrottled run's and under an
  * absolute bound, with a flat slope over the last half (bounded, not leaking).
  *
- *     npx tsx bench/scenarios/backpressure.ts [--quick] [--rounds 5] [--backlog 1000000] [--seconds 6] [--rate N]
+ *     npx tsx bench/scenarios/backpressure.ts [--quick] [--rounds 5] [--backlog 1000000] [--seconds 12] [--rate N]
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -90,6 +90,7 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
   const lastHalf = rss.filter((p) => p.t >= rss[rss.length - 1]!.t / 2);
   return {
     recordsPerSecond: (to.written - from.written) / ((to.at - from.at) / 1_000),
+    startRssMB: rss[0]!.mb,
     peakRssMB: Math.max(...rss.map((p) => p.mb)),
     lastHalfSlopeMBPerS: slope(lastHalf),
   };
@@ -101,7 +102,7 @@ if (process.argv.includes('--stage')) {
   process.exit(0);
 }
 
-const args = scenarioArgs({ backlog: { full: 1_000_000, quick: 100_000 }, seconds: { full: 6, quick: 3 }, rate: { full: 0, quick: 0 } });
+const args = scenarioArgs({ backlog: { full: 1_000_000, quick: 100_000 }, seconds: { full: 12, quick: 3 }, rate: { full: 0, quick: 0 } });
 const oneHop = latestResult('one-hop', args.quick)?.rows[0]?.sluice;
 const RATE = args.rate > 0 ? args.rate : oneHop !== undefined ? Math.round(oneHop / 2) : FALLBACK_RATE;
 const machineInfo = machine(brokerVersion());
@@ -141,6 +142,7 @@ finish({
     figure('RSS slope over the last half, paced', 'MB/s', paced.lastHalfSlopeMBPerS!),
     figure('RSS slope over the last half, unthrottled', 'MB/s', free.lastHalfSlopeMBPerS!),
     figure('unthrottled throughput', 'records/s', free.recordsPerSecond!),
+    figure('RSS before the stage started', 'MB', paced.startRssMB!),
   ],
   rounds,
 });

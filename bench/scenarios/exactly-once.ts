@@ -52,6 +52,9 @@ finish({
   machine: machineInfo,
   quick: args.quick,
   params: { records: N, partitions: P, rounds: args.rounds, avroBytesPerRecord: meanAvroBytes(), measure: 'records/s acknowledged (committed) between 10% and 90% of the run' },
-  rows: [versus('records/s through the hop', 'records/s', rounds['exactly-once']!.median.recordsPerSecond!, 'at-least-once', rounds['at-least-once']!.median.recordsPerSecond!, { min: 0.6 })],
+  rows: [
+    versus('records/s through the hop', 'records/s', rounds['exactly-once']!.median.recordsPerSecond!, 'at-least-once', rounds['at-least-once']!.median.recordsPerSecond!, { min: 0.6 }),
+    versus('CPU of the process per record (lower is leaner)', 'µs', rounds['exactly-once']!.median.cpuMicrosPerRecord!, 'at-least-once', rounds['at-least-once']!.median.cpuMicrosPerRecord!),
+  ],
   rounds,
 });

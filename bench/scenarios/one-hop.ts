@@ -82,7 +82,7 @@ const sluice = rounds['sluice stage']!.median.recordsPerSecond!;
 const raw = rounds['kafkajs eachBatch loop']!.median.recordsPerSecond!;
 finish({
   scenario: 'one-hop',
-  title: 'one hop: topic A → map → topic B (at-least-once) vs a kafkajs eachBatch + sendBatch loop',
+  title: 'topic A → map → topic B (at-least-once) vs a kafkajs eachBatch + sendBatch loop',
   machine: machineInfo,
   quick: args.quick,
   params: { records: N, partitions: PARTITIONS, rounds: args.rounds, avroBytesPerRecord: meanAvroBytes(), measure: 'records/s acknowledged between 10% and 90% of the run' },
@@ -90,6 +90,7 @@ finish({
     versus('records/s through the hop', 'records/s', sluice, 'kafkajs eachBatch loop', raw, { min: 0.85 }),
     versus('records/s through the hop vs the fetch ceiling', 'records/s', sluice, 'ConsumerPerformance fetch.nMsg.sec', fetchRate),
     figure('kafkajs loop vs the fetch ceiling', 'x', raw / fetchRate),
+    versus('CPU of the process per record (lower is leaner)', 'µs', rounds['sluice stage']!.median.cpuMicrosPerRecord!, 'kafkajs eachBatch loop', rounds['kafkajs eachBatch loop']!.median.cpuMicrosPerRecord!),
   ],
   rounds: { ...rounds, ConsumerPerformance: { samples: perfRates.map((r) => ({ fetchRecordsPerSecond: r })), median: { fetchRecordsPerSecond: fetchRate } } },
 });

@@ -111,7 +111,7 @@ const baseline = rounds['kafkajs sendBatch loop']!.median.recordsPerSecond!;
 const ceiling = median(jvm);
 finish({
   scenario: 'publish',
-  title: 'publish: sluice publisher vs a kafkajs sendBatch loop (acks=-1, idempotent, LZ4, 1,000 per batch)',
+  title: 'sluice publisher vs a kafkajs sendBatch loop (acks=-1, idempotent, LZ4, 1,000 per batch)',
   machine: machineInfo,
   quick: args.quick,
   params: { records: N, batch: BATCH, partitions: args.partitions, rounds: args.rounds, avroBytesPerRecord: recordBytes, measure: 'records/s from the first write to the last acknowledgement' },

@@ -108,6 +108,9 @@ finish({
   machine: machineInfo,
   quick: args.quick,
   params: { records: N, partitions: P, rounds: args.rounds, chains: specs, measure: 'records/s out of the third stage between 10% and 90% of the run' },
-  rows: [versus('records/s out of the third stage', 'records/s', rounds['sluice topology']!.median.recordsPerSecond!, 'kafkajs hops', rounds['kafkajs hops']!.median.recordsPerSecond!, { min: 0.8 })],
+  rows: [
+    versus('records/s out of the third stage', 'records/s', rounds['sluice topology']!.median.recordsPerSecond!, 'kafkajs hops', rounds['kafkajs hops']!.median.recordsPerSecond!, { min: 0.8 }),
+    versus('CPU of the process per record (lower is leaner)', 'µs', rounds['sluice topology']!.median.cpuMicrosPerRecord!, 'kafkajs hops', rounds['kafkajs hops']!.median.cpuMicrosPerRecord!),
+  ],
   rounds,
 });
