@@ -178,6 +178,7 @@ export class Stage {
                 transactional: true,
                 beforeRevoke: (partitions) => transactions.release(partitions),
                 afterAssign: (partitions) => transactions.claim(partitions),
+                flushTransactions: () => transactions.flushAll(),
               }
             : {}),
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),

@@ -35,7 +35,8 @@
  *   answer and kafkajs rejoins at once with no hook in between, so `onRevoke`
  *   runs after the rejoin; commits for the revoked partitions are refused then
  *   and their uncommitted records are redelivered to the new owner
- *   (at-least-once). Commit often to keep that window small.
+ *   (at-least-once). `beforeRejoin` narrows that window when the news comes
+ *   while records are being delivered; commit often for the rest.
  */
 import type { Logger } from '../core/index.ts';
 
@@ -144,6 +145,12 @@ export interface ConsumerOptions {
   onAssign?: (partitions: TopicPartitions[]) => void | Promise<void>;
   /** Awaited when partitions are taken away; see the Rebalance contract above. */
   onRevoke?: (partitions: TopicPartitions[]) => void | Promise<void>;
+  /**
+   * Kafka: awaited when a heartbeat in the middle of delivering learns that
+   * the group is rebalancing, before this member rejoins. It still owns all
+   * its partitions and the group waits for it, so commits made here count.
+   */
+  beforeRejoin?: () => Promise<void>;
 }
 
 /**

@@ -6,6 +6,7 @@
  * flight (at-least-once) and a clean stop re-processes nothing.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
 import {
   createSourceStream,
@@ -47,7 +48,15 @@ export interface TopicSourceOptions {
   afterAssign?: (partitions: TopicPartitions[]) => Promise<void>;
   /** Shared with an exactly-once sink, which has to exist before the first assignment arrives. */
   tracker?: OffsetTracker;
+  /** Exactly-once: commits the transactions of what the stage has finished (where others commit offsets). */
+  flushTransactions?: () => Promise<void>;
 }
+
+/**
+ * How long a rebalance may wait for records already in the stage to finish,
+ * so that their offsets are committed before their partitions move.
+ */
+const REJOIN_DRAIN_MS = 1_000;
 
 export class TopicSource {
   readonly tracker: OffsetTracker;
@@ -81,6 +90,7 @@ export class TopicSource {
       readCommitted: options.readCommitted ?? true,
       onAssign: (partitions) => source.#onAssign(partitions),
       onRevoke: (partitions) => source.#onRevoke(partitions),
+      beforeRejoin: () => source.#beforeRejoin(),
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     };
     source.#consumer = await transport.consumer(consumerOptions);
@@ -186,6 +196,13 @@ export class TopicSource {
         this.#consumer.seek(topic, partition, offset);
       }
     }
+  }
+
+  /** The group is rebalancing and waits for this member: finish what is in flight (briefly) and commit it. */
+  async #beforeRejoin(): Promise<void> {
+    const deadline = Date.now() + REJOIN_DRAIN_MS;
+    while (this.tracker.inFlight > 0 && Date.now() < deadline) await sleep(20);
+    await (this.#options.transactional ? this.#options.flushTransactions?.() : this.commit());
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {

@@ -20,12 +20,14 @@
  *   re-applied after every join.
  * - A batch handler checks `isStale()` (a seek happened) before offering.
  */
-import type { Admin, Batch, Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
+
+const { KafkaJSProtocolError } = kafkajs;
 
 function headerBytes(headers: IHeaders | undefined): HeaderBytes {
   const out: HeaderBytes = {};
@@ -243,9 +245,25 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
         this.#pauseAll();
         break;
       }
-      await heartbeat();
+      await this.#heartbeat(heartbeat);
     }
-    await heartbeat();
+    await this.#heartbeat(heartbeat);
+  }
+
+  /**
+   * A heartbeat answered "rebalancing" is the one moment kafkajs lets us act
+   * before it rejoins (it waits for this batch handler): `beforeRejoin` can
+   * still commit for partitions this member owns, while the group waits.
+   */
+  async #heartbeat(heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (err) {
+      if (err instanceof KafkaJSProtocolError && err.type === 'REBALANCE_IN_PROGRESS' && this.#options.beforeRejoin !== undefined) {
+        await this.#options.beforeRejoin().catch((hookErr: unknown) => this.#logger.warn({ err: hookErr, group: this.groupId }, 'commit before rejoining failed'));
+      }
+      throw err;
+    }
   }
 
   /** True once the sink has called drained(); false after `ms` without. */
