@@ -20,6 +20,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // Fault scenarios against the real broker: short forms under `npm test`,
+          // full forms with SLUICE_RELIABILITY=full (`npm run test:reliability`).
+          // The 20-minute soak runs only with SLUICE_SOAK=1 (`npm run test:soak`).
+          name: 'reliability',
+          include: process.env.SLUICE_SOAK === '1' ? ['test/reliability/soak.test.ts'] : ['test/reliability/**/*.test.ts'],
+          exclude: process.env.SLUICE_SOAK === '1' ? [] : ['test/reliability/soak.test.ts'],
+          globalSetup: ['test/setup/kafka.ts'],
+          testTimeout: process.env.SLUICE_RELIABILITY === 'full' || process.env.SLUICE_SOAK === '1' ? 3_600_000 : 300_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

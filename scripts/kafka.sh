@@ -8,6 +8,10 @@
 #   scripts/kafka.sh brokers  print only the bootstrap address (for scripts)
 #   scripts/kafka.sh java MAIN [ARGS...]  run a class from the broker's jars
 #                             (e.g. org.apache.kafka.tools.ProducerPerformance)
+#   scripts/kafka.sh kill     SIGKILL the broker JVM (a crash, for fault tests): its
+#                             log dir and address are kept for `restart`
+#   scripts/kafka.sh restart  start the killed (or stopped by kill) broker again on
+#                             the same port and log dir, and wait for metadata
 #
 # State lives in $SLUICE_KAFKA_HOME (default: <repo>/.cache/kafka, git-ignored):
 # lib-<version>/ holds the jars, broker.env the running broker's address, pid
@@ -110,22 +114,60 @@ EOF
   run_java kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
     || { cat "$dir/format.log" >&2; rm -rf "$dir"; die "formatting KRaft storage failed"; }
 
+  launch "127.0.0.1:$port" "$dir" "$t0"
+}
+
+# Starts the JVM on an already formatted dir, records it, waits for metadata.
+# A broker that does not come up is stopped and its dir removed only on a
+# fresh start: a restart keeps the log dir, which is what it came to reuse.
+launch() {
+  local brokers=$1 dir=$2 t0=$3 keep_dir=${4:-}
   # setsid: the broker must outlive the shell that started it (npm test, CI steps).
   setsid bash -c 'exec "$@"' _ java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$repo/scripts/kafka/log4j2.properties" \
-    -cp "$lib/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 </dev/null &
+    -cp "$lib/*" kafka.Kafka "$dir/server.properties" >>"$dir/kafka.log" 2>&1 </dev/null &
   local pid=$!
-  printf 'BROKERS=%s\nPID=%s\nDIR=%s\n' "127.0.0.1:$port" "$pid" "$dir" >"$state"
+  printf 'BROKERS=%s\nPID=%s\nDIR=%s\n' "$brokers" "$pid" "$dir" >"$state"
 
-  if ! "${probe[@]}" ready "127.0.0.1:$port" "$ready_timeout"; then
+  if ! "${probe[@]}" ready "$brokers" "$ready_timeout"; then
     tail -n 40 "$dir/kafka.log" >&2 || true
-    cmd_stop >/dev/null 2>&1 || true
+    if [ -n "$keep_dir" ]; then
+      kill -KILL "$pid" 2>/dev/null || true
+    else
+      cmd_stop >/dev/null 2>&1 || true
+    fi
     die "broker did not become ready within ${ready_timeout}s (log above)"
   fi
   local secs
   secs=$(echo "$(date +%s.%N) - $t0" | bc)
-  printf 'kafka.sh: Apache Kafka %s ready at 127.0.0.1:%s (pid %s) in %.1fs\n' "$version" "$port" "$pid" "$secs" >&2
-  echo "127.0.0.1:$port"
+  printf 'kafka.sh: Apache Kafka %s ready at %s (pid %s) in %.1fs\n' "$version" "$brokers" "$pid" "$secs" >&2
+  echo "$brokers"
+}
+
+# A crash, not a stop: no controlled shutdown, so clients see connections drop
+# and the broker recovers its logs on restart.
+cmd_kill() {
+  load_state
+  [ -n "$PID" ] || die "no broker of ours to kill"
+  if alive "$PID"; then
+    kill -KILL "$PID"
+    for _ in $(seq 1 50); do alive "$PID" || break; sleep 0.1; done
+    alive "$PID" && die "pid $PID survived SIGKILL"
+  fi
+  echo "kafka.sh: killed broker pid $PID (log dir $DIR kept for restart)" >&2
+}
+
+cmd_restart() {
+  load_state
+  [ -n "$DIR" ] && [ -f "$DIR/server.properties" ] || die "no broker of ours to restart (start one first)"
+  if alive "$PID"; then
+    echo "kafka.sh: broker pid $PID is still running at $BROKERS" >&2
+    echo "$BROKERS"
+    return 0
+  fi
+  require_tools
+  fetch
+  launch "$BROKERS" "$DIR" "$(date +%s.%N)" keep
 }
 
 cmd_stop() {
@@ -165,6 +207,8 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   brokers) load_state; alive "$PID" || exit 1; echo "$BROKERS" ;;
+  kill) cmd_kill ;;
+  restart) cmd_restart ;;
   java) shift; require_tools; fetch; run_java "$@" ;;
-  *) echo "usage: scripts/kafka.sh start|stop|status|brokers|java MAIN [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: scripts/kafka.sh start|stop|status|brokers|kill|restart|java MAIN [ARGS...]" >&2; exit 2 ;;
 esac
