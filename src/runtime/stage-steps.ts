@@ -145,13 +145,16 @@ function encodeWith(chain: CodecChain, schema: LoadedSchema | undefined): (value
 /** Values → the destination topic's bytes and codec headers; the topic is chosen per record for a branch. */
 export function topicEncodeStep(node: TopologyNode, resources: TopologyResources): NamedStep {
   const out = node.output;
-  const encoders = new Map<string, { encode: (v: unknown) => Buffer; headers: Readonly<Record<string, string>> }>();
+  const encoders = new Map<string, { encode: (v: unknown) => Buffer; headers: Readonly<Record<string, Buffer>> }>();
   const encoderFor = (topic: string) => {
     let e = encoders.get(topic);
     if (e === undefined) {
       const spec = resources.topology.topics[topic]!;
       const chain = resources.chain(node.codec ?? spec.codec, spec.schema);
-      e = { encode: encodeWith(chain, resources.schema(spec.schema)), headers: chain.headers() };
+      // The chain's headers as bytes made once: otherwise the producer encodes the same strings for every record.
+      const headers: Record<string, Buffer> = {};
+      for (const [name, value] of Object.entries(chain.headers())) headers[name] = Buffer.from(value);
+      e = { encode: encodeWith(chain, resources.schema(spec.schema)), headers: Object.freeze(headers) };
       encoders.set(topic, e);
     }
     return e;
