@@ -2,7 +2,8 @@
  * The results table from the newest full-size result of each scenario in
  * bench/results: every figure, its baseline, the ratio and the goal, with the
  * date, machine and versions it ran on. Prints markdown; `--write` also puts
- * it into bench/README.md between the `bench:table` markers.
+ * it into bench/README.md and docs/benchmarks.md between the `bench:table`
+ * markers.
  *
  *     npx tsx bench/table.ts [--write] [--quick]
  */
@@ -53,21 +54,20 @@ export function markdownTable(options: { quick?: boolean; only?: readonly string
   return [...lines, '', 'Ran on:', ...ran, ...(missing.length > 0 ? ['', `No result yet: ${missing.join(', ')}.`] : [])].join('\n');
 }
 
-export function printTable(options: { quick?: boolean; only?: readonly string[] } = {}): void {
-  console.log(markdownTable(options));
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const quick = process.argv.includes('--quick');
-  const table = markdownTable({ quick });
-  console.log(table);
-  if (process.argv.includes('--write')) {
-    const file = `${repoRoot}bench/README.md`;
+/** Puts `table` between the markers of bench/README.md and docs/benchmarks.md. */
+export function writeTable(table: string): void {
+  for (const file of [`${repoRoot}bench/README.md`, `${repoRoot}docs/benchmarks.md`]) {
     const text = readFileSync(file, 'utf8');
     const a = text.indexOf(BEGIN);
     const b = text.indexOf(END);
     if (a < 0 || b < a) throw new Error(`${file} has no ${BEGIN} … ${END} section`);
     writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${table}\n${text.slice(b)}`);
-    console.error(`written into ${file}`);
+    console.error(`table written into ${file}`);
   }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const table = markdownTable({ quick: process.argv.includes('--quick') });
+  console.log(table);
+  if (process.argv.includes('--write')) writeTable(table);
 }

@@ -7,6 +7,7 @@
  */
 import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { createTopic, rawProducer, sendBatch } from './kafka.ts';
+import { ProgressWatch, waitUntil, type Throughput } from './progress.ts';
 
 const SEND_BATCH = 1_000;
 
@@ -87,5 +88,24 @@ export class RawHop {
   async stop(): Promise<void> {
     await this.#consumer.disconnect();
     await this.#producer?.disconnect();
+  }
+}
+
+/**
+ * Starts hops in order (each may read what the one before writes), waits
+ * until every one has `total` records through, and measures the last one's
+ * sustained rate; stops them after.
+ */
+export async function runHops(hops: readonly RawHopOptions[], total: number): Promise<Throughput> {
+  const started: RawHop[] = [];
+  const watch = new ProgressWatch(() => (started.length === hops.length ? started[hops.length - 1]!.written : 0), total);
+  try {
+    for (const options of hops) started.push(await RawHop.start(options));
+    await waitUntil(() => started.every((hop) => hop.reached(total)), 600_000);
+    const throughput = watch.finish();
+    for (const hop of started) await hop.stop();
+    return throughput;
+  } finally {
+    watch.cancel();
   }
 }

@@ -73,7 +73,15 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
   });
   const started = performance.now();
   const rss: { t: number; mb: number }[] = [];
-  const sampleRss = () => rss.push({ t: (performance.now() - started) / 1_000, mb: process.memoryUsage.rss() / 2 ** 20 });
+  // Heap and Buffer memory beside RSS: RSS also counts what V8 and the allocator keep after freeing.
+  let peakHeap = 0;
+  let peakBuffers = 0;
+  const sampleRss = () => {
+    const m = process.memoryUsage();
+    rss.push({ t: (performance.now() - started) / 1_000, mb: m.rss / 2 ** 20 });
+    peakHeap = Math.max(peakHeap, m.heapUsed / 2 ** 20);
+    peakBuffers = Math.max(peakBuffers, m.arrayBuffers / 2 ** 20);
+  };
   sampleRss();
   const timer = setInterval(sampleRss, 100);
   const run = await startTopology(dir, { transport, untilCaughtUp: false });
@@ -93,6 +101,8 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
     startRssMB: rss[0]!.mb,
     peakRssMB: Math.max(...rss.map((p) => p.mb)),
     lastHalfSlopeMBPerS: slope(lastHalf),
+    peakHeapUsedMB: peakHeap,
+    peakArrayBuffersMB: peakBuffers,
   };
 }
 
@@ -143,6 +153,8 @@ finish({
     figure('RSS slope over the last half, unthrottled', 'MB/s', free.lastHalfSlopeMBPerS!),
     figure('unthrottled throughput', 'records/s', free.recordsPerSecond!),
     figure('RSS before the stage started', 'MB', paced.startRssMB!),
+    versus('peak V8 heap used, paced vs unthrottled', 'MB', paced.peakHeapUsedMB!, 'unthrottled', free.peakHeapUsedMB!),
+    versus('peak Buffer memory, paced vs unthrottled', 'MB', paced.peakArrayBuffersMB!, 'unthrottled', free.peakArrayBuffersMB!),
   ],
   rounds,
 });

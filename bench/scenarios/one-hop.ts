@@ -11,8 +11,7 @@ import { createCodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
 import { brokers, brokerVersion, fillWithEvents, freshName, kafkaTool, rawKafka } from '../harness/kafka.ts';
 import { machine } from '../harness/machine.ts';
-import { ProgressWatch, waitUntil } from '../harness/progress.ts';
-import { RawHop } from '../harness/raw-hop.ts';
+import { runHops } from '../harness/raw-hop.ts';
 import { enrich, eventSchema, meanAvroBytes, type ShopEvent } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
@@ -39,26 +38,21 @@ async function sluiceRound(): Promise<Sample> {
 }
 
 async function rawRound(): Promise<Sample> {
-  const kafka = rawKafka('bench-raw-hop');
-  let hop: RawHop | undefined;
-  const watch = new ProgressWatch(() => hop?.written ?? 0, N);
-  try {
-    hop = await RawHop.start({
-      kafka,
-      groupId: freshName('one-hop.raw'),
-      from: input,
-      to: freshName('one-hop.out'),
-      partitions: PARTITIONS,
-      headers,
-      transform: (value, h) => chain.encode(enrich(chain.decode(value, { headers: h as Record<string, Buffer> }) as ShopEvent)),
-    });
-    await waitUntil(() => hop!.reached(N), 600_000);
-    const throughput = watch.finish();
-    await hop.stop();
-    return { ...throughput };
-  } finally {
-    watch.cancel();
-  }
+  const throughput = await runHops(
+    [
+      {
+        kafka: rawKafka('bench-raw-hop'),
+        groupId: freshName('one-hop.raw'),
+        from: input,
+        to: freshName('one-hop.out'),
+        partitions: PARTITIONS,
+        headers,
+        transform: (value, h) => chain.encode(enrich(chain.decode(value, { headers: h as Record<string, Buffer> }) as ShopEvent)),
+      },
+    ],
+    N,
+  );
+  return { ...throughput };
 }
 
 const rounds = await alternate(

@@ -11,8 +11,7 @@ import { createCodecChain, type CodecChain } from '../../src/codecs/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
 import { brokerVersion, fillWithEvents, freshName, rawKafka } from '../harness/kafka.ts';
 import { machine } from '../harness/machine.ts';
-import { ProgressWatch, waitUntil } from '../harness/progress.ts';
-import { RawHop } from '../harness/raw-hop.ts';
+import { runHops, type RawHopOptions } from '../harness/raw-hop.ts';
 import { eventSchema } from '../harness/records.ts';
 import { finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
@@ -67,31 +66,20 @@ async function sluiceRound(): Promise<Sample> {
 async function rawRound(): Promise<Sample> {
   const kafka = rawKafka('bench-three-stage');
   const topics = [input, ...downstreamTopics()];
-  const hops: RawHop[] = [];
-  const watch = new ProgressWatch(() => hops[2]?.written ?? 0, N);
-  try {
-    for (let i = 0; i < 3; i++) {
-      const from = chains[i]!;
-      const to = chains[i + 1]!;
-      hops.push(
-        await RawHop.start({
-          kafka,
-          groupId: freshName(`three-stage.raw${i}`),
-          from: topics[i]!,
-          to: topics[i + 1]!,
-          partitions: P,
-          headers: to.headers(),
-          transform: (value, h) => to.encode(from.decode(value, { headers: h as Record<string, Buffer> })),
-        }),
-      );
-    }
-    await waitUntil(() => hops.every((h) => h.reached(N)), 600_000);
-    const throughput = watch.finish();
-    for (const hop of hops) await hop.stop();
-    return { ...throughput };
-  } finally {
-    watch.cancel();
-  }
+  const hops = [0, 1, 2].map((i): RawHopOptions => {
+    const from = chains[i]!;
+    const to = chains[i + 1]!;
+    return {
+      kafka,
+      groupId: freshName(`three-stage.raw${i}`),
+      from: topics[i]!,
+      to: topics[i + 1]!,
+      partitions: P,
+      headers: to.headers(),
+      transform: (value, h) => to.encode(from.decode(value, { headers: h as Record<string, Buffer> })),
+    };
+  });
+  return { ...(await runHops(hops, N)) };
 }
 
 const rounds = await alternate(
