@@ -25,12 +25,13 @@ declare module 'vitest' {
 }
 
 // Several vitest projects have this setup; their starts must not race each other into two brokers.
+// --close: the broker that `start` leaves running must not inherit (and so hold) the lock.
 const lock = fileURLToPath(new URL('../../.cache/kafka-start.lock', import.meta.url));
 
 async function scriptSays(cmd: string): Promise<{ ok: boolean; out: string; err: string }> {
   try {
     mkdirSync(dirname(lock), { recursive: true });
-    const { stdout, stderr } = await run('flock', [lock, 'bash', script, cmd], { timeout: 600_000 });
+    const { stdout, stderr } = await run('flock', ['--close', lock, 'bash', script, cmd], { timeout: 600_000 });
     return { ok: true, out: stdout.trim(), err: stderr.trim() };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
@@ -38,33 +39,55 @@ async function scriptSays(cmd: string): Promise<{ ok: boolean; out: string; err:
   }
 }
 
+/**
+ * Every vitest project that needs Kafka has this setup, and vitest may tear a
+ * project down while others still run: the broker is shared through the main
+ * process, counted, and stopped by the last project to finish (and only if
+ * this run started it).
+ */
+interface SharedBroker {
+  /** KAFKA_BROKERS as the user gave it, before any setup ran. */
+  given: string | undefined;
+  users: number;
+  ready?: Promise<{ started: Awaited<ReturnType<typeof scriptSays>>; owned: boolean }>;
+}
+
+const shared: SharedBroker = ((globalThis as { __sluiceKafka?: SharedBroker }).__sluiceKafka ??= {
+  given: process.env.KAFKA_BROKERS || undefined,
+  users: 0,
+});
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
-  const given = process.env.KAFKA_BROKERS;
-  if (given) {
-    console.log(`[kafka] using KAFKA_BROKERS=${given}; starting no broker`);
-    project.provide('kafkaBrokers', given);
+  if (shared.given) {
+    console.log(`[kafka] using KAFKA_BROKERS=${shared.given}; starting no broker`);
+    project.provide('kafkaBrokers', shared.given);
     project.provide('kafkaUnavailable', '');
     return;
   }
 
-  const before = await scriptSays('status');
-  const started = await scriptSays('start');
+  shared.users++;
+  shared.ready ??= (async () => {
+    const before = await scriptSays('status');
+    const started = await scriptSays('start');
+    if (started.ok) console.log(`[kafka] ${started.err.split('\n').filter(Boolean).pop()}`);
+    return { started, owned: !before.ok };
+  })();
+  const { started, owned } = await shared.ready;
+  const release = async () => {
+    if (--shared.users > 0 || !owned) return;
+    const stopped = await scriptSays('stop');
+    console.log(`[kafka] ${stopped.err || stopped.out}`);
+  };
   if (!started.ok) {
     const reason = `no Kafka broker: scripts/kafka.sh start failed: ${started.err.split('\n').pop()}`;
     if (process.env.CI === 'true') throw new Error(reason);
     project.provide('kafkaBrokers', '');
     project.provide('kafkaUnavailable', reason);
-    return;
+    return release;
   }
-  console.log(`[kafka] ${started.err.split('\n').filter(Boolean).pop()}`);
   project.provide('kafkaBrokers', started.out);
   project.provide('kafkaUnavailable', '');
   // Workers spawned after setup inherit this, so code that reads the env finds it too.
   process.env.KAFKA_BROKERS = started.out;
-
-  if (before.ok) return; // someone else's running broker: leave it running
-  return async () => {
-    const stopped = await scriptSays('stop');
-    console.log(`[kafka] ${stopped.err || stopped.out}`);
-  };
+  return release;
 }
