@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
-import { loadTopology, type Topology } from '../../../src/topology/index.ts';
+import type { Topology } from '../../../src/topology/index.ts';
 import {
   createEmbeddedTransport,
   createSourceStream,
@@ -20,43 +20,24 @@ import {
   type Transport,
 } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
-import { writeTopology } from './examples.ts';
+import { oneStageTopology } from './examples.ts';
 
 const itemSchema = { type: 'record', name: 'Item', fields: [{ name: 'id', type: 'int' }, { name: 'seq', type: 'int' }] };
 const avro = createCodecChain('avro', { schema: schemaFromJson(itemSchema) });
 const KEYS = 40;
 
 async function eosTopology(): Promise<Topology> {
-  return loadTopology(
-    writeTopology({
-      'schemas/item.avsc': JSON.stringify(itemSchema),
-      'processors/fan.ts': `import { defineProcessor } from 'sluice';
+  return oneStageTopology({
+    schema: itemSchema,
+    guarantee: 'exactly-once',
+    processor: `import { defineProcessor } from 'sluice';
 import { setTimeout as sleep } from 'node:timers/promises';
 // Every 7th record fans out to two outputs, so transactions must not split a record's outputs.
 export default defineProcessor<{ id: number; seq: number }>(async (v) => {
   if (v.id % 200 === 0) await sleep(3);
   return v.id % 7 === 0 ? [v, { id: -v.id - 1, seq: v.seq }] : v;
 });`,
-      'topology.yaml': `
-name: eos
-schemas: { Item: ./schemas/item.avsc }
-topics:
-  in: { partitions: 3, schema: Item, codec: avro }
-  out: { partitions: 3, schema: Item, codec: avro }
-nodes:
-  step:
-    from: in
-    process:
-      - map: { module: ./processors/fan.ts }
-    to: out
-    guarantee: exactly-once
-  feed:
-    source: { file: ./none.ndjson }
-    to: in
-`,
-      'none.ndjson': '',
-    }),
-  );
+  });
 }
 
 function expectedOutputs(total: number): number[] {

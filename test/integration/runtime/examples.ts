@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun, type RunReport } from '../../../src/runtime/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
+import { loadTopology, type Topology } from '../../../src/topology/index.ts';
 import type { Transport } from '../../../src/transport/index.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -73,4 +73,43 @@ export function writeTopology(files: Record<string, string>): string {
     writeFileSync(path, text);
   }
   return join(dir, 'topology.yaml');
+}
+
+/**
+ * A throwaway topology with one stage `step`: topic `in` → a processor module → topic `out` (3 partitions
+ * each, Avro with `schema`), plus an idle `feed` node so `in` has a writer, as the validator requires.
+ */
+export async function oneStageTopology(options: {
+  schema: object;
+  processor: string;
+  guarantee?: 'at-least-once' | 'exactly-once';
+  deadLetter?: string;
+}): Promise<Topology> {
+  const extra = [
+    ...(options.deadLetter !== undefined ? [`    dead-letter: ${options.deadLetter}`] : []),
+    ...(options.guarantee !== undefined ? [`    guarantee: ${options.guarantee}`] : []),
+  ].join('\n');
+  const file = writeTopology({
+    'schemas/item.avsc': JSON.stringify(options.schema),
+    'processors/step.ts': options.processor,
+    'none.ndjson': '',
+    'topology.yaml': `
+name: items
+schemas: { Item: ./schemas/item.avsc }
+topics:
+  in: { partitions: 3, schema: Item, codec: avro }
+  out: { partitions: 3, schema: Item, codec: avro }
+nodes:
+  step:
+    from: in
+    process:
+      - map: { module: ./processors/step.ts }
+    to: out
+${extra}
+  feed:
+    source: { file: ./none.ndjson }
+    to: in
+`,
+  });
+  return loadTopology(file);
 }

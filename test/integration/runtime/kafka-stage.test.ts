@@ -8,39 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
-import { loadTopology, type Topology } from '../../../src/topology/index.ts';
+import type { Topology } from '../../../src/topology/index.ts';
 import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
-import { writeTopology } from './examples.ts';
+import { oneStageTopology } from './examples.ts';
 
 const itemSchema = { type: 'record', name: 'Item', fields: [{ name: 'id', type: 'int' }, { name: 'note', type: 'string' }] };
 const avro = createCodecChain('avro', { schema: schemaFromJson(itemSchema) });
 
-/** Topics in.<ns>, out.<ns>; node `double` maps through a processor module (optionally slow). */
-async function itemTopology(processor: string): Promise<Topology> {
-  const file = writeTopology({
-    'schemas/item.avsc': JSON.stringify(itemSchema),
-    'processors/step.ts': processor,
-    'topology.yaml': `
-name: items
-schemas: { Item: ./schemas/item.avsc }
-topics:
-  in: { partitions: 3, schema: Item, codec: avro }
-  out: { partitions: 3, schema: Item, codec: avro }
-nodes:
-  step:
-    from: in
-    process:
-      - map: { module: ./processors/step.ts }
-    to: out
-    dead-letter: in.dlq
-  producer-side:
-    source: { file: ./none.ndjson }
-    to: in
-`,
-    'none.ndjson': '',
-  });
-  return loadTopology(file);
+/** Topics in.<ns>, out.<ns>; node `step` maps through a processor module (optionally slow). */
+function itemTopology(processor: string): Promise<Topology> {
+  return oneStageTopology({ schema: itemSchema, processor, deadLetter: 'in.dlq' });
 }
 
 const passThrough = `import { defineProcessor } from 'sluice';
