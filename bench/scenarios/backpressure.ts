@@ -9,6 +9,7 @@
  *
  *     npx tsx bench/scenarios/backpressure.ts [--quick] [--rounds 5] [--backlog 1000000] [--seconds 12] [--rate N]
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCodecChain } from '../../src/codecs/index.ts';
@@ -84,6 +85,16 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
   };
   sampleRss();
   const timer = setInterval(sampleRss, 100);
+  // Garbage-collection pauses stop the stage: a long one is time the paced step cannot make up.
+  let gcMs = 0;
+  let gcMaxMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      gcMaxMs = Math.max(gcMaxMs, entry.duration);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const run = await startTopology(dir, { transport, untilCaughtUp: false });
   const written = () => run.stages[0]!.report().written;
   // The pace settles once the consumer has filled its buffer: count from a quarter in.
@@ -92,6 +103,7 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
   await new Promise((r) => setTimeout(r, seconds * 750));
   const to = { at: performance.now(), written: written() };
   clearInterval(timer);
+  gc.disconnect();
   run.stop();
   await finished(run);
   await transport.close();
@@ -103,6 +115,8 @@ async function stage(input: string, rate: number, seconds: number): Promise<Samp
     lastHalfSlopeMBPerS: slope(lastHalf),
     peakHeapUsedMB: peakHeap,
     peakArrayBuffersMB: peakBuffers,
+    gcShare: gcMs / ((performance.now() - started) / 1_000) / 1_000,
+    longestGcMs: gcMaxMs,
   };
 }
 
@@ -155,6 +169,8 @@ finish({
     figure('RSS before the stage started', 'MB', paced.startRssMB!),
     versus('peak V8 heap used, paced vs unthrottled', 'MB', paced.peakHeapUsedMB!, 'unthrottled', free.peakHeapUsedMB!),
     versus('peak Buffer memory, paced vs unthrottled', 'MB', paced.peakArrayBuffersMB!, 'unthrottled', free.peakArrayBuffersMB!),
+    versus('share of time in GC pauses, paced vs unthrottled', 'x', paced.gcShare!, 'unthrottled', free.gcShare!),
+    versus('longest GC pause, paced vs unthrottled', 'ms', paced.longestGcMs!, 'unthrottled', free.longestGcMs!),
   ],
   rounds,
 });
