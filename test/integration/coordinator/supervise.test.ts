@@ -102,7 +102,9 @@ describe('coordinator on Kafka', () => {
         [first, second].map((c) =>
           until('both members in the group of a', async () => {
             const a = (await c.refresh()).stages.find((s) => s.stage === 'a')!;
-            return a.groupState === 'Stable' && a.members.length === 2 && partitionsOf(a).join() === '0,1,2,3' ? a : undefined;
+            // Its own instance reports "started" a moment after it joins the group: wait for both.
+            const ready = a.groupState === 'Stable' && a.members.length === 2 && partitionsOf(a).join() === '0,1,2,3' && a.local?.running === 1;
+            return ready ? a : undefined;
           }, 60_000),
         ),
       );

@@ -23,6 +23,24 @@ const transports: Array<[string, () => { transport: Transport; namespace?: strin
 
 const keys = `k1:${randomBytes(32).toString('base64')}`;
 
+/**
+ * Embedded runs are deterministic: the counts are exact. On Kafka the
+ * consumer fetches partitions at its own pace, so a record can arrive after
+ * its window closed (past grace) and is dead-lettered as late, as in Kafka
+ * Streams without task idling: there every record is still counted once or
+ * dead-lettered once, never both, never twice.
+ */
+function expectWindowCounts(got: Map<string, number>, expected: Map<string, number>, late: number, transport: string): void {
+  if (transport === 'embedded') {
+    expect(got).toEqual(expected);
+    expect(late).toBe(0);
+    return;
+  }
+  for (const [id, n] of got) expect(n, id).toBeLessThanOrEqual(expected.get(id) ?? 0);
+  const counted = [...got.values()].reduce((a, b) => a + b, 0);
+  expect(counted + late).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+}
+
 describe.each(transports)('example topologies on the %s transport', (_name, make) => {
   it('seed-workflow: upper-cases every name and adds its length', async () => {
     const { transport, namespace } = make();
@@ -88,10 +106,10 @@ describe.each(transports)('example topologies on the %s transport', (_name, make
       expected.set(id, (expected.get(id) ?? 0) + 1);
     }
     const got = new Map((lines(run.read('out/page-views.ndjson')) as Array<{ key: string; start: number; value: number }>).map((r) => [`${r.key}@${r.start}`, r.value]));
-    expect(got).toEqual(expected);
+    const late = run.report.stages.find((x) => x.node === 'views-per-page.window')!.deadLettered;
+    expectWindowCounts(got, expected, late, _name);
     const stage = (id: string) => run.report.stages.find((s) => s.node === id)!;
     expect(stage('validate').deadLettered).toBe(clicks.filter((c) => c.user.startsWith('u-')).length - valid.length);
-    expect(stage('views-per-page.window').deadLettered).toBe(0);
     expect(stage('route').written).toBe(valid.length);
   });
 
@@ -107,7 +125,7 @@ describe.each(transports)('example topologies on the %s transport', (_name, make
       expected.set(id, (expected.get(id) ?? 0) + 1);
     }
     const got = new Map((lines(run.read('out/city-counts.ndjson')) as Array<{ key: string; start: number; value: number }>).map((r) => [`${r.key}@${r.start}`, r.value]));
-    expect(got).toEqual(expected);
+    expectWindowCounts(got, expected, run.report.stages.find((s) => s.node === 'count-by-city.window')!.deadLettered, _name);
   });
 });
 
