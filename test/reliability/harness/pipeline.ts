@@ -318,3 +318,27 @@ export class Watcher {
     await this.#consumer.disconnect();
   }
 }
+
+export interface DeadLetter {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** The first `count` records of a dead-letter topic (read_committed), or what arrived within `timeoutMs`. */
+export async function readDeadLetters(kafka: Kafka, topic: string, count: number, timeoutMs = 60_000): Promise<DeadLetter[]> {
+  const consumer = kafka.consumer({ groupId: `dlq-${Math.random().toString(36).slice(2)}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const out: DeadLetter[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      out.push({ key: message.key?.toString() ?? null, value: message.value, headers });
+    },
+  });
+  await waitFor(() => out.length >= count, timeoutMs, 200);
+  await consumer.disconnect();
+  return out;
+}

@@ -8,7 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { uniqueName } from '../../integration/harness/kafka.ts';
 import { check, summarize, type CheckReport } from '../checker.ts';
 import { ALARMS, Instance, type InstanceOptions } from './instances.ts';
-import { Feeder, Watcher, client, createTopics, groupOf, offsets, readBack, writePipeline, type PipelineOptions } from './pipeline.ts';
+import { Feeder, Watcher, client, createTopics, groupOf, offsets, readBack, waitFor, withAdmin, writePipeline, type PipelineOptions } from './pipeline.ts';
 
 export type Node = 'first' | 'second';
 
@@ -95,6 +95,22 @@ export class Scenario {
       offsets(this.admin, this.group(node), this.topic(output)),
     ]);
     return inRows.reduce((n, r, p) => n + Math.max(0, Number(outRows[p]!.high - (r.committed < 0n ? 0n : r.committed))), 0);
+  }
+
+  /**
+   * Records written to `out` so far (committed or not): the pipeline's own
+   * progress as the broker sees it. A fresh client each time, so a broker
+   * that just came back is seen at once, not after a client's backoff.
+   */
+  async written(): Promise<number> {
+    const ends = await withAdmin(client(this.#options.brokers, 'sluice-reliability-probe'), (admin) => admin.fetchTopicOffsets(this.topic('out')));
+    return ends.reduce((n, e) => n + Number(e.high), 0);
+  }
+
+  /** Milliseconds from `since` until `out` holds more than `from` records; undefined if not within `timeoutMs`. */
+  async outputGrew(from: number, since: number, timeoutMs: number): Promise<number | undefined> {
+    const ok = await waitFor(async () => (await this.written()) > from, timeoutMs, 250);
+    return ok ? Date.now() - since : undefined;
   }
 
   /** SIGTERM to every running instance at once; each exit time. */
