@@ -5,7 +5,7 @@
  * envelope; StepStream adds the stream, the fan-out accounting and the
  * dead-letter channel around it.
  */
-import { coerceJsonForSchema, type CodecChain, type LoadedSchema } from '../codecs/index.ts';
+import { coerceJsonForSchema, type CodecChain, type CodecContext, type LoadedSchema } from '../codecs/index.ts';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger, type SluiceRecord } from '../core/index.ts';
 import {
   chainSteps,
@@ -56,13 +56,26 @@ function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[], field: stri
   };
 }
 
+/**
+ * A topic's name is the additional authenticated data of its values: an
+ * aes-gcm message moved to another topic fails authentication. (Chains
+ * without aes-gcm ignore it; files carry no topic, so file sinks and sources
+ * bind the key id only.)
+ */
+function topicAad(topic: string): Buffer {
+  return Buffer.from(topic, 'utf8');
+}
+
 /** Topic bytes → values with the topic's chain (and the node's reader schema, if it has one). */
 export function topicDecodeStep(node: TopologyNode, topics: readonly string[], resources: TopologyResources): NamedStep {
-  const chains = new Map<string, CodecChain>();
-  for (const topic of topics) chains.set(topic, resources.topicChain(topic, node.schema));
+  const decoders = new Map<string, { chain: CodecChain; aad: Buffer }>();
+  for (const topic of topics) decoders.set(topic, { chain: resources.topicChain(topic, node.schema), aad: topicAad(topic) });
   const decode = (env: Envelope): Envelope => {
     const r = env.record;
-    if (r.value !== null) r.value = chains.get(r.topic!)!.decode(r.value as Buffer, { headers: r.headers });
+    if (r.value !== null) {
+      const d = decoders.get(r.topic!)!;
+      r.value = d.chain.decode(r.value as Buffer, { headers: r.headers, aad: d.aad });
+    }
     return env;
   };
   const timestamp = node.input.kind === 'topics' ? undefined : node.input.timestamp;
@@ -130,14 +143,14 @@ export async function processorSteps(topology: Topology, node: TopologyNode, log
  * decimal numbers) are coerced to the schema first, only when the plain encode
  * refuses them, so the common path pays nothing.
  */
-function encodeWith(chain: CodecChain, schema: LoadedSchema | undefined): (value: unknown) => Buffer {
-  if (schema === undefined) return (value) => chain.encode(value);
+function encodeWith(chain: CodecChain, schema: LoadedSchema | undefined, ctx: CodecContext): (value: unknown) => Buffer {
+  if (schema === undefined) return (value) => chain.encode(value, ctx);
   return (value) => {
     try {
-      return chain.encode(value);
+      return chain.encode(value, ctx);
     } catch (err) {
       if (!isSluiceError(err)) throw err;
-      return chain.encode(coerceJsonForSchema(schema.type, value, { allowUnknownFields: true }));
+      return chain.encode(coerceJsonForSchema(schema.type, value, { allowUnknownFields: true }), ctx);
     }
   };
 }
@@ -154,7 +167,7 @@ export function topicEncodeStep(node: TopologyNode, resources: TopologyResources
       // The chain's headers as bytes made once: otherwise the producer encodes the same strings for every record.
       const headers: Record<string, Buffer> = {};
       for (const [name, value] of Object.entries(chain.headers())) headers[name] = Buffer.from(value);
-      e = { encode: encodeWith(chain, resources.schema(spec.schema)), headers: Object.freeze(headers) };
+      e = { encode: encodeWith(chain, resources.schema(spec.schema), { aad: topicAad(topic) }), headers: Object.freeze(headers) };
       encoders.set(topic, e);
     }
     return e;
