@@ -11,6 +11,7 @@ export function exitCodeFor(err: SluiceError): number {
     case ErrorCodes.SCHEMA_NOT_FOUND:
     case ErrorCodes.SCHEMA_INVALID:
     case ErrorCodes.SCHEMA_INCOMPATIBLE:
+    case ErrorCodes.INSECURE_REFUSED:
       return 2;
     default:
       return 1;

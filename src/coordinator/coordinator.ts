@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { RunReport } from '../runtime/index.ts';
 import { renderGraph, type Topology } from '../topology/index.ts';
-import { createClusterAdmin, createTransport, type ClusterAdmin, type Transport } from '../transport/index.ts';
+import { createClusterAdmin, createTransport, type ClusterAdmin, type KafkaSecurity, type Transport } from '../transport/index.ts';
 import { AlertWatcher, type AlertThresholds } from './alerts.ts';
 import { annotationsOf } from './annotate.ts';
 import type { Isolation } from './host.ts';
@@ -44,6 +44,8 @@ export interface CoordinatorOptions {
   logger: Logger;
   /** Kafka bootstrap brokers; none means the embedded transport, in this process. */
   brokers?: string[];
+  /** Kafka TLS and SASL, for this process' clients and every stage instance's. */
+  security?: KafkaSecurity;
   /** Node ids (as written) this process runs; all by default. The monitor watches every stage regardless. */
   nodes?: readonly string[];
   namespace?: string;
@@ -117,8 +119,9 @@ export class Coordinator {
     const selected = selectStages(plan, options.nodes);
     const brokers = options.brokers ?? [];
     const clientId = `sluice-${plan.topology.name}`;
-    const transport = createTransport({ brokers, clientId, logger });
-    const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger });
+    const security = options.security !== undefined ? { security: options.security } : {};
+    const transport = createTransport({ brokers, clientId, logger, ...security });
+    const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger, ...security });
     try {
       // A broker that has just started may still be electing leaders: retry what is transient.
       const created = await withRetry(() => ensureTopics(transport, plan.topology), {
@@ -150,6 +153,7 @@ export class Coordinator {
         plan,
         selected,
         brokers,
+        ...(options.security !== undefined ? { security: options.security } : {}),
         admin,
         logger: options.logger,
         isolation: options.isolation ?? 'thread',

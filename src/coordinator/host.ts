@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ControlMessage, InstanceMessage, InstanceParams } from './protocol.ts';
+import { PARAMS_ENV, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
 
 export type Isolation = 'thread' | 'process';
 
@@ -68,7 +68,9 @@ function threadHost(params: InstanceParams, onMessage: (m: InstanceMessage) => v
 }
 
 function processHost(params: InstanceParams, onMessage: (m: InstanceMessage) => void): InstanceHost {
-  const child = fork(fileURLToPath(entry), [JSON.stringify(params)], {
+  // Parameters go in the environment: a command line is readable by every user (ps, /proc).
+  const child = fork(fileURLToPath(entry), [], {
+    env: { ...process.env, [PARAMS_ENV]: JSON.stringify(params) },
     execArgv: ['--import', tsxEntry('./esm')],
     stdio: [params.readsStdin === true ? 'inherit' : 'ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -4,6 +4,7 @@
  * file itself and builds its own Stage, so no stream is ever shared.
  */
 import type { StageReport } from '../runtime/index.ts';
+import type { KafkaSecurity } from '../transport/index.ts';
 
 export interface InstanceParams {
   file: string;
@@ -11,6 +12,8 @@ export interface InstanceParams {
   stage: string;
   instance: number;
   brokers: string[];
+  /** TLS and SASL, credentials included: never on a command line (see host.ts). */
+  security?: KafkaSecurity;
   namespace: string;
   clientId: string;
   commitIntervalMs?: number;
@@ -30,6 +33,9 @@ export type InstanceMessage =
 
 /** Coordinator → worker. */
 export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string };
+
+/** The environment variable a child-process instance finds its InstanceParams in (JSON). */
+export const PARAMS_ENV = 'SLUICE_INSTANCE_PARAMS';
 
 /** How often a running instance reports its counts. */
 export const REPORT_INTERVAL_MS = 500;

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { RunReport, StageReport } from '../runtime/index.ts';
-import type { ClusterAdmin, PartitionRange } from '../transport/index.ts';
+import type { ClusterAdmin, KafkaSecurity, PartitionRange } from '../transport/index.ts';
 import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
 import type { StagePlan, TopologyPlan } from './plan.ts';
@@ -30,6 +30,7 @@ export interface SupervisorOptions {
   /** The stages this process runs (`--node`); the others belong to other processes. */
   selected: readonly StagePlan[];
   brokers: string[];
+  security?: KafkaSecurity;
   admin: ClusterAdmin;
   logger: Logger;
   isolation: Isolation;
@@ -77,6 +78,7 @@ export class Supervisor implements StageRunner {
                 stage: stage.stage,
                 instance: i,
                 brokers: options.brokers,
+                ...(options.security !== undefined ? { security: options.security } : {}),
                 namespace: plan.namespace,
                 clientId: `sluice-${plan.topology.name}-${stage.stage}-${i}`,
                 logLevel: options.logger.level,

@@ -9,7 +9,7 @@ import { ErrorCodes, SluiceError, createLogger, isSluiceError } from '../core/in
 import { Stage, TopologyResources, expandRepartitions, namespaced, type StageReport } from '../runtime/index.ts';
 import { loadTopology } from '../topology/index.ts';
 import { createTransport } from '../transport/index.ts';
-import { REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
+import { PARAMS_ENV, REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
 
 interface Channel {
   params: InstanceParams;
@@ -26,8 +26,11 @@ function channel(): Channel {
       onControl: (handler) => port.on('message', handler),
     };
   }
+  const params = JSON.parse(process.env[PARAMS_ENV] ?? '{}') as InstanceParams;
+  // Read once; nothing this process starts needs the credentials in it.
+  delete process.env[PARAMS_ENV];
   return {
-    params: JSON.parse(process.argv[2] ?? '{}') as InstanceParams,
+    params,
     send: (message) => new Promise<void>((resolve) => (process.connected ? process.send!(message, undefined, {}, () => resolve()) : resolve())),
     onControl: (handler) => {
       process.on('message', handler);
@@ -57,7 +60,7 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
   const topology = expandRepartitions(namespaced(source, params.namespace));
   const node = topology.nodes.find((n) => n.id === params.stage);
   if (node === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `no stage \`${params.stage}\` in ${params.file}`);
-  const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger });
+  const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger, ...(params.security !== undefined ? { security: params.security } : {}) });
   const resources = await TopologyResources.load(topology, { env: process.env, keyFile: params.keyFile });
   stage = await Stage.create({ topology, node, transport, resources, logger, commitIntervalMs: params.commitIntervalMs, sessionTimeoutMs: params.sessionTimeoutMs });
   if (early !== undefined) apply(early);

@@ -57,6 +57,8 @@ export const ErrorCodes = {
   /** Coordinator: no coordinator answers on the given port; a trigger it refused (node running, not run here). */
   COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
   TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',
+  /** A setting that gives secrets or trust away (SASL PLAIN without TLS, TLS without verification) without --insecure. */
+  INSECURE_REFUSED: 'SLUICE_ERR_INSECURE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

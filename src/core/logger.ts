@@ -11,6 +11,34 @@ export interface LogBindings {
   [extra: string]: unknown;
 }
 
+export const REDACTED = '[redacted]';
+
+/**
+ * Where secrets sit in what sluice logs: passwords and tokens at the top or one
+ * level down, SASL credentials and TLS keys inside Kafka security settings
+ * (as a coordinator or a stage instance's parameters carry them), key rings.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  'password',
+  '*.password',
+  'sasl.password',
+  '*.sasl.password',
+  'security.sasl.password',
+  '*.security.sasl.password',
+  'tls.key',
+  '*.tls.key',
+  'security.tls.key',
+  '*.security.tls.key',
+  'ssl.key',
+  '*.ssl.key',
+  'keys',
+  '*.keys',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+];
+
 /**
  * JSON logs to stderr, keeping stdout free for data (the stdout sink, `--json`
  * output). Level from SLUICE_LOG_LEVEL; by default info, or warn when stderr is
@@ -22,21 +50,7 @@ export function createLogger(bindings: LogBindings = {}, options: LoggerOptions 
     {
       name: 'sluice',
       level: process.env.SLUICE_LOG_LEVEL ?? (process.stderr.isTTY ? 'warn' : 'info'),
-      redact: {
-        paths: [
-          'password',
-          '*.password',
-          'sasl.password',
-          '*.sasl.password',
-          'keys',
-          '*.keys',
-          'secret',
-          '*.secret',
-          'token',
-          '*.token',
-        ],
-        censor: '[redacted]',
-      },
+      redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
       ...options,
     },
     pino.destination({ fd: 2, sync: false }),

@@ -18,6 +18,7 @@ import {
 import {
   createSinkStream,
   createTransport,
+  type KafkaSecurity,
   type OutgoingRecord,
   type Producer,
   type ProducerOptions,
@@ -34,6 +35,8 @@ export interface PublisherOptions {
   topic: string;
   /** Kafka bootstrap brokers; none means the embedded broker of this process. */
   brokers?: string[];
+  /** Kafka TLS and SASL. */
+  security?: KafkaSecurity;
   /** Use this transport instead of making one (it is left open on close). */
   transport?: Transport;
   /** Codec chain spec (`avro`, `avro|lz4`, `json|aes-gcm|base64`...). Default `avro` with a schema, else `json`. */
@@ -87,6 +90,7 @@ export class Publisher {
   readonly #ownsTransport: boolean;
   readonly #key: KeyOf | undefined;
   readonly #headers: Readonly<Record<string, Buffer>>;
+  readonly #aad: Buffer;
   #closed: Promise<PublishSummary> | undefined;
 
   private constructor(
@@ -97,6 +101,7 @@ export class Publisher {
     producer: Producer,
   ) {
     this.topic = options.topic;
+    this.#aad = Buffer.from(options.topic, 'utf8');
     this.chain = chain;
     this.schema = schema;
     this.#transport = transport;
@@ -119,6 +124,7 @@ export class Publisher {
       options.transport ??
       createTransport({
         ...(options.brokers === undefined ? {} : { brokers: options.brokers }),
+        ...(options.security === undefined ? {} : { security: options.security }),
         clientId: options.clientId ?? 'sluice-publish',
         logger: options.logger ?? silentLogger,
       });
@@ -153,7 +159,8 @@ export class Publisher {
     return {
       topic: this.topic,
       key: this.#key === undefined ? null : this.#key(value),
-      value: this.chain.encode(fitted),
+      // The topic is aes-gcm's additional data, as stages decode it (see stage-steps.ts).
+      value: this.chain.encode(fitted, { aad: this.#aad }),
       headers: this.#headers,
     };
   }

@@ -95,7 +95,7 @@ export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId?: string;
   readonly ssl: boolean;
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password?: string };
 }
 
 /** Vertex ids are stable across runs and shared by the SVG, so a status page can find them. */

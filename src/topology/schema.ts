@@ -58,7 +58,11 @@ const KafkaSchema = z
       .strictObject({
         mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
         username: z.string().min(1),
-        password: z.string().min(1).meta({ description: 'Use `${ENV_VAR}`: secrets do not belong in the file.' }),
+        password: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'Use `${ENV_VAR}`, or leave it out and set SLUICE_KAFKA_SASL_PASSWORD(_FILE): secrets do not belong in the file.' }),
       })
       .optional(),
   })

@@ -12,11 +12,12 @@ export { createEmbeddedTransport } from './embedded/transport.ts';
 export { createSourceStream, SourceStream, type SourceStreamOptions } from './source.ts';
 export { createSinkStream, SinkStream, type SinkRecord, type SinkStreamOptions } from './sink.ts';
 export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
+export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 
 /** Kafka when brokers are given, else the process-wide embedded broker. */
 export function createTransport(options: TransportOptions): Transport {
   if (options.brokers !== undefined && options.brokers.length > 0) {
-    return createKafkaTransport({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
+    return createKafkaTransport({ brokers: options.brokers, clientId: options.clientId, logger: options.logger, ...(options.security !== undefined ? { security: options.security } : {}) });
   }
   return createEmbeddedTransport(getEmbeddedBroker());
 }
@@ -24,7 +25,7 @@ export function createTransport(options: TransportOptions): Transport {
 /** Monitoring reads (groups, offsets) of the cluster `createTransport` would reach with the same options. */
 export function createClusterAdmin(options: TransportOptions): ClusterAdmin {
   if (options.brokers !== undefined && options.brokers.length > 0) {
-    return createKafkaClusterAdmin({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
+    return createKafkaClusterAdmin({ brokers: options.brokers, clientId: options.clientId, logger: options.logger, ...(options.security !== undefined ? { security: options.security } : {}) });
   }
   return createEmbeddedClusterAdmin(getEmbeddedBroker());
 }

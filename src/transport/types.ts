@@ -236,11 +236,36 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** TLS towards the brokers: PEM text, already read (see `kafkaSecurity` for files and policy). */
+export interface KafkaTlsOptions {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  /** False accepts any certificate; `kafkaSecurity` allows it only when told `insecure`. */
+  rejectUnauthorized?: boolean;
+}
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaSaslOptions {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}
+
+/** How a Kafka client authenticates and encrypts; `tls` present (even empty) means TLS. */
+export interface KafkaSecurity {
+  tls?: KafkaTlsOptions;
+  sasl?: KafkaSaslOptions;
+}
+
 export interface TransportOptions {
   /** Kafka bootstrap brokers; none (or empty) means the embedded in-process broker. */
   brokers?: string[];
   clientId: string;
   logger: Logger;
+  /** Kafka only: TLS and SASL. */
+  security?: KafkaSecurity;
 }
 
 /** Consumer-group states as the Kafka admin API names them. */

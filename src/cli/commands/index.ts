@@ -6,8 +6,10 @@ import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
 import { registerTopics } from './topics.ts';
 import { registerTrigger } from './trigger.ts';
+import { registerKafkaSecurity } from './kafka-security.ts';
 
 /** Each command module adds itself to the program; main.ts knows no command by name. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger];
+// registerKafkaSecurity last: it adds TLS and SASL options to the commands before it that reach Kafka.
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerKafkaSecurity];

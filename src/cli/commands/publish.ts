@@ -17,9 +17,11 @@ import { KeyRing } from '../../codecs/index.ts';
 import type { Envelope } from '../../runtime/envelope.ts';
 import { createPublisher, type Publisher } from '../../runtime/publisher.ts';
 import { createFileLineSource, createStdinLineSource } from '../../runtime/sources/lines.ts';
-import type { OutgoingRecord } from '../../transport/index.ts';
+import type { KafkaSecurity, OutgoingRecord } from '../../transport/index.ts';
 import { formatError } from '../errors.ts';
+import { wholeNumber } from '../numbers.ts';
 import type { RegisterCommand } from './index.ts';
+import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 
 export interface PublishCommandOptions {
   file?: string;
@@ -35,6 +37,7 @@ export interface PublishCommandOptions {
   headers?: Record<string, string>;
   /** aes-gcm keys file; else the SLUICE_KEYS environment variable when the chain needs keys. */
   keysFile?: string;
+  security?: KafkaSecurity;
 }
 
 export interface PublishIo {
@@ -55,10 +58,13 @@ export interface PublishReport {
 /** Rejected lines printed on stderr before the rest only go to the rejects file. */
 const SHOWN_REJECTS = 20;
 
+/** Past this a pace means nothing: the publisher cannot go near it. */
+const MAX_RATE = 100_000_000;
+
 export function parseRate(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*s)?\s*$/.exec(text);
   const rate = match === null ? NaN : Number(match[1]);
-  if (!(rate > 0)) {
+  if (!(rate > 0) || rate > MAX_RATE) {
     throw new SluiceError(ErrorCodes.CLI_USAGE, `--rate wants records per second, like 500 or 500/s (got "${text}")`);
   }
   return rate;
@@ -177,6 +183,7 @@ export async function runPublish(options: PublishCommandOptions, io: PublishIo):
   const keys = options.keysFile !== undefined ? await KeyRing.fromFile(options.keysFile) : needsKeys ? KeyRing.fromEnv() : undefined;
   const publisher = await createPublisher({
     brokers: options.brokers,
+    ...(options.security === undefined ? {} : { security: options.security }),
     topic: options.topic,
     logger: io.logger,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
@@ -245,16 +252,11 @@ export function brokersFrom(flag: string | undefined, env: NodeJS.ProcessEnv = p
   return list;
 }
 
-function positiveInt(name: string): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new SluiceError(ErrorCodes.CLI_USAGE, `${name} wants a positive integer (got "${text}")`);
-    return n;
-  };
-}
+/** Kafka's own ceiling on partitions per topic is far above this; a topology file allows as many. */
+const MAX_PARTITIONS = 10_000;
 
 /** What commander hands the action: the command's options under their flag names. */
-type PublishFlags = Omit<PublishCommandOptions, 'file' | 'brokers' | 'headers' | 'keysFile'> & {
+type PublishFlags = Omit<PublishCommandOptions, 'file' | 'brokers' | 'headers' | 'keysFile' | 'security'> & KafkaSecurityFlags & {
   brokers?: string;
   header?: Record<string, string>;
   keys?: string;
@@ -272,13 +274,15 @@ export const registerPublish: RegisterCommand = (program: Command) => {
     .option('--codec <chain>', 'codec chain, e.g. avro, avro|lz4, json|aes-gcm|base64 (default: avro with --schema, else json)')
     .option('--rate <n>', 'steady pace in records per second (e.g. 500 or 500/s)', parseRate)
     .option('--rejects <file>', 'where rejected lines go (default: <input>.rejects.ndjson)')
-    .option('--partitions <n>', 'create the topic with n partitions if it does not exist', positiveInt('--partitions'))
+    .option('--partitions <n>', 'create the topic with n partitions if it does not exist', (text: string) => wholeNumber('--partitions', text, 1, MAX_PARTITIONS))
     .option('--header <name=value>', 'header on every message (repeatable)', parseHeader)
     .option('--keys <file>', 'aes-gcm key file (default: $SLUICE_KEYS)')
     .action(async (file: string | undefined, flags: PublishFlags) => {
+      const security = securityOf(flags, undefined, process.env, warnOnStderr);
       const report = await runPublish(
         {
           brokers: brokersFrom(flags.brokers),
+          ...(security === undefined ? {} : { security }),
           topic: flags.topic,
           ...(file === undefined ? {} : { file }),
           ...(flags.schema === undefined ? {} : { schema: flags.schema }),

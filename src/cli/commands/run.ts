@@ -14,10 +14,12 @@ import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
+import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
+import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
 
-interface RunCliOptions {
+interface RunCliOptions extends KafkaSecurityFlags {
   brokers?: string;
   node?: string;
   untilCaughtUp?: boolean;
@@ -33,15 +35,6 @@ interface RunCliOptions {
   sessionTimeout?: string;
 }
 
-function wholeNumber(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new SluiceError(ErrorCodes.CLI_USAGE, `${flag} must be a whole number of at least ${min}, got \`${text}\``);
-  }
-  return n;
-}
-
-const positiveInt = (flag: string, text: string) => wholeNumber(flag, text, 1);
 
 function isolationOf(text: string): Isolation {
   if (text !== 'thread' && text !== 'process') throw new SluiceError(ErrorCodes.CLI_USAGE, `--isolation is thread or process, got \`${text}\``);
@@ -51,8 +44,7 @@ function isolationOf(text: string): Isolation {
 /** Kafka runs serve HTTP on the default port unless it is taken; embedded runs only when asked. */
 function httpOptions(opts: RunCliOptions, kafka: boolean): HttpOptions | undefined {
   if (opts.port !== undefined) {
-    const port = wholeNumber('--port', opts.port, 0);
-    if (port > 65_535) throw new SluiceError(ErrorCodes.CLI_USAGE, `--port must be at most 65535, got ${port}`);
+    const port = wholeNumber('--port', opts.port, 0, 65_535);
     return { port, host: opts.host, required: true };
   }
   return kafka ? { port: DEFAULT_PORT, host: opts.host, required: false } : undefined;
@@ -86,12 +78,13 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--poll-interval <ms>', 'how often consumer groups are sampled for status, metrics and alerts', String(DEFAULT_POLL_INTERVAL_MS))
     .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a killed instance is noticed (default 30000)')
     .action(async (file: string, opts: RunCliOptions) => {
-      const shutdownMs = positiveInt('--shutdown-timeout', opts.shutdownTimeout);
-      const commitIntervalMs = positiveInt('--commit-interval', opts.commitInterval);
+      const shutdownMs = milliseconds('--shutdown-timeout', opts.shutdownTimeout);
+      const commitIntervalMs = milliseconds('--commit-interval', opts.commitInterval);
       const topology = await loadTopology(file);
       const brokers = brokersOf(opts.brokers, topology);
-      const pollIntervalMs = positiveInt('--poll-interval', opts.pollInterval);
+      const pollIntervalMs = milliseconds('--poll-interval', opts.pollInterval, 100);
       const http = httpOptions(opts, brokers !== undefined);
+      const security = brokers !== undefined ? securityOf(opts, topology, process.env, warnOnStderr) : undefined;
       const logger = createLogger();
       const run = await Coordinator.start({
         topology,
@@ -100,13 +93,14 @@ export const registerRun: RegisterCommand = (program: Command) => {
         pollIntervalMs,
         isolation: isolationOf(opts.isolation),
         ...(brokers !== undefined ? { brokers } : {}),
+        ...(security !== undefined ? { security } : {}),
         ...(http !== undefined ? { http } : {}),
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
-        ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: positiveInt('--session-timeout', opts.sessionTimeout) } : {}),
+        ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),
       });
       if (run.http !== undefined) process.stderr.write(`sluice: status on ${run.http.url}/ (metrics ${run.http.url}/metrics)\n`);
 

@@ -8,13 +8,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { planTopology, sampleCluster, statusOf, statusTable, type StatusSnapshot } from '../../coordinator/index.ts';
-import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
+import { createLogger } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin } from '../../transport/index.ts';
+import { milliseconds } from '../numbers.ts';
 import { requireBrokers } from './cluster.ts';
+import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
 
-interface StatusCliOptions {
+interface StatusCliOptions extends KafkaSecurityFlags {
   brokers?: string;
   namespace?: string;
   watch?: boolean;
@@ -36,14 +38,12 @@ export const registerStatus: RegisterCommand = (program: Command) => {
     .option('--json', 'machine-readable output (one JSON document per refresh)')
     .option('--interval <ms>', 'time between samples (rates are measured over it)', '2000')
     .action(async (file: string, opts: StatusCliOptions) => {
-      const intervalMs = Number(opts.interval);
-      if (!Number.isSafeInteger(intervalMs) || intervalMs < 100) {
-        throw new SluiceError(ErrorCodes.CLI_USAGE, `--interval must be a whole number of milliseconds, at least 100; got \`${opts.interval}\``);
-      }
+      const intervalMs = milliseconds('--interval', opts.interval, 100);
       const topology = await loadTopology(file);
       const brokers = requireBrokers(opts.brokers, topology, 'status');
       const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: opts.namespace } : {});
-      const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger() });
+      const security = securityOf(opts, topology, process.env, warnOnStderr);
+      const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger(), ...(security !== undefined ? { security } : {}) });
       const print = (snapshot: StatusSnapshot) => {
         if (opts.json) process.stdout.write(JSON.stringify(snapshot) + '\n');
         else process.stdout.write((opts.watch && process.stdout.isTTY ? CLEAR : '') + statusTable(snapshot) + (opts.watch ? '\n' : ''));

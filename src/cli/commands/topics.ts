@@ -9,9 +9,10 @@ import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin, createTransport } from '../../transport/index.ts';
 import { requireBrokers } from './cluster.ts';
+import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
 
-interface TopicsCliOptions {
+interface TopicsCliOptions extends KafkaSecurityFlags {
   brokers?: string;
   namespace?: string;
   create?: boolean;
@@ -37,8 +38,9 @@ export const registerTopics: RegisterCommand = (program: Command) => {
       const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: opts.namespace } : {});
       const logger = createLogger();
       const clientId = `sluice-topics-${topology.name}`;
+      const security = securityOf(opts, topology, process.env, warnOnStderr);
       if (opts.delete) {
-        const admin = createClusterAdmin({ brokers, clientId, logger });
+        const admin = createClusterAdmin({ brokers, clientId, logger, ...(security !== undefined ? { security } : {}) });
         try {
           const deleted = await deleteTopics(admin, plan);
           process.stdout.write(deleted.map((t) => `deleted ${t}\n`).join(''));
@@ -47,7 +49,7 @@ export const registerTopics: RegisterCommand = (program: Command) => {
         }
         return;
       }
-      const transport = createTransport({ brokers, clientId, logger });
+      const transport = createTransport({ brokers, clientId, logger, ...(security !== undefined ? { security } : {}) });
       try {
         if (opts.create) {
           const created = new Set(await ensureTopics(transport, plan.topology));

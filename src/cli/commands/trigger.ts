@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PORT, type TriggerResult } from '../../coordinator/index.ts';
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
+import { wholeNumber } from '../numbers.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface TriggerCliOptions {
@@ -28,7 +29,7 @@ export const registerTrigger: RegisterCommand = (program: Command) => {
         throw new SluiceError(ErrorCodes.CLI_USAGE, `no node \`${node}\` in ${topology.file}; nodes: ${topology.nodes.map((n) => n.id).join(', ')}`);
       }
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      const url = `http://${host}:${opts.port}/nodes/${encodeURIComponent(node)}/trigger`;
+      const url = `http://${host}:${wholeNumber('--port', opts.port, 1, 65_535)}/nodes/${encodeURIComponent(node)}/trigger`;
       let response: Response;
       try {
         response = await fetch(url, { method: 'POST' });

@@ -2,9 +2,9 @@
  * The one place a kafkajs client is made: its logs go to pino, and record-batch
  * codecs beyond kafkajs' built-in gzip are registered here.
  */
-import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type LogEntry } from 'kafkajs';
+import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../core/index.ts';
-import type { Compression } from '../types.ts';
+import type { Compression, KafkaSecurity } from '../types.ts';
 import { registerKafkaLz4Codec } from './lz4-codec.ts';
 import { registerStableOffsetFetch } from './stable-offsets.ts';
 
@@ -19,6 +19,7 @@ export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  security?: KafkaSecurity;
 }
 
 /**
@@ -38,12 +39,23 @@ function logCreator(logger: Logger): () => (entry: LogEntry) => void {
     };
 }
 
+/** kafkajs' `ssl` and `sasl` settings; a TLS block with nothing in it is plain `ssl: true` (system CAs). */
+export function kafkaJsSecurity(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const tls = security?.tls;
+  const sasl = security?.sasl;
+  return {
+    ...(tls !== undefined ? { ssl: Object.keys(tls).length === 0 ? true : { ...tls } } : {}),
+    ...(sasl !== undefined ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions } : {}),
+  };
+}
+
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   return new kafkajs.Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.DEBUG,
     logCreator: logCreator(options.logger),
+    ...kafkaJsSecurity(options.security),
   });
 }
 

@@ -43,8 +43,8 @@ describe('sluice status / topics / trigger / run usage', () => {
       [['--instances', 'split=0'], '--instances takes node=N pairs'],
       [['--instances', 'nope=2'], '--instances names no node of word-count: nope'],
       [['--isolation', 'fiber'], '--isolation is thread or process'],
-      [['--port', '70000'], '--port must be at most 65535'],
-      [['--port', '-1'], '--port must be a whole number of at least 0'],
+      [['--port', '70000'], '--port must be a whole number from 0 to 65535'],
+      [['--port', '-1'], '--port must be a whole number from 0 to 65535'],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await withoutBrokers(() => runCli('run', wordCountFile, ...args));
