@@ -9,7 +9,7 @@ import type { Logger } from '../core/index.ts';
 import type { StageReport } from '../runtime/index.ts';
 import { spawnInstance, type InstanceHost, type Isolation } from './host.ts';
 import type { InstanceMessage, InstanceParams } from './protocol.ts';
-import { CrashHistory, type RestartPolicy } from './restart.ts';
+import { CrashHistory, TRANSIENT_CRASH_CODES, type RestartPolicy } from './restart.ts';
 
 export type InstanceState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'finished' | 'failed' | 'stopped';
 
@@ -157,7 +157,7 @@ export class StageInstance {
     this.crashes++;
     const cause = this.#lifeError ?? { message: `exited with code ${code} without a report (killed)` };
     this.lastError = cause.code !== undefined ? `${cause.message} [${cause.code}]` : cause.message;
-    const decision = this.#history.record(Date.now());
+    const decision = this.#history.record(Date.now(), cause.code !== undefined && TRANSIENT_CRASH_CODES.has(cause.code));
     if (decision.action === 'fail') {
       this.#logger.error({ crashes: decision.crashes, cause }, 'stage instance crashed too often: marked failed, not restarted');
       return this.#end('failed');
