@@ -59,6 +59,12 @@ export class Scenario {
     return s;
   }
 
+  /** A new watcher on the output (reading it again from the start), for after a broker outage. */
+  async restartWatcher(): Promise<void> {
+    await this.watcher.stop().catch(() => undefined);
+    this.watcher = await Watcher.start(this.kafka, this.topic('out'));
+  }
+
   topic(name: string): string {
     return `${this.namespace}${name}`;
   }
