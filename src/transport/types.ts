@@ -146,11 +146,13 @@ export interface ConsumerOptions {
   /** Awaited when partitions are taken away; see the Rebalance contract above. */
   onRevoke?: (partitions: TopicPartitions[]) => void | Promise<void>;
   /**
-   * Kafka: awaited when a heartbeat in the middle of delivering learns that
-   * the group is rebalancing, before this member rejoins. It still owns all
-   * its partitions and the group waits for it, so commits made here count.
+   * Kafka: called when this member learns that its group is rebalancing,
+   * before it rejoins, while it still owns all its partitions. `waited` true:
+   * the news came in the middle of delivering and the rejoin waits for the
+   * returned promise, so commits made meanwhile count. False: kafkajs rejoins
+   * at once; a commit started right away usually lands first.
    */
-  beforeRejoin?: () => Promise<void>;
+  beforeRejoin?: (waited: boolean) => Promise<void>;
 }
 
 /**

@@ -90,7 +90,7 @@ export class TopicSource {
       readCommitted: options.readCommitted ?? true,
       onAssign: (partitions) => source.#onAssign(partitions),
       onRevoke: (partitions) => source.#onRevoke(partitions),
-      beforeRejoin: () => source.#beforeRejoin(),
+      beforeRejoin: (waited) => source.#beforeRejoin(waited),
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     };
     source.#consumer = await transport.consumer(consumerOptions);
@@ -160,22 +160,25 @@ export class TopicSource {
   /** Commits every partition's settled watermark; serialised so commits never go backwards. */
   commit(): Promise<void> {
     if (this.#options.transactional) return this.#committing;
-    this.#committing = this.#committing.then(async () => {
-      for (const { topic, partition, offset } of this.tracker.committable()) {
-        try {
-          const stored = await this.#consumer.commit(topic, partition, offset);
-          if (stored) {
-            this.tracker.markCommitted(topic, partition, offset);
-            this.committed++;
-          } else {
-            // Not ours any more: the new owner re-reads from its committed offset.
-            this.tracker.drop(topic, partition);
+    // Partitions in parallel: before a rebalance every round trip counts.
+    this.#committing = this.#committing.then(() =>
+      Promise.all(
+        this.tracker.committable().map(async ({ topic, partition, offset }) => {
+          try {
+            const stored = await this.#consumer.commit(topic, partition, offset);
+            if (stored) {
+              this.tracker.markCommitted(topic, partition, offset);
+              this.committed++;
+            } else {
+              // Not ours any more: the new owner re-reads from its committed offset.
+              this.tracker.drop(topic, partition);
+            }
+          } catch (err) {
+            this.#logger.warn({ err, topic, partition, offset }, 'commit failed; will retry at the next interval');
           }
-        } catch (err) {
-          this.#logger.warn({ err, topic, partition, offset }, 'commit failed; will retry at the next interval');
-        }
-      }
-    });
+        }),
+      ).then(() => undefined),
+    );
     return this.#committing;
   }
 
@@ -198,11 +201,18 @@ export class TopicSource {
     }
   }
 
-  /** The group is rebalancing and waits for this member: finish what is in flight (briefly) and commit it. */
-  async #beforeRejoin(): Promise<void> {
+  /**
+   * The group is rebalancing: commit what is finished at once; when the group
+   * waits for this member, also let what is in flight finish (briefly) and
+   * commit that too.
+   */
+  async #beforeRejoin(waited: boolean): Promise<void> {
+    const flush = () => (this.#options.transactional ? (this.#options.flushTransactions?.() ?? Promise.resolve()) : this.commit());
+    await flush();
+    if (!waited) return;
     const deadline = Date.now() + REJOIN_DRAIN_MS;
     while (this.tracker.inFlight > 0 && Date.now() < deadline) await sleep(20);
-    await (this.#options.transactional ? this.#options.flushTransactions?.() : this.commit());
+    await flush();
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {

@@ -92,6 +92,8 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
     this.#sink = sink;
     const { events } = this.#consumer;
+    // Rebalances learnt outside the batch handler (kafkajs' own heartbeats) get no wait, only this head start.
+    this.#consumer.on(events.REBALANCING, () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
     const joined = new Promise<void>((resolve, reject) => {
       this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
         this.#onJoin(payload.memberAssignment);
@@ -260,7 +262,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       await heartbeat();
     } catch (err) {
       if (err instanceof KafkaJSProtocolError && err.type === 'REBALANCE_IN_PROGRESS' && this.#options.beforeRejoin !== undefined) {
-        await this.#options.beforeRejoin().catch((hookErr: unknown) => this.#logger.warn({ err: hookErr, group: this.groupId }, 'commit before rejoining failed'));
+        await this.#options.beforeRejoin(true).catch((hookErr: unknown) => this.#logger.warn({ err: hookErr, group: this.groupId }, 'commit before rejoining failed'));
       }
       throw err;
     }

@@ -58,7 +58,7 @@ export class Instance {
     ];
     this.child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', ...options.env },
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'info', ...options.env },
     });
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.log += chunk.toString();

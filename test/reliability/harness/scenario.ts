@@ -4,7 +4,10 @@
  * `second` as processes, a watcher on the output, and at the end a graceful
  * stop of what still runs, markers, the read-back and the checker's verdict.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
+import { onTestFailed } from 'vitest';
 import { uniqueName } from '../../integration/harness/kafka.ts';
 import { check, summarize, type CheckReport } from '../checker.ts';
 import { ALARMS, Instance, type InstanceOptions } from './instances.ts';
@@ -52,6 +55,7 @@ export class Scenario {
 
   static async open(options: ScenarioOptions): Promise<Scenario> {
     const s = new Scenario(options);
+    onTestFailed(() => console.log(`[reliability] instance logs in ${s.saveLogs()}`));
     await s.admin.connect();
     await createTopics(s.kafka, s.namespace);
     await s.feeder.connect();
@@ -138,6 +142,15 @@ export class Scenario {
     const report = check(this.feeder.sent, records);
     const mid = check(this.feeder.sent, (await readBack(this.kafka, this.topic('mid'))).records);
     return { report, mid, markerMs, exitMs, summary: `out: ${summarize(report)}; mid: ${summarize(mid)}` };
+  }
+
+  /** Every instance's stderr into test-results/<namespace>log, for a failed scenario's post-mortem; returns the path. */
+  saveLogs(): string {
+    const dir = fileURLToPath(new URL('../../../test-results/', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    const path = `${dir}${this.namespace}log`;
+    writeFileSync(path, this.all.map((i) => `==== ${i.node} pid ${i.pid}\n${i.log}`).join('\n'));
+    return path;
   }
 
   async close(): Promise<void> {
