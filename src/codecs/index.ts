@@ -27,3 +27,4 @@ export type { EncodeStreamOptions, DecodeStreamOptions, CodecStreamOptions, Code
 export { coerceJsonForSchema } from './coerce.ts';
 export type { CoerceOptions } from './coerce.ts';
 export { logicalTypes } from './logical-types.ts';
+export { minWireBytes, MAX_ZERO_WIDTH_ITEMS } from './avro-limits.ts';

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import avro, { type Schema, type Type } from 'avsc';
 import { ErrorCodes, SluiceError } from '../core/index.ts';
+import './avro-limits.ts';
 import { jsonErrorOffset, positionAt } from './json-position.ts';
 import { logicalTypes } from './logical-types.ts';
 
