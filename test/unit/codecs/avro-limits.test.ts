@@ -7,18 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ZERO_WIDTH_ITEMS, createCodecChain, minWireBytes, schemaFromJson } from '../../../src/codecs/index.ts';
 import { ErrorCodes } from '../../../src/core/index.ts';
-
-/** Avro's zig-zag varint of a long. */
-function varint(n: bigint): Buffer {
-  let z = n >= 0n ? n * 2n : -n * 2n - 1n;
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return Buffer.from(out);
-}
+import { avroLong as varint } from './fixtures.ts';
 
 const ints = schemaFromJson({ type: 'record', name: 'R', fields: [{ name: 'xs', type: { type: 'array', items: 'int' } }] });
 const maps = schemaFromJson({ type: 'record', name: 'M', fields: [{ name: 'm', type: { type: 'map', values: 'long' } }] });

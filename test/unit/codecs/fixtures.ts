@@ -99,3 +99,15 @@ export function errorOf(fn: () => unknown): SluiceError {
 export function codeOf(fn: () => unknown): string {
   return errorOf(fn).code;
 }
+
+/** Avro's zig-zag varint of a long, for hand-made (hostile) Avro bodies. */
+export function avroLong(n: bigint): Buffer {
+  let z = n >= 0n ? n * 2n : -n * 2n - 1n;
+  const out: number[] = [];
+  while (z >= 0x80n) {
+    out.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  out.push(Number(z));
+  return Buffer.from(out);
+}

@@ -19,24 +19,13 @@ import { Publisher } from '../../../src/runtime/publisher.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 import { EmbeddedBroker, createEmbeddedTransport, createSourceStream, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
+import { avroLong as varint } from '../codecs/fixtures.ts';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const OTHER_KEYS = `k9:${randomBytes(32).toString('base64')}`;
 const GOOD_PER_TOPIC = 50;
 
 const SCHEMA = { type: 'record', name: 'Item', fields: [{ name: 'n', type: 'int' }, { name: 'tags', type: { type: 'array', items: 'string' } }] };
-
-/** Avro's zig-zag varint of a long. */
-function varint(n: bigint): Buffer {
-  let z = n >= 0n ? n * 2n : -n * 2n - 1n;
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return Buffer.from(out);
-}
 
 async function drain(broker: EmbeddedBroker, transport: Transport, topic: string): Promise<ConsumedRecord[]> {
   const ends = broker.endOffsets(topic);
