@@ -15,7 +15,28 @@
 #
 # State lives in $SLUICE_KAFKA_HOME (default: <repo>/.cache/kafka, git-ignored):
 # lib-<version>/ holds the jars, broker.env the running broker's address, pid
-# and temp dir, so tests and `stop` find it.
+# and temp dir (and EXTRA_BROKERS, below), so tests and `stop` find it.
+#
+# Environment read by `start` (all optional):
+#   SLUICE_KAFKA_PORT            PLAINTEXT port; taken if free, else any free one
+#                                (0: any free one). Default 9092.
+#   SLUICE_KAFKA_READY_TIMEOUT   seconds to wait for metadata. Default 120.
+#   SLUICE_KAFKA_EXTRA_LISTENER  NAME or NAME:PROTOCOL (e.g. SASL_SSL): one more
+#                                listener on 127.0.0.1, on SLUICE_KAFKA_EXTRA_PORT
+#                                (default 0: any free port). It is added to
+#                                listeners, advertised.listeners and
+#                                listener.security.protocol.map (PROTOCOL defaults
+#                                to NAME); broker.env gets EXTRA_BROKERS=host:port.
+#                                PLAINTEXT stays the inter-broker listener and the
+#                                one the readiness probe and `status` use.
+#   SLUICE_KAFKA_EXTRA_CONFIG    a file whose lines are appended to the generated
+#                                server.properties (a key given again there wins):
+#                                the extra listener's TLS keystore, SASL
+#                                mechanisms and JAAS settings, for instance.
+#   SLUICE_KAFKA_FORMAT_ARGS     more arguments for `kafka-storage format`, quoted
+#                                as in a shell (parsed by xargs, never evaluated),
+#                                e.g. --add-scram 'SCRAM-SHA-256=[name=alice,password=alice-secret]'
+# Unset, the broker is the plain single-listener one described above.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,7 +86,7 @@ run_java() {
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 load_state() {
-  BROKERS='' PID='' DIR=''
+  BROKERS='' PID='' DIR='' EXTRA_BROKERS=''
   # shellcheck disable=SC1090
   [ -f "$state" ] && . "$state"
   return 0
@@ -81,22 +102,49 @@ cmd_start() {
   fi
   [ -n "$DIR" ] && rm -rf "$DIR"
   rm -f "$state"
+  EXTRA_BROKERS=''
   require_tools
 
   local t0 port cport dir cluster
+  local extra=${SLUICE_KAFKA_EXTRA_LISTENER:-} extra_config=${SLUICE_KAFKA_EXTRA_CONFIG:-}
+  local listeners advertised protocols xname xprotocol xport
+  local -a format_args=()
+  if [ -n "$extra" ]; then
+    xname=${extra%%:*} xprotocol=${extra#*:}
+    [[ "$xname" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || die "SLUICE_KAFKA_EXTRA_LISTENER wants NAME or NAME:PROTOCOL, got '$extra'"
+    case "$xname" in PLAINTEXT | CONTROLLER) die "SLUICE_KAFKA_EXTRA_LISTENER: $xname is taken by the broker's own listeners" ;; esac
+  fi
+  [ -z "$extra_config" ] || [ -r "$extra_config" ] || die "SLUICE_KAFKA_EXTRA_CONFIG: cannot read $extra_config"
   t0=$(date +%s.%N)
   fetch
   port=$("${probe[@]}" free-port "${SLUICE_KAFKA_PORT:-9092}")
   cport=$("${probe[@]}" free-port)
+  listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  advertised="PLAINTEXT://127.0.0.1:$port"
+  protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  if [ -n "$extra" ]; then
+    xport=$("${probe[@]}" free-port "${SLUICE_KAFKA_EXTRA_PORT:-0}")
+    [ "$xport" != "$port" ] && [ "$xport" != "$cport" ] || xport=$("${probe[@]}" free-port)
+    listeners+=",$xname://127.0.0.1:$xport"
+    advertised+=",$xname://127.0.0.1:$xport"
+    protocols+=",$xname:$xprotocol"
+    EXTRA_BROKERS=127.0.0.1:$xport
+  fi
   dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-kafka.XXXXXX")
+  if [ -n "${SLUICE_KAFKA_FORMAT_ARGS:-}" ]; then
+    printf '%s' "$SLUICE_KAFKA_FORMAT_ARGS" | xargs -r printf '%s\0' >"$dir/format.args" \
+      || { rm -rf "$dir"; die "SLUICE_KAFKA_FORMAT_ARGS: cannot split (unbalanced quotes?)"; }
+    mapfile -d '' -t format_args <"$dir/format.args"
+    rm -f "$dir/format.args"
+  fi
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 num.partitions=1
@@ -110,8 +158,11 @@ auto.create.topics.enable=true
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+  if [ -n "$extra_config" ]; then
+    { echo "# from SLUICE_KAFKA_EXTRA_CONFIG=$extra_config"; cat "$extra_config"; echo; } >>"$dir/server.properties"
+  fi
   cluster=$(run_java kafka.tools.StorageTool random-uuid)
-  run_java kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+  run_java kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" ${format_args[@]+"${format_args[@]}"} >"$dir/format.log" 2>&1 \
     || { cat "$dir/format.log" >&2; rm -rf "$dir"; die "formatting KRaft storage failed"; }
 
   launch "127.0.0.1:$port" "$dir" "$t0"
@@ -128,6 +179,7 @@ launch() {
     -cp "$lib/*" kafka.Kafka "$dir/server.properties" >>"$dir/kafka.log" 2>&1 </dev/null &
   local pid=$!
   printf 'BROKERS=%s\nPID=%s\nDIR=%s\n' "$brokers" "$pid" "$dir" >"$state"
+  [ -z "${EXTRA_BROKERS:-}" ] || printf 'EXTRA_BROKERS=%s\n' "$EXTRA_BROKERS" >>"$state"
 
   if ! "${probe[@]}" ready "$brokers" "$ready_timeout"; then
     tail -n 40 "$dir/kafka.log" >&2 || true
@@ -141,6 +193,7 @@ launch() {
   local secs
   secs=$(echo "$(date +%s.%N) - $t0" | bc)
   printf 'kafka.sh: Apache Kafka %s ready at %s (pid %s) in %.1fs\n' "$version" "$brokers" "$pid" "$secs" >&2
+  [ -z "${EXTRA_BROKERS:-}" ] || echo "kafka.sh: extra listener at $EXTRA_BROKERS" >&2
   echo "$brokers"
 }
 

@@ -15,6 +15,7 @@ const {
   KafkaJSError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
   KafkaJSTimeout,
 } = kafkajs;
 
@@ -30,6 +31,9 @@ function rootCause(err: unknown): unknown {
 }
 
 function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
+  // Refused credentials are the user's to fix, not a broker that is away: a
+  // stage that restarts on them (TRANSIENT_CRASH_CODES) would retry forever.
+  if (err instanceof KafkaJSSASLAuthenticationError) return ErrorCodes.CONFIG_INVALID;
   if (err instanceof KafkaJSConnectionError || err instanceof KafkaJSBrokerNotFound) return ErrorCodes.BROKER_UNAVAILABLE;
   if (err instanceof KafkaJSRequestTimeoutError || err instanceof KafkaJSTimeout) return ErrorCodes.TIMEOUT;
   return fallback;
