@@ -177,6 +177,7 @@ export class Stage {
             ? {
                 transactional: true,
                 beforeRevoke: (partitions) => transactions.release(partitions),
+                onLost: (partitions) => transactions.abandon(partitions),
                 afterAssign: (partitions) => transactions.claim(partitions),
                 flushTransactions: () => transactions.flushAll(),
               }

@@ -146,6 +146,16 @@ export interface ConsumerOptions {
   /** Awaited when partitions are taken away; see the Rebalance contract above. */
   onRevoke?: (partitions: TopicPartitions[]) => void | Promise<void>;
   /**
+   * Kafka: partitions this member lost without giving them up, because it was
+   * out of its group for a while (paused past its session timeout, say): a
+   * member of the generations in between may have processed and committed
+   * past them. Called synchronously, before any record or `onAssign` of the
+   * new assignment, so nothing of them is ever committed from here again
+   * (Kafka's own `onPartitionsLost`). Partitions assigned again come through
+   * `onAssign` like new ones, from the group's committed offsets.
+   */
+  onLost?: (partitions: TopicPartitions[]) => void;
+  /**
    * Kafka: called when this member learns that its group is rebalancing,
    * before it rejoins, while it still owns all its partitions. `waited` true:
    * the news came in the middle of delivering and the rejoin waits for the

@@ -32,14 +32,7 @@ describe.each(MODES)('scenario 7, %s: a handler slower than the session timeout'
     try {
       (['first', 'first', 'second'] as Node[]).forEach((n) => s.start(n));
       // Both instances of `first` in the group, and its first rebalance over, before the slow record arrives.
-      let members: string[] = [];
-      for (let i = 0; i < 120; i++) {
-        await sleep(500);
-        const g = (await s.admin.describeGroups([s.group('first')])).groups[0];
-        members = (g?.members ?? []).map((m) => m.memberId).sort();
-        if (members.length === 2 && g?.state === 'Stable') break;
-      }
-      expect(members).toHaveLength(2);
+      const members = await s.stableMembers('first', 2);
       await s.feeder.send(TOTAL);
 
       // Sample the group while the slow record holds its partition.

@@ -119,16 +119,31 @@ export class TransactionalSink extends Writable {
   }
 
   /** Before partitions are given up: commit what is finished, then close their producers. */
-  async release(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
+  release(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
+    return this.#letGo(partitions, true);
+  }
+
+  /**
+   * Partitions lost while this member was out of its group: their next owner
+   * may have committed past them, and kafkajs' transactional offset commits
+   * carry no group generation to refuse a stale one, so nothing of them is
+   * committed; their producers are closed (an open transaction aborts).
+   */
+  abandon(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): void {
+    void this.#letGo(partitions, false);
+  }
+
+  async #letGo(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>, commit: boolean): Promise<void> {
     // First, so that records still on their way through the stage stay out of every later transaction.
     for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#options.tracker.revoke(topic, p);
     const gone = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batches.get(`${topic}\u0000${p}`)));
+    for (const batch of gone) if (batch !== undefined) this.#batches.delete(`${batch.topic}\u0000${batch.partition}`);
     await Promise.all(
       gone.map(async (batch) => {
         if (batch === undefined) return;
-        await this.#flush(batch).catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'commit before revoke failed'));
-        this.#batches.delete(`${batch.topic}\u0000${batch.partition}`);
-        if (batch.producer !== undefined) await (await batch.producer).close();
+        if (commit) await this.#flush(batch).catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'commit before revoke failed'));
+        else if (batch.timer !== undefined) clearTimeout(batch.timer);
+        if (batch.producer !== undefined) await (await batch.producer).close().catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'closing the producer of a lost partition failed'));
       }),
     );
   }

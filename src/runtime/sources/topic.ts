@@ -38,6 +38,8 @@ export interface TopicSourceOptions {
    */
   transactional?: boolean;
   beforeRevoke?: (partitions: TopicPartitions[]) => Promise<void>;
+  /** Partitions lost while this member was out of its group: the stage drops their work without committing it. */
+  onLost?: (partitions: TopicPartitions[]) => void;
   /**
    * Exactly-once: runs when partitions arrive, before any of their records is
    * read, so the stage can fence their previous owner (whose last transaction
@@ -90,6 +92,7 @@ export class TopicSource {
       readCommitted: options.readCommitted ?? true,
       onAssign: (partitions) => source.#onAssign(partitions),
       onRevoke: (partitions) => source.#onRevoke(partitions),
+      onLost: (partitions) => source.#onLost(partitions),
       beforeRejoin: (waited) => source.#beforeRejoin(waited),
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     };
@@ -218,6 +221,21 @@ export class TopicSource {
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
     await this.#options.beforeRevoke?.(partitions);
     await this.commit();
+    this.#forget(partitions);
+    this.#logger.info({ revoked: partitions }, 'partitions revoked');
+  }
+
+  /**
+   * Others may have committed past these partitions while this member was out
+   * of its group: committing anything of them now could move their offsets
+   * back, so their work is dropped at once, before any later commit runs.
+   */
+  #onLost(partitions: TopicPartitions[]): void {
+    this.#options.onLost?.(partitions);
+    this.#forget(partitions);
+  }
+
+  #forget(partitions: TopicPartitions[]): void {
     for (const { topic, partitions: ps } of partitions) {
       for (const p of ps) {
         this.tracker.drop(topic, p);
@@ -225,7 +243,6 @@ export class TopicSource {
         this.#floors.delete(`${topic}\u0000${p}`);
       }
     }
-    this.#logger.info({ revoked: partitions }, 'partitions revoked');
   }
 
   /**

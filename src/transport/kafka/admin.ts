@@ -9,6 +9,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 import { ErrorCodes } from '../../core/index.ts';
 import type { ClusterAdmin, GroupDescription, GroupState, PartitionOffset, PartitionRange, TopicPartitions } from '../types.ts';
 import { createKafkaClient, type KafkaClientOptions } from './client.ts';
+import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { kafkaCall } from './errors.ts';
 
 const { AssignerProtocol } = kafkajs;
@@ -72,7 +73,7 @@ class KafkaClusterAdmin implements ClusterAdmin {
     const existing = await this.#existing();
     const found = topics.filter((t) => existing.has(t));
     if (found.length === 0) return out;
-    const fetched = await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { group: groupId }, () => admin.fetchOffsets({ groupId, topics: found }));
+    const fetched = await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { group: groupId }, () => fetchCommittedOffsets(admin, groupId, found));
     for (const { topic, partitions } of fetched) {
       // Kafka answers -1 for a partition the group has never committed.
       out.set(

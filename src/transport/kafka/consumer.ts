@@ -16,7 +16,10 @@
  *   refused at commit (kafkajs would send those commits: issue 1046). Kept
  *   ones are sought back to where this consumer got to, since kafkajs
  *   restarts every partition from its committed offset after a rejoin; any
- *   record already delivered is skipped by offset as well. Pause is
+ *   record already delivered is skipped by offset as well. That holds only
+ *   while this member stayed in the group: a join under a new member id
+ *   means others may have owned and committed its partitions meanwhile, so all of them are lost (`onLost`) and what
+ *   comes back is read afresh from the committed offsets. Pause is
  *   re-applied after every join.
  * - A batch handler checks `isStale()` (a seek happened) before offering.
  */
@@ -25,6 +28,7 @@ import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
+import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
 const { KafkaJSProtocolError } = kafkajs;
@@ -75,6 +79,8 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   readonly #positions = new Map<string, bigint>();
   #paused = false;
   #stopped = false;
+  /** This member's id at its last join: a new one means it was out of the group meanwhile. */
+  #memberId: string | undefined;
   #rebalance: Promise<void> = Promise.resolve();
   /** Wakes a batch handler waiting for room in the sink. */
   #room: (() => void) | undefined;
@@ -96,7 +102,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     this.#consumer.on(events.REBALANCING, () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
     const joined = new Promise<void>((resolve, reject) => {
       this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
-        this.#onJoin(payload.memberAssignment);
+        this.#onJoin(payload);
         resolve();
       });
       this.#consumer.on(events.CRASH, ({ payload }) => {
@@ -156,7 +162,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   async committedOffsets(topic: string): Promise<PartitionOffset[]> {
     const admin = await this.#admin();
     const [found] = await kafkaCall(ErrorCodes.CONSUME, { topic }, () =>
-      admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+      fetchCommittedOffsets(admin, this.groupId, [topic]),
     );
     return (found?.partitions ?? [])
       .map(({ partition, offset }) => ({ partition, offset: offset === '-1' ? null : offset }))
@@ -190,15 +196,24 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     this.#consumer.pause(this.#options.topics.map((topic) => ({ topic })));
   }
 
-  #onJoin(memberAssignment: Record<string, number[]>): void {
+  #onJoin({ memberId, memberAssignment }: { memberId: string; memberAssignment: Record<string, number[]> }): void {
     const next: Assignment = new Map();
     for (const topic in memberAssignment) next.set(topic, new Set(memberAssignment[topic]));
-    const { revoked, assigned, kept } = diffAssignment(this.owned, next);
+    // A member removed from its group (session timeout) rejoins under a new id. (kafkajs' join event
+    // carries no generation, so a generation this member missed under the same id goes unseen.)
+    const stayed = this.#memberId === undefined || this.#memberId === memberId;
+    this.#memberId = memberId;
+    const lost = stayed ? [] : diffAssignment(this.owned, new Map()).revoked;
+    const { revoked, assigned, kept } = diffAssignment(stayed ? this.owned : new Map(), next);
     this.owned = next;
-    for (const { topic, partitions } of revoked) {
+    for (const { topic, partitions } of [...revoked, ...lost]) {
       for (const partition of partitions) this.#positions.delete(partitionKey(topic, partition));
     }
-    this.#sink?.discard(revoked);
+    this.#sink?.discard([...revoked, ...lost]);
+    if (lost.length > 0) {
+      this.#logger.warn({ group: this.groupId, lost, memberId }, 'partitions lost: this member was out of its group; re-reading from the committed offsets');
+      this.#options.onLost?.(lost);
+    }
     // kafkajs restarts kept partitions from their committed offset: move them
     // back to where this consumer got to.
     for (const { topic, partitions } of kept) {

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
+import { fetchCommittedOffsets } from '../../../src/transport/kafka/committed-offsets.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
 import type { ReadRecord, SentRecord } from '../checker.ts';
 
@@ -239,7 +240,8 @@ async function consume(
 
 /** Per partition: the group's committed offset (-1 when none) and the topic's high watermark. */
 export async function offsets(admin: Admin, group: string, topic: string): Promise<Array<{ partition: number; committed: bigint; high: bigint }>> {
-  const [committed, ends] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+  // Retried while a group's transaction is open (UNSTABLE_OFFSET_COMMIT): a plain kafkajs read otherwise.
+  const [committed, ends] = await Promise.all([fetchCommittedOffsets(admin, group, [topic]), admin.fetchTopicOffsets(topic)]);
   const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   return ends
     .map((e) => ({ partition: e.partition, committed: byPartition.get(e.partition) ?? -1n, high: BigInt(e.high) }))

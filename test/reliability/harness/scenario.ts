@@ -94,6 +94,18 @@ export class Scenario {
     return instance;
   }
 
+  /** Waits until `node`'s group is Stable with `count` members (their ids, sorted); fails after `timeoutMs`. */
+  async stableMembers(node: Node, count: number, timeoutMs = 60_000): Promise<string[]> {
+    let members: string[] = [];
+    const ok = await waitFor(async () => {
+      const g = (await this.admin.describeGroups([this.group(node)])).groups[0];
+      members = (g?.members ?? []).map((m) => m.memberId).sort();
+      return members.length === count && g?.state === 'Stable';
+    }, timeoutMs);
+    if (!ok) throw new Error(`group of ${node} not Stable with ${count} members within ${timeoutMs} ms (members: ${members.length})`);
+    return members;
+  }
+
   /**
    * What a crash of `node` now can re-deliver at most: per partition, records
    * already written downstream past the group's committed input offset.
