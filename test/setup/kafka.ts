@@ -75,6 +75,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const { started, owned } = await shared.ready;
   const release = async () => {
     if (--shared.users > 0 || !owned) return;
+    // A project set up after this (a later group) must start a broker again, not trust this one.
+    shared.ready = undefined;
     const stopped = await scriptSays('stop');
     console.log(`[kafka] ${stopped.err || stopped.out}`);
   };
