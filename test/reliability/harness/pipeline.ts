@@ -40,6 +40,10 @@ export interface PipelineOptions {
   processor?: string;
   /** Extra YAML lines under `first:` (indented four spaces). */
   firstExtra?: string;
+  /** Source of `second`'s processor module (default: the built-in map setting `hops: 2`). */
+  secondProcessor?: string;
+  /** More files for the topology folder (paths relative to it), such as modules the processors import. */
+  files?: Record<string, string>;
 }
 
 const PASS_THROUGH = `import { defineProcessor } from 'sluice';
@@ -50,6 +54,8 @@ export function writePipeline(options: PipelineOptions): string {
   return writeTopology({
     'schemas/event.avsc': JSON.stringify(EVENT_SCHEMA),
     'processors/first.ts': options.processor ?? PASS_THROUGH,
+    ...(options.secondProcessor === undefined ? {} : { 'processors/second.ts': options.secondProcessor }),
+    ...options.files,
     'none.ndjson': '',
     'topology.yaml': `
 name: rel
@@ -69,7 +75,7 @@ ${options.firstExtra ?? ''}
   second:
     from: mid
     process:
-      - map: { set: { hops: 2 } }
+      - map: ${options.secondProcessor === undefined ? '{ set: { hops: 2 } }' : '{ module: ./processors/second.ts }'}
     to: out
   feed:
     source: { file: ./none.ndjson }
