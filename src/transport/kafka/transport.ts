@@ -15,6 +15,7 @@ import { createKafkaClient, type KafkaClientOptions } from './client.ts';
 import { createKafkaConsumer } from './consumer.ts';
 import { kafkaCall } from './errors.ts';
 import { createKafkaProducer } from './producer.ts';
+import { waitForLeaders } from './topic-leaders.ts';
 import { createKafkaTransactionalProducer } from './transactional.ts';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -58,17 +59,18 @@ class KafkaTransport implements Transport {
     const existing = new Set(await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => admin.listTopics()));
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return;
-    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic: missing.map((s) => s.name).join(',') }, () =>
-      admin.createTopics({
-        waitForLeaders: true,
+    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic: missing.map((s) => s.name).join(',') }, async () => {
+      await admin.createTopics({
+        waitForLeaders: false,
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
           replicationFactor: spec.replicationFactor ?? 1,
           configEntries: topicConfigEntries(spec),
         })),
-      }),
-    );
+      });
+      await waitForLeaders(admin, missing.map((s) => s.name));
+    });
   }
 
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
