@@ -6,8 +6,8 @@
  * stages keep such transactions open all the time, so every reader of their
  * groups' offsets (a stage resuming partitions, the monitor) waits it out here.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin } from 'kafkajs';
+import { retryTransient } from './retry-transient.ts';
 
 const { KafkaJSProtocolError } = kafkajs;
 
@@ -18,14 +18,6 @@ function unstable(err: unknown): boolean {
   return err instanceof KafkaJSProtocolError && err.type === 'UNSTABLE_OFFSET_COMMIT';
 }
 
-export async function fetchCommittedOffsets(admin: Admin, groupId: string, topics: string[]): ReturnType<Admin['fetchOffsets']> {
-  const deadline = Date.now() + UNSTABLE_WAIT_MS;
-  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
-    try {
-      return await admin.fetchOffsets({ groupId, topics });
-    } catch (err) {
-      if (!unstable(err) || Date.now() + wait > deadline) throw err;
-      await sleep(wait);
-    }
-  }
+export function fetchCommittedOffsets(admin: Admin, groupId: string, topics: string[]): ReturnType<Admin['fetchOffsets']> {
+  return retryTransient(() => admin.fetchOffsets({ groupId, topics }), unstable, UNSTABLE_WAIT_MS);
 }

@@ -18,8 +18,9 @@
  *   restarts every partition from its committed offset after a rejoin; any
  *   record already delivered is skipped by offset as well. That holds only
  *   while this member stayed in the group: a join under a new member id
- *   means others may have owned and committed its partitions meanwhile, so all of them are lost (`onLost`) and what
- *   comes back is read afresh from the committed offsets. Pause is
+ *   means others may have owned and committed its partitions meanwhile, so
+ *   all of them are lost (`onLost`) and what comes back is read afresh from
+ *   the committed offsets. Pause is
  *   re-applied after every join.
  * - A batch handler checks `isStale()` (a seek happened) before offering.
  */
@@ -203,7 +204,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     // carries no generation, so a generation this member missed under the same id goes unseen.)
     const stayed = this.#memberId === undefined || this.#memberId === memberId;
     this.#memberId = memberId;
-    const lost = stayed ? [] : diffAssignment(this.owned, new Map()).revoked;
+    const lost = stayed ? [] : this.assignment();
     const { revoked, assigned, kept } = diffAssignment(stayed ? this.owned : new Map(), next);
     this.owned = next;
     for (const { topic, partitions } of [...revoked, ...lost]) {

@@ -17,31 +17,16 @@ import { ErrorCodes, silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { Publisher } from '../../../src/runtime/publisher.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
-import { EmbeddedBroker, createEmbeddedTransport, createSourceStream, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
+import { EmbeddedBroker, createEmbeddedTransport } from '../../../src/transport/index.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
 import { avroLong as varint } from '../codecs/fixtures.ts';
+import { readTopic } from './embedded-topic.ts';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const OTHER_KEYS = `k9:${randomBytes(32).toString('base64')}`;
 const GOOD_PER_TOPIC = 50;
 
 const SCHEMA = { type: 'record', name: 'Item', fields: [{ name: 'n', type: 'int' }, { name: 'tags', type: { type: 'array', items: 'string' } }] };
-
-async function drain(broker: EmbeddedBroker, transport: Transport, topic: string): Promise<ConsumedRecord[]> {
-  const ends = broker.endOffsets(topic);
-  const total = ends.reduce((n, e) => n + Number(e.offset ?? 0), 0);
-  const consumer = await transport.consumer({ groupId: `peek-${topic}-${Math.random()}`, topics: [topic], fromBeginning: true });
-  const stream = await createSourceStream(consumer);
-  const out: ConsumedRecord[] = [];
-  if (total > 0) {
-    for await (const r of stream) {
-      out.push(r as ConsumedRecord);
-      if (out.length === total) break;
-    }
-  }
-  await consumer.disconnect();
-  return out;
-}
 
 /** A copy of `buf` with the byte at `index` (negative: from the end) flipped. */
 function flip(buf: Buffer, index: number): Buffer {
@@ -92,7 +77,7 @@ nodes:
       await pub.publish(Array.from({ length: GOOD_PER_TOPIC / 2 }, (_, i) => good(topic, i)));
       await pub.close();
     }
-    const sealed = (await drain(broker, transport, 'in.sealed'))[0]!;
+    const sealed = (await readTopic(broker, transport, 'in.sealed'))[0]!;
     const strangerPub = await Publisher.open({ topic: 'in.sealed', codec: 'json|aes-gcm', transport, keys: KeyRing.parse(OTHER_KEYS, 'test') });
     await strangerPub.publish([good('in.sealed', 999)]);
     await strangerPub.close();
@@ -139,7 +124,7 @@ nodes:
     expect(out).toHaveLength(goodCount);
     expect(out.filter((line) => line === 'null')).toHaveLength(1);
 
-    const dead = await drain(broker, transport, 'hostile.dlq');
+    const dead = await readTopic(broker, transport, 'hostile.dlq');
     const byKey = new Map(dead.map((d) => [d.key?.toString() ?? '', d]));
     for (const h of hostile) {
       const d = byKey.get(h.what);
@@ -154,7 +139,7 @@ nodes:
     const stranger = dead.find((d) => String(d.headers['sluice.dlq.error.code']) === ErrorCodes.KEY_UNKNOWN);
     expect(stranger, 'a record sealed with a key id the stage does not have').toBeDefined();
 
-    const written = await drain(broker, transport, 'out');
+    const written = await readTopic(broker, transport, 'out');
     expect(written.find((r) => r.key !== null && r.key.equals(badKey)), 'the good record with a non-UTF-8 key').toBeDefined();
     expect(written.find((r) => r.key?.toString() === 'tombstone')?.value, 'the tombstone').toBeNull();
     // 100 MB value plus its dead letter (the same bytes) is the floor; an 800 MB Avro array or a 200 MB LZ4 output would break this.

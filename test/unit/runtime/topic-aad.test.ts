@@ -14,20 +14,11 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { Publisher } from '../../../src/runtime/publisher.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
-import { EmbeddedBroker, createEmbeddedTransport, createSourceStream, type ConsumedRecord } from '../../../src/transport/index.ts';
+import { EmbeddedBroker, createEmbeddedTransport } from '../../../src/transport/index.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
+import { readTopic } from './embedded-topic.ts';
 
 const keysText = `k1:${randomBytes(32).toString('base64')}`;
-
-async function firstRecord(transport: ReturnType<typeof createEmbeddedTransport>, topic: string): Promise<ConsumedRecord> {
-  const consumer = await transport.consumer({ groupId: `peek-${topic}`, topics: [topic], fromBeginning: true });
-  const stream = await createSourceStream(consumer);
-  for await (const r of stream) {
-    await consumer.disconnect();
-    return r as ConsumedRecord;
-  }
-  throw new Error(`nothing in ${topic}`);
-}
 
 describe('aes-gcm bound to the topic', () => {
   it('round-trips through a publisher and a stage, and refuses bytes moved to another topic', async () => {
@@ -58,7 +49,7 @@ nodes:
     await publisher.publish([{ n: 1 }]);
     await publisher.close();
     // The same ciphertext, headers and all, replayed into topic b.
-    const sealed = await firstRecord(transport, 'a');
+    const sealed = (await readTopic(broker, transport, 'a'))[0]!;
     const producer = await transport.producer();
     await producer.send([{ topic: 'b', key: sealed.key, value: sealed.value, headers: sealed.headers }]);
     await producer.close();
@@ -75,7 +66,7 @@ nodes:
     expect(report.failed).toEqual([]);
     expect(readFileSync(join(topology.dir, 'out.ndjson'), 'utf8').trim().split('\n')).toEqual(['{"n":1}']);
     expect(report.stages.find((s) => s.node === 'reader')).toMatchObject({ read: 2, written: 1, deadLettered: 1 });
-    const dead = await firstRecord(transport, 'sealed.dlq');
+    const dead = (await readTopic(broker, transport, 'sealed.dlq'))[0]!;
     expect(String(dead.headers['sluice.dlq.error.code'])).toBe('SLUICE_ERR_DECRYPT_AUTH');
     expect(String(dead.headers['sluice.dlq.original.topic'])).toBe('b');
     expect(dead.value!.equals(sealed.value!)).toBe(true);
