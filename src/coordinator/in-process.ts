@@ -42,6 +42,7 @@ export class InProcessRunner implements StageRunner {
         read: report.read,
         written: report.written,
         deadLettered: report.deadLettered,
+        retried: report.retried,
       });
     }
     return out;

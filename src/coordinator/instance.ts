@@ -17,6 +17,7 @@ export interface InstanceCounts {
   read: number;
   written: number;
   deadLettered: number;
+  retried: number;
 }
 
 export interface InstanceOptions {
@@ -27,10 +28,10 @@ export interface InstanceOptions {
   random?: () => number;
 }
 
-const ZERO: InstanceCounts = { read: 0, written: 0, deadLettered: 0 };
+const ZERO: InstanceCounts = { read: 0, written: 0, deadLettered: 0, retried: 0 };
 
 function add(a: InstanceCounts, b: InstanceCounts): InstanceCounts {
-  return { read: a.read + b.read, written: a.written + b.written, deadLettered: a.deadLettered + b.deadLettered };
+  return { read: a.read + b.read, written: a.written + b.written, deadLettered: a.deadLettered + b.deadLettered, retried: a.retried + b.retried };
 }
 
 export class StageInstance {
@@ -180,5 +181,5 @@ export class StageInstance {
 }
 
 function countsOf(report: StageReport): InstanceCounts {
-  return { read: report.read, written: report.written, deadLettered: report.deadLettered };
+  return { read: report.read, written: report.written, deadLettered: report.deadLettered, retried: report.retried };
 }

@@ -10,7 +10,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LocalStageStatus, StatusSnapshot } from './status.ts';
 
-type LocalCount = 'read' | 'written' | 'deadLettered' | 'crashes' | 'restarts';
+type LocalCount = 'read' | 'written' | 'deadLettered' | 'retried' | 'crashes' | 'restarts';
 
 const GROUP_STATES = ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead', 'Unknown'] as const;
 
@@ -34,6 +34,7 @@ export class CoordinatorMetrics {
     this.#counter('sluice_records_in_total', 'Records read by this process\'s instances of the stage.', 'read');
     this.#counter('sluice_records_out_total', 'Records written (acknowledged) by this process\'s instances of the stage.', 'written');
     this.#counter('sluice_dead_letters_total', 'Records sent to the dead-letter topic by this process\'s instances.', 'deadLettered');
+    this.#counter('sluice_retries_total', 'Retries of retriable failures (a processor per record, the topic sink per batch) by this process\'s instances.', 'retried');
     this.#counter('sluice_stage_errors_total', 'Stage instance crashes.', 'crashes');
     this.#counter('sluice_stage_restarts_total', 'Stage instance restarts after a crash.', 'restarts');
     this.#partitionLag = new Gauge({ name: 'sluice_consumer_lag', help: 'High watermark minus committed offset, per input partition.', labelNames: ['topology', 'stage', 'topic', 'partition'], registers });

@@ -39,10 +39,11 @@ export interface LocalStageStatus {
   restarts: number;
   crashes: number;
   lastError?: string;
-  /** Records read, written and dead-lettered by this coordinator's instances since it started. */
+  /** Records read, written and dead-lettered by this coordinator's instances since it started; retries of retriable failures. */
   read: number;
   written: number;
   deadLettered: number;
+  retried: number;
 }
 
 export interface PartitionLag {

@@ -224,6 +224,7 @@ export class Supervisor implements StageRunner {
         read: counts.reduce((n, c) => n + c.read, 0),
         written: counts.reduce((n, c) => n + c.written, 0),
         deadLettered: counts.reduce((n, c) => n + c.deadLettered, 0),
+        retried: counts.reduce((n, c) => n + c.retried, 0),
       });
     }
     return out;
@@ -240,7 +241,7 @@ export class Supervisor implements StageRunner {
     const stages: StageReport[] = this.#options.selected.map((stage) => {
       const l = local.get(stage.stage)!;
       const output = this.#slots.get(stage.stage)!.find((s) => s.lastReport !== undefined)?.lastReport?.output ?? '';
-      return { node: stage.stage, read: l.read, written: l.written, deadLettered: l.deadLettered, output };
+      return { node: stage.stage, read: l.read, written: l.written, deadLettered: l.deadLettered, retried: l.retried, output };
     });
     const failed = this.failures().map((f) => ({ node: `${f.stage}#${f.instance}`, error: f.error }));
     return { topology: this.#options.plan.topology.name, transport: 'kafka', stages, failed };

@@ -4,7 +4,7 @@
  * the wrapper only brands the value so the loader can tell a processor from an
  * aggregator, or from a stray export, before any record flows.
  */
-import type { Headers, Logger } from '../core/index.ts';
+import { ErrorCodes, SluiceError, type Headers, type Logger } from '../core/index.ts';
 
 /** What a processor may know about the record it is given, besides its value. */
 export interface ProcessorContext {
@@ -43,6 +43,23 @@ export type ProcessorFn<In, Out> = (
   value: In,
   ctx: ProcessorContext,
 ) => ProcessorOutput<Out> | Promise<ProcessorOutput<Out>>;
+
+/**
+ * Marks a failure as one a later try may not have: a service the processor
+ * calls is away, a rate limit, a timeout. `throw retriable(err)` makes the
+ * stage call the processor again for the same record with the node's
+ * `retries:` backoff before it dead-letters the record; anything else a
+ * processor throws is dead-lettered at once. Its code is the cause's, if the
+ * cause is a SluiceError, else SLUICE_ERR_PROCESSOR.
+ */
+export function retriable(cause: unknown, message?: string): SluiceError {
+  const known = cause instanceof SluiceError ? cause : undefined;
+  return new SluiceError(known?.code ?? ErrorCodes.PROCESSOR, message ?? (cause instanceof Error ? cause.message : String(cause)), {
+    cause,
+    retriable: true,
+    context: known?.context ?? {},
+  });
+}
 
 const processorBrand = Symbol.for('sluice.processor');
 const aggregatorBrand = Symbol.for('sluice.aggregator');

@@ -10,6 +10,7 @@ export {
   isAggregator,
   emit,
   Emit,
+  retriable,
   type Processor,
   type ProcessorFn,
   type ProcessorContext,

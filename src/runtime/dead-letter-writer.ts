@@ -48,14 +48,27 @@ export class DeadLetterWriter {
         stage,
         ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
         timestamp: origin.timestamp,
+        ...(typeof error.context.attempts === 'number' ? { attempts: error.context.attempts } : {}),
       }),
     };
     if (origin.file !== undefined) {
       headers['sluice.dlq.original.file'] = origin.file;
       headers['sluice.dlq.original.line'] = String(origin.line);
     }
+    // A bad record is expected traffic, not a crash: its code and place say enough; the stack is for debugging.
     logger.warn(
-      { err: error, code: error.code, topic: origin.topic, partition: origin.partition, offset: origin.offset, file: origin.file, line: origin.line, deadLetter: topic },
+      {
+        code: error.code,
+        error: error.message,
+        ...(typeof error.context.attempts === 'number' ? { attempts: error.context.attempts } : {}),
+        topic: origin.topic,
+        partition: origin.partition,
+        offset: origin.offset,
+        file: origin.file,
+        line: origin.line,
+        deadLetter: topic,
+        ...(logger.isLevelEnabled('debug') ? { err: error } : {}),
+      },
       'record dead-lettered',
     );
     const record: OutgoingRecord = { topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp };

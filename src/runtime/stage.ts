@@ -10,12 +10,13 @@
  */
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
+import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
 import { AvroFileSink, createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
-import { withRetry } from './retry.ts';
+import type { Envelope } from './envelope.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
 import type { TopologyResources } from './resources.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
@@ -53,8 +54,23 @@ export interface StageReport {
   /** Records acknowledged by the sink (a topic's broker, or handed to the file). */
   written: number;
   deadLettered: number;
+  /** Retries of retriable failures: of processors (per record) and of the topic sink's writes (per batch). */
+  retried: number;
   /** Where the stage wrote: `topic NAME`, `file PATH` or `stdout`. */
   output: string;
+}
+
+/** `retries:` of a node: `attempts` counts the tries after the first. */
+function retryPolicyOf(node: TopologyNode): RetryPolicy {
+  return { retries: node.retries.attempts, initialDelayMs: node.retries.backoffMs, maxDelayMs: node.retries.maxBackoffMs, factor: 2 };
+}
+
+function codeOf(err: unknown): string | undefined {
+  return isSluiceError(err) ? err.code : undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The consumer group of a node: every instance of it, in any process, shares the work. */
@@ -107,7 +123,7 @@ export class Stage {
   #steps!: Transform[];
   #sink!: Writable;
   #deadLetters!: DeadLetterWriter;
-  #read = 0;
+  #counted!: StepStream;
   #crashed = false;
 
   private constructor(options: StageOptions) {
@@ -128,6 +144,26 @@ export class Stage {
 
   readonly #logRetry = (err: unknown, attempt: number, delayMs: number): void => {
     this.#logger.warn({ err, attempt, delayMs }, 'transient broker error at start-up; retrying');
+  };
+
+  readonly #logRecordRetry = (error: SluiceError, envelope: Envelope, attempt: number, delayMs: number): void => {
+    const { origin } = envelope;
+    this.#logger.warn(
+      {
+        code: error.code,
+        error: error.message,
+        step: error.context.step,
+        attempt,
+        of: this.node.retries.attempts,
+        delayMs,
+        topic: origin.topic,
+        partition: origin.partition,
+        offset: origin.offset,
+        file: origin.file,
+        line: origin.line,
+      },
+      'record failed with a retriable error; retrying',
+    );
   };
 
   /** The topic source, for nodes that read topics (commit state, consumer). */
@@ -229,13 +265,18 @@ export class Stage {
     const windowAt = steps.length;
 
     const out = node.output;
+    const retry = retryPolicyOf(node);
     if (this.#transactions !== undefined) {
       steps.push(topicEncodeStep(node, resources));
       this.#sink = this.#transactions;
     } else if (out.kind === 'topic' || out.kind === 'branch') {
       steps.push(topicEncodeStep(node, resources));
       const producer = await this.#producer();
-      this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '');
+      this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '', {
+        retry,
+        onRetry: (err, attempt, delayMs) =>
+          this.#logger.warn({ code: codeOf(err), error: errorText(err), attempt, of: node.retries.attempts, delayMs }, 'topic sink write failed with a retriable error; retrying'),
+      });
     } else {
       const validate = fileValidateStep(out, resources);
       if (validate !== undefined) steps.push(validate);
@@ -257,25 +298,15 @@ export class Stage {
       producer: dlqProducer,
       logger: this.#logger,
       ...(this.#transactions !== undefined ? { deliver: this.#transactions.deadLetter } : {}),
-      retry: {
-        retries: node.retries.attempts,
-        initialDelayMs: node.retries.backoffMs,
-        maxDelayMs: node.retries.maxBackoffMs,
-        factor: 2,
-      },
+      retry,
     });
 
-    const counted = steps[0];
-    if (counted !== undefined) {
-      const inner = counted.fn;
-      counted.fn = (env) => {
-        this.#read++;
-        return inner(env);
-      };
-    }
     const onError = this.#deadLetters.channel;
-    this.#steps = steps.map((s) => new StepStream(s.fn, { name: s.name, code: s.code, onError }));
-    if (steps.length === 0) this.#steps.push(new StepStream((env) => (this.#read++, env), { name: 'count', onError }));
+    const onRetry = this.#logRecordRetry;
+    this.#steps = steps.map((s) => new StepStream(s.fn, { name: s.name, code: s.code, onError, retry, onRetry }));
+    if (steps.length === 0) this.#steps.push(new StepStream((env) => env, { name: 'count', onError }));
+    // What enters the first step entered the stage (a retry of it is not a second read).
+    this.#counted = this.#steps[0] as StepStream;
     if (node.window !== undefined && aggregator !== undefined) {
       const window = new WindowStream({
         spec: node.window,
@@ -306,7 +337,9 @@ export class Stage {
   report(): StageReport {
     const sink = this.#sink;
     const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink | AvroFileSink).written;
-    return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count, output: describeOutput(this.node) };
+    let retried = sink instanceof TopicSink ? sink.retries : 0;
+    for (const step of this.#steps) if (step instanceof StepStream) retried += step.retries;
+    return { node: this.node.id, read: this.#counted.received, written, deadLettered: this.#deadLetters.count, retried, output: describeOutput(this.node) };
   }
 
   /** Graceful: stop reading; what was read drains through, is acknowledged and committed. */

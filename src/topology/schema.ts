@@ -184,7 +184,10 @@ const RetriesSchema = z
       'max-backoff': DurationSchema.optional(),
     }),
   ])
-  .meta({ description: 'Retries of transient failures: a count, or `{ attempts, backoff, max-backoff }`.' });
+  .meta({
+    description:
+      'Retries of retriable failures (a processor throwing `retriable(err)`, a topic sink write the broker refused for now) before the record is dead-lettered or the stage fails: a count of retries after the first try, or `{ attempts, backoff, max-backoff }`.',
+  });
 
 export const NodeSchema = z
   .strictObject({

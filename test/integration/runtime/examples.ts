@@ -84,9 +84,12 @@ export async function oneStageTopology(options: {
   processor: string;
   guarantee?: 'at-least-once' | 'exactly-once';
   deadLetter?: string;
+  /** The node's `retries:` as written in YAML. */
+  retries?: string;
 }): Promise<Topology> {
   const extra = [
     ...(options.deadLetter !== undefined ? [`    dead-letter: ${options.deadLetter}`] : []),
+    ...(options.retries !== undefined ? [`    retries: ${options.retries}`] : []),
     ...(options.guarantee !== undefined ? [`    guarantee: ${options.guarantee}`] : []),
   ].join('\n');
   const file = writeTopology({
