@@ -47,14 +47,11 @@ export class DeadLetterWriter {
         topology,
         stage,
         ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
+        ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
         timestamp: origin.timestamp,
         ...(typeof error.context.attempts === 'number' ? { attempts: error.context.attempts } : {}),
       }),
     };
-    if (origin.file !== undefined) {
-      headers['sluice.dlq.original.file'] = origin.file;
-      headers['sluice.dlq.original.line'] = String(origin.line);
-    }
     // A bad record is expected traffic, not a crash: its code and place say enough; the stack is for debugging.
     logger.warn(
       {

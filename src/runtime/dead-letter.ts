@@ -4,6 +4,7 @@
  * failed, so it can be inspected with any Kafka tool and replayed.
  */
 import { isSluiceError, type Headers } from '../core/index.ts';
+import type { ConsumedRecord } from '../transport/index.ts';
 
 export const DLQ_HEADER_PREFIX = 'sluice.dlq.';
 
@@ -13,6 +14,9 @@ export interface DeadLetterOrigin {
   topic?: string;
   partition?: number;
   offset?: string;
+  /** File and stdin sources: where the line stood. */
+  file?: string;
+  line?: number;
   timestamp?: number;
   attempts?: number;
 }
@@ -28,6 +32,8 @@ export function deadLetterHeaders(err: unknown, origin: DeadLetterOrigin, now = 
   if (origin.topic !== undefined) headers[`${DLQ_HEADER_PREFIX}original.topic`] = origin.topic;
   if (origin.partition !== undefined) headers[`${DLQ_HEADER_PREFIX}original.partition`] = String(origin.partition);
   if (origin.offset !== undefined) headers[`${DLQ_HEADER_PREFIX}original.offset`] = origin.offset;
+  if (origin.file !== undefined) headers[`${DLQ_HEADER_PREFIX}original.file`] = origin.file;
+  if (origin.line !== undefined) headers[`${DLQ_HEADER_PREFIX}original.line`] = String(origin.line);
   if (origin.timestamp !== undefined) headers[`${DLQ_HEADER_PREFIX}original.timestamp`] = String(origin.timestamp);
   if (origin.attempts !== undefined) headers[`${DLQ_HEADER_PREFIX}attempts`] = String(origin.attempts);
   return headers;
@@ -35,4 +41,78 @@ export function deadLetterHeaders(err: unknown, origin: DeadLetterOrigin, now = 
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A dead letter as a person or a script reads it back: why it failed, where it came from, its original bytes. */
+export interface DeadLetter {
+  /** Where the dead letter itself is. */
+  topic: string;
+  partition: number;
+  offset: string;
+  stage: string;
+  code: string;
+  message: string;
+  attempts?: number;
+  /** Where the record was read: a topic position, or a file and line. */
+  original: { topic?: string; partition?: number; offset?: string; file?: string; line?: number; timestamp?: number };
+  key: string | null;
+  keyEncoding: BytesEncoding;
+  value: string | null;
+  valueEncoding: BytesEncoding;
+}
+
+/** Original bytes as UTF-8 text when they are, else base64, so any record survives a JSON line. */
+export type BytesEncoding = 'utf8' | 'base64';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function asText(bytes: Buffer | null): { text: string | null; encoding: BytesEncoding } {
+  if (bytes === null) return { text: null, encoding: 'utf8' };
+  try {
+    return { text: utf8.decode(bytes), encoding: 'utf8' };
+  } catch {
+    return { text: bytes.toString('base64'), encoding: 'base64' };
+  }
+}
+
+function header(record: ConsumedRecord, name: string): string | undefined {
+  return record.headers[`${DLQ_HEADER_PREFIX}${name}`]?.toString('utf8');
+}
+
+function integer(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** Reads the `sluice.dlq.*` headers back: the inverse of `deadLetterHeaders`. */
+export function readDeadLetter(record: ConsumedRecord): DeadLetter {
+  const key = asText(record.key);
+  const value = asText(record.value);
+  const original: DeadLetter['original'] = {};
+  const topic = header(record, 'original.topic');
+  if (topic !== undefined) original.topic = topic;
+  const partition = integer(header(record, 'original.partition'));
+  if (partition !== undefined) original.partition = partition;
+  const offset = header(record, 'original.offset');
+  if (offset !== undefined) original.offset = offset;
+  const file = header(record, 'original.file');
+  if (file !== undefined) original.file = file;
+  const line = integer(header(record, 'original.line'));
+  if (line !== undefined) original.line = line;
+  const timestamp = integer(header(record, 'original.timestamp'));
+  if (timestamp !== undefined) original.timestamp = timestamp;
+  const attempts = integer(header(record, 'attempts'));
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    stage: header(record, 'stage') ?? '',
+    code: header(record, 'error.code') ?? 'SLUICE_ERR_UNKNOWN',
+    message: header(record, 'error.message') ?? '',
+    ...(attempts !== undefined ? { attempts } : {}),
+    original,
+    key: key.text,
+    keyEncoding: key.encoding,
+    value: value.text,
+    valueEncoding: value.encoding,
+  };
 }

@@ -4,6 +4,7 @@ export { Stage, groupIdOf, deadLetterTopicOf, type StageOptions, type StageRepor
 export { TopologyResources, type ResourceOptions } from './resources.ts';
 export { OffsetTracker, PartitionWatermark, OffsetToken } from './offsets.ts';
 export { withRetry, defaultRetryPolicy, backoffCeiling, type RetryPolicy } from './retry.ts';
-export { deadLetterHeaders, DLQ_HEADER_PREFIX } from './dead-letter.ts';
+export { deadLetterHeaders, readDeadLetter, DLQ_HEADER_PREFIX, type DeadLetter, type BytesEncoding } from './dead-letter.ts';
+export type { DeadLetterTopic } from './dead-letter-report.ts';
 export { namespaced } from './namespace.ts';
 export { expandRepartitions, repartitionTopicOf } from './repartition.ts';

@@ -10,11 +10,12 @@
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Transport, TopicSpec as TransportTopicSpec } from '../transport/index.ts';
+import { deadLetterMarks, readDeadLetterTopics, type DeadLetterMarks, type DeadLetterTopic } from './dead-letter-report.ts';
 import { namespaced } from './namespace.ts';
 import { withRetry } from './retry.ts';
 import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
-import { Stage, type StageOptions, type StageReport } from './stage.ts';
+import { Stage, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
 
 export interface RunOptions extends ResourceOptions {
   topology: Topology;
@@ -39,6 +40,8 @@ export interface RunReport {
   transport: 'kafka' | 'embedded';
   stages: StageReport[];
   failed: Array<{ node: string; error: string; code?: string }>;
+  /** Embedded runs: the dead-letter topics that hold any, with every dead letter (the topics end with the process). */
+  deadLetters?: DeadLetterTopic[];
 }
 
 export function topicSpecsOf(topology: Topology): TransportTopicSpec[] {
@@ -71,10 +74,12 @@ export class TopologyRun {
   readonly #untilCaughtUp: boolean;
 
   readonly #topology: Topology;
+  readonly #deadLetterMarks: DeadLetterMarks | undefined;
 
-  private constructor(options: RunOptions, topology: Topology, stages: Stage[]) {
+  private constructor(options: RunOptions, topology: Topology, stages: Stage[], deadLetterMarks: DeadLetterMarks | undefined) {
     this.#options = options;
     this.#topology = topology;
+    this.#deadLetterMarks = deadLetterMarks;
     this.stages = stages;
     this.#untilCaughtUp = options.untilCaughtUp ?? options.transport.kind === 'embedded';
     this.done = this.#runAll();
@@ -110,7 +115,9 @@ export class TopologyRun {
       await Promise.allSettled(stages.map((stage) => stage.dispose()));
       throw err;
     }
-    return new TopologyRun(options, topology, stages);
+    // Stages have created their dead-letter topics by now.
+    const marks = transport.kind === 'embedded' ? await deadLetterMarks(transport, stages.map((s) => deadLetterTopicOf(topology, s.node))) : undefined;
+    return new TopologyRun(options, topology, stages, marks);
   }
 
   async #runAll(): Promise<RunReport> {
@@ -136,7 +143,10 @@ export class TopologyRun {
     this.#releaseReaders();
     await Promise.all(running);
     reports.sort((a, b) => this.stages.findIndex((s) => s.node.id === a.node) - this.stages.findIndex((s) => s.node.id === b.node));
-    return { topology: this.#topology.name, transport: this.#options.transport.kind, stages: reports, failed };
+    const { transport } = this.#options;
+    const report: RunReport = { topology: this.#topology.name, transport: transport.kind, stages: reports, failed };
+    if (this.#deadLetterMarks !== undefined) report.deadLetters = await readDeadLetterTopics(transport, this.#deadLetterMarks);
+    return report;
   }
 
   /** Tells every topic-reading stage whose writers in this run have all finished to finish once caught up. */

@@ -8,12 +8,13 @@
  * gracefully (drain, acknowledge, commit, leave the group) within
  * `--shutdown-timeout`; a second signal forces a non-zero exit.
  */
-import { relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
+import { deadLetterSummary, writeDeadLetterFiles, type WrittenDeadLetters } from '../dead-letters.ts';
 import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
 import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
@@ -33,6 +34,7 @@ interface RunCliOptions extends KafkaSecurityFlags {
   host: string;
   pollInterval: string;
   sessionTimeout?: string;
+  deadLetters?: string;
 }
 
 
@@ -50,13 +52,14 @@ function httpOptions(opts: RunCliOptions, kafka: boolean): HttpOptions | undefin
   return kafka ? { port: DEFAULT_PORT, host: opts.host, required: false } : undefined;
 }
 
-function summary(report: RunReport): string {
+function summary(report: RunReport, deadLetters: readonly WrittenDeadLetters[]): string {
+  const cwd = process.cwd();
   const rows = report.stages.map(
     (s) =>
-      `  ${s.node.padEnd(22)} read ${String(s.read).padStart(8)}  written ${String(s.written).padStart(8)}  dead-lettered ${String(s.deadLettered).padStart(4)}  → ${s.output.replace(/^file (.*)$/, (_m, p: string) => `file ${relative(process.cwd(), p)}`)}`,
+      `  ${s.node.padEnd(22)} read ${String(s.read).padStart(8)}  written ${String(s.written).padStart(8)}  dead-lettered ${String(s.deadLettered).padStart(4)}${s.retried > 0 ? `  retried ${s.retried}` : ''}  → ${s.output.replace(/^file (.*)$/, (_m, p: string) => `file ${relative(cwd, p)}`)}`,
   );
   const failed = report.failed.map((f) => `  ${f.node} FAILED: ${f.error}${f.code ? ` [${f.code}]` : ''}`);
-  return [`sluice: topology ${report.topology} on the ${report.transport} transport`, ...rows, ...failed].join('\n') + '\n';
+  return [`sluice: topology ${report.topology} on the ${report.transport} transport`, ...rows, ...failed, ...deadLetterSummary(deadLetters, cwd)].join('\n') + '\n';
 }
 
 export const registerRun: RegisterCommand = (program: Command) => {
@@ -76,6 +79,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--port <n>', `HTTP status server port (0 = any free port; default ${DEFAULT_PORT} on Kafka, none when embedded)`)
     .option('--host <addr>', 'address the HTTP status server binds', '127.0.0.1')
     .option('--poll-interval <ms>', 'how often consumer groups are sampled for status, metrics and alerts', String(DEFAULT_POLL_INTERVAL_MS))
+    .option('--dead-letters <dir>', "embedded runs: where each dead-letter topic that holds any is written as <topic>.ndjson (default: the topology's folder's out/)")
     .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a killed instance is noticed (default 30000)')
     .action(async (file: string, opts: RunCliOptions) => {
       const shutdownMs = milliseconds('--shutdown-timeout', opts.shutdownTimeout);
@@ -122,7 +126,8 @@ export const registerRun: RegisterCommand = (program: Command) => {
       try {
         const report = await run.done;
         await run.close();
-        process.stderr.write(summary(report));
+        const written = writeDeadLetterFiles(opts.deadLetters !== undefined ? resolve(opts.deadLetters) : join(topology.dir, 'out'), report.deadLetters ?? []);
+        process.stderr.write(summary(report, written));
         process.exitCode = report.failed.length > 0 ? 1 : 0;
       } finally {
         process.off('SIGINT', onSignal);

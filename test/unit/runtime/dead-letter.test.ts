@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, SluiceError } from '../../../src/core/index.ts';
-import { deadLetterHeaders } from '../../../src/runtime/dead-letter.ts';
+import { deadLetterHeaders, readDeadLetter } from '../../../src/runtime/dead-letter.ts';
 
 describe('deadLetterHeaders', () => {
   it('names stage, error code and the original position', () => {
@@ -22,5 +22,44 @@ describe('deadLetterHeaders', () => {
 
   it('labels errors that are not SluiceErrors as unknown', () => {
     expect(deadLetterHeaders(new TypeError('boom'), { topology: 't', stage: 's' })['sluice.dlq.error.code']).toBe('SLUICE_ERR_UNKNOWN');
+  });
+});
+
+describe('readDeadLetter', () => {
+  it('reads back what deadLetterHeaders wrote, with the original bytes as text, or base64 when they are not UTF-8', () => {
+    const err = new SluiceError(ErrorCodes.PROCESSOR, 'n is negative');
+    const fromFile = deadLetterHeaders(err, { topology: 't', stage: 'check', file: '/data/in.ndjson', line: 7, timestamp: 5, attempts: 4 });
+    const record = (key: Buffer | null, value: Buffer | null, headers: Record<string, string>) => ({
+      key,
+      value,
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+      timestamp: 9,
+      topic: 't.dlq',
+      partition: 0,
+      offset: '3',
+    });
+    expect(readDeadLetter(record(Buffer.from('k1'), Buffer.from('{"n":-1}'), fromFile as Record<string, string>))).toEqual({
+      topic: 't.dlq',
+      partition: 0,
+      offset: '3',
+      stage: 'check',
+      code: ErrorCodes.PROCESSOR,
+      message: 'n is negative',
+      attempts: 4,
+      original: { file: '/data/in.ndjson', line: 7, timestamp: 5 },
+      key: 'k1',
+      keyEncoding: 'utf8',
+      value: '{"n":-1}',
+      valueEncoding: 'utf8',
+    });
+    const fromTopic = deadLetterHeaders(new SluiceError(ErrorCodes.DESERIALIZE, 'bad bytes'), { topology: 't', stage: 'decode', topic: 'in', partition: 2, offset: '41' });
+    const binary = Buffer.from([0xff, 0x00, 0xc3]);
+    expect(readDeadLetter(record(null, binary, fromTopic as Record<string, string>))).toMatchObject({
+      code: ErrorCodes.DESERIALIZE,
+      original: { topic: 'in', partition: 2, offset: '41' },
+      key: null,
+      value: binary.toString('base64'),
+      valueEncoding: 'base64',
+    });
   });
 });
