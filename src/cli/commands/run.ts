@@ -15,6 +15,7 @@ import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, ty
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { deadLetterSummary, writeDeadLetterFiles, type WrittenDeadLetters } from '../dead-letters.ts';
+import { NAMESPACE_HELP, namespacePrefix } from '../namespace.ts';
 import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
 import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
@@ -72,7 +73,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--until-caught-up', 'stop each stage once it has read its topics up to their end offsets (always on when embedded)')
     .option('--shutdown-timeout <ms>', 'how long a graceful stop may take before exiting non-zero', '30000')
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
-    .option('--namespace <prefix>', 'prefix every topic and consumer group name (isolates copies of one topology)')
+    .option('--namespace <name>', `${NAMESPACE_HELP}: isolates copies of one topology`)
     .option('--key-file <path>', 'aes-gcm keys file (default: the SLUICE_KEYS environment variable)')
     .option('--instances <list>', 'instances per node, overriding the file: node=N, comma-separated')
     .option('--isolation <kind>', 'where each stage instance runs on Kafka: thread or process', 'thread')
@@ -102,7 +103,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
-        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
         ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
         ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),
       });

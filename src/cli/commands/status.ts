@@ -12,6 +12,7 @@ import { createLogger } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin } from '../../transport/index.ts';
 import { milliseconds } from '../numbers.ts';
+import { namespacePrefix } from '../namespace.ts';
 import { requireBrokers } from './cluster.ts';
 import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
@@ -33,7 +34,7 @@ export const registerStatus: RegisterCommand = (program: Command) => {
     .description("each stage's consumer group: state, members, partitions, lag, rates, dead letters (from any machine that reaches the brokers)")
     .argument('<file>', 'topology file (.yaml, .yml or .json)')
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file\'s kafka.brokers)')
-    .option('--namespace <prefix>', 'the prefix the topology runs under (as given to sluice run)')
+    .option('--namespace <name>', 'the namespace the topology runs under (as given to sluice run)')
     .option('--watch', 'refresh every --interval until interrupted')
     .option('--json', 'machine-readable output (one JSON document per refresh)')
     .option('--interval <ms>', 'time between samples (rates are measured over it)', '2000')
@@ -41,7 +42,7 @@ export const registerStatus: RegisterCommand = (program: Command) => {
       const intervalMs = milliseconds('--interval', opts.interval, 100);
       const topology = await loadTopology(file);
       const brokers = requireBrokers(opts.brokers, topology, 'status');
-      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: opts.namespace } : {});
+      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
       const security = securityOf(opts, topology, process.env, warnOnStderr);
       const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger(), ...(security !== undefined ? { security } : {}) });
       const print = (snapshot: StatusSnapshot) => {
