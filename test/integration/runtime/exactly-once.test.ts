@@ -11,15 +11,9 @@ import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import type { Topology } from '../../../src/topology/index.ts';
-import {
-  createEmbeddedTransport,
-  createSourceStream,
-  createTransport,
-  EmbeddedBroker,
-  type ConsumedRecord,
-  type Transport,
-} from '../../../src/transport/index.ts';
+import { createEmbeddedTransport, createSourceStream, createTransport, EmbeddedBroker, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
+import { readTopicToMarkers } from '../harness/read-topic.ts';
 import { oneStageTopology } from './examples.ts';
 
 const itemSchema = { type: 'record', name: 'Item', fields: [{ name: 'id', type: 'int' }, { name: 'seq', type: 'int' }] };
@@ -66,23 +60,7 @@ async function feed(transport: Transport, topic: string, total: number): Promise
   await producer.close();
 }
 
-/** Everything committed in `topic` (read_committed), in partition order. */
-async function committedOutput(transport: Transport, topic: string, expected: number): Promise<ConsumedRecord[]> {
-  const consumer = await transport.consumer({ groupId: uniqueName('verify'), topics: [topic], fromBeginning: true, readCommitted: true });
-  const stream = await createSourceStream(consumer);
-  const out: ConsumedRecord[] = [];
-  const timer = setTimeout(() => stream.destroy(new Error(`only ${out.length} of ${expected} committed records in ${topic}`)), 60_000);
-  for await (const r of stream) {
-    out.push(r as ConsumedRecord);
-    if (out.length === expected) break;
-  }
-  clearTimeout(timer);
-  // Anything beyond the expected count would be a duplicate: look a little longer for one.
-  await new Promise((r) => setTimeout(r, 1_000));
-  await consumer.disconnect();
-  return out;
-}
-
+/** `out`: every committed output, read up to markers written after the stages ended, so a duplicate beyond the expected count is in it too. */
 function checkExact(out: ConsumedRecord[], total: number): void {
   const values = out.map((r) => ({ key: r.key!.toString(), partition: r.partition, ...(avro.decode(r.value!) as { id: number; seq: number }) }));
   expect(values.map((v) => v.id).sort((a, b) => a - b)).toEqual(expectedOutputs(total));
@@ -134,7 +112,7 @@ describe.each(targets)('exactly-once stage on the %s transport', (_name, make) =
     await rest.done;
     await second.close();
 
-    const out = await committedOutput(feeder, `${namespace}out`, expectedOutputs(total).length);
+    const out = await readTopicToMarkers(feeder, `${namespace}out`);
     await feeder.close();
     checkExact(out, total);
   });
@@ -164,7 +142,7 @@ describe('exactly-once stage in a process killed with SIGKILL', () => {
 
     const rest = await TopologyRun.start({ topology, transport, logger: silentLogger, namespace, nodes: ['step'], untilCaughtUp: true });
     await rest.done;
-    const out = await committedOutput(transport, `${namespace}out`, expectedOutputs(total).length);
+    const out = await readTopicToMarkers(transport, `${namespace}out`);
     await transport.close();
     checkExact(out, total);
   });
@@ -200,7 +178,7 @@ describe('a zombie exactly-once instance', () => {
     const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 8_000))]);
     if (code === 'alive') zombie.kill('SIGKILL');
 
-    const out = await committedOutput(transport, `${namespace}out`, expectedOutputs(total).length);
+    const out = await readTopicToMarkers(transport, `${namespace}out`);
     await transport.close();
     checkExact(out, total);
     console.log(`[zombie] resumed zombie ${code === 'alive' ? 'was still running (killed)' : `exited ${code}`}; fenced: ${/FENCED|fenced/.test(log)}`);

@@ -24,6 +24,8 @@ export function copyExample(name: string): string {
 
 export interface ExampleRun {
   dir: string;
+  /** As loaded from the example's file (not namespaced). */
+  topology: Topology;
   report: RunReport;
   stdout: string;
   read(relative: string): string;
@@ -50,7 +52,7 @@ export async function runExample(
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
   });
   const report = await run.done;
-  return { dir, report, stdout: text, read: (relative) => readFileSync(join(dir, relative), 'utf8') };
+  return { dir, topology, report, stdout: text, read: (relative) => readFileSync(join(dir, relative), 'utf8') };
 }
 
 export function lines(text: string): unknown[] {
