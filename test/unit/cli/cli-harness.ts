@@ -1,5 +1,5 @@
 /** Runs the CLI in-process and captures what it prints, for command tests. */
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 
 export interface CliRun {
@@ -28,4 +28,17 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     // main() reports through process.exitCode; leave none behind for the test runner.
     process.exitCode = undefined;
   }
+}
+
+/** For the calling file's tests: `sluice run`'s pino logs go to fd 2 past the capture above, so silence them. */
+export function silenceLogs(): void {
+  let level: string | undefined;
+  beforeAll(() => {
+    level = process.env.SLUICE_LOG_LEVEL;
+    process.env.SLUICE_LOG_LEVEL = 'silent';
+  });
+  afterAll(() => {
+    if (level === undefined) delete process.env.SLUICE_LOG_LEVEL;
+    else process.env.SLUICE_LOG_LEVEL = level;
+  });
 }

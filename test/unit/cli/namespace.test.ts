@@ -3,11 +3,11 @@
  * user writing it expects; `demo1.` means the same (never `demo1..`); names
  * that cannot start a topic name are refused before anything runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/core/index.ts';
 import { namespacePrefix } from '../../../src/cli/namespace.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
-import { runCli } from './cli-harness.ts';
+import { runCli, silenceLogs } from './cli-harness.ts';
 
 const file = () =>
   writeTopology({
@@ -20,15 +20,7 @@ nodes:
 `,
   });
 
-let level: string | undefined;
-beforeAll(() => {
-  level = process.env.SLUICE_LOG_LEVEL;
-  process.env.SLUICE_LOG_LEVEL = 'silent';
-});
-afterAll(() => {
-  if (level === undefined) delete process.env.SLUICE_LOG_LEVEL;
-  else process.env.SLUICE_LOG_LEVEL = level;
-});
+silenceLogs();
 
 describe('--namespace', () => {
   it('adds the dot a bare name needs, and keeps one that is given', () => {

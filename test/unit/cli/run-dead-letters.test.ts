@@ -7,10 +7,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/core/index.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
-import { runCli } from './cli-harness.ts';
+import { runCli, silenceLogs } from './cli-harness.ts';
 
 /** 10 lines: 3 are not JSON (lines 2, 5, 9), 4 have a negative n the processor refuses (lines 3, 4, 7, 10). */
 const LINES = ['{"n":1}', '{"n":', '{"n":-1}', '{"n":-2}', 'not json', '{"n":2}', '{"n":-3}', '{"n":3}', '[', '{"n":-4}'];
@@ -47,15 +47,7 @@ interface Line {
   valueEncoding: string;
 }
 
-let level: string | undefined;
-beforeAll(() => {
-  level = process.env.SLUICE_LOG_LEVEL;
-  process.env.SLUICE_LOG_LEVEL = 'silent';
-});
-afterAll(() => {
-  if (level === undefined) delete process.env.SLUICE_LOG_LEVEL;
-  else process.env.SLUICE_LOG_LEVEL = level;
-});
+silenceLogs();
 
 describe('sluice run: dead letters on the embedded transport', () => {
   it('writes every dead letter to <topology dir>/out/<topic>.ndjson and shows the first five in the summary', async () => {
