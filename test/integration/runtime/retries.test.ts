@@ -11,7 +11,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCodecChain, schemaFromJson } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
@@ -55,6 +55,10 @@ export default defineProcessor<{ id: number; held: boolean }>((v) => {
     const child = spawn(process.execPath, [bin, 'run', topology.file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', 'step', '--commit-interval', '100', '--session-timeout', '6000'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+    });
+    // A failing test must not leave the process behind.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     let log = '';
     const retrying = new Promise<void>((resolve) =>
