@@ -51,6 +51,8 @@ const KafkaSchema = z
   .strictObject({
     brokers: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      // `${KAFKA_BROKERS:-}` or " , " must not quietly mean the embedded transport.
+      .refine((b) => (typeof b === 'string' ? b.split(',') : b).some((x) => x.trim() !== ''), 'the broker list names no broker; give host:port[,host:port]')
       .meta({ description: '`host:port` list, as an array or comma-separated (e.g. `${KAFKA_BROKERS:-127.0.0.1:9092}`).' }),
     'client-id': z.string().min(1).optional(),
     ssl: z.boolean().optional(),
