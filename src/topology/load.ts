@@ -25,7 +25,10 @@ export interface LoadOptions {
   /** Files larger than this are refused unread; default 1 MiB. */
   maxBytes?: number;
   yamlLimits?: YamlLimits;
-  /** Import user modules to check their exports; default true. */
+  /**
+   * Import user modules to check their exports. Default false: importing runs
+   * their top-level code, which only `sluice run` (and `validate --load-modules`) should do.
+   */
   loadModules?: boolean;
 }
 
@@ -125,7 +128,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   const topics = Object.values(draft.topics);
   for (const f of checkGraph(draft.nodes, topics)) reporter.add(f);
   await checkFiles(draft, {
-    loadModules: options.loadModules ?? true,
+    loadModules: options.loadModules ?? false,
     escaped,
     report: (code, at, message, opts) => reporter.at(code, at, message, opts),
   });

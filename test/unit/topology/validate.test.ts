@@ -195,7 +195,7 @@ nodes:
       '{ module: "data:text/javascript,export default 1" }',
       '{ module: "http://example.com/x.ts" }',
     ];
-    const r = await ws.validate(base(`  n:\n    from: users.raw\n    process:\n${steps.map((s) => `      - map: ${s}\n`).join('')}    to: out\n`));
+    const r = await ws.validate(base(`  n:\n    from: users.raw\n    process:\n${steps.map((s) => `      - map: ${s}\n`).join('')}    to: out\n`), { loadModules: true });
     expect(r.problems.map((p) => `${p.code} ${p.line}`)).toEqual([
       `${ErrorCodes.MODULE_LOAD} 13`,
       `${ErrorCodes.MODULE_LOAD} 14`,
