@@ -257,7 +257,8 @@ describe('environment variables', () => {
 
   it('an unset variable without a default is an error at its position', async () => {
     const r = await ws.validate(withKafka('${BROKERS}'));
-    expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_ENV_UNSET} 2:19 environment variable \`BROKERS\` is not set (set it, or give a default: \`\${BROKERS:-value}\`)`]);
+    // At the reference itself, inside the quotes.
+    expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_ENV_UNSET} 2:20 environment variable \`BROKERS\` is not set (set it, or give a default: \`\${BROKERS:-value}\`)`]);
   });
 
   it('a value containing `${...}` after expansion is not expanded again', async () => {
@@ -275,7 +276,7 @@ describe('hostile files are refused', () => {
     expect(r.problems[0]?.message).toBe('the file is empty');
     const { validateTopologyFile } = await import('../../../src/topology/index.ts');
     const rb = await validateTopologyFile(big, { env: {} });
-    expect(summary(rb.problems)).toEqual([`${ErrorCodes.TOPOLOGY_UNSAFE} 1:1 the file is 104857600 bytes, over the 1048576-byte limit; refused`]);
+    expect(summary(rb.problems)).toEqual([`${ErrorCodes.FILE_REFUSED} 1:1 the topology file ${big} is 104857600 bytes, over the 1048576-byte limit; refused unread`]);
   });
 
   it('prototype keys, merges, alias bombs and deep nesting, with positions', async () => {
