@@ -37,6 +37,7 @@ export {
   type GraphNode,
   type GraphTopic,
 } from './graph.ts';
+export { cronOptions, cronProblem } from './cron.ts';
 export { interpolateEnv, defaultEnvLimits, type Env, type EnvIssue, type EnvLimits } from './env.ts';
 export { parseYaml, defaultYamlLimits, type YamlLimits, type ParsedYaml } from './yaml.ts';
 export { editDistance, closest, didYouMean } from './suggest.ts';

@@ -120,4 +120,18 @@ describe('sluice validate', () => {
     const r = await runCli('validate', '--help');
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('--load-modules import processor and aggregator modules to check their exports: this RUNS their top-level code');
   });
+
+  it('refuses a cron schedule croner cannot run and an HTTP host that is not a host, exit 2 with both positions', async () => {
+    const file = await ws.write(
+      'start.yaml',
+      'name: start\nnodes:\n  in:\n    source: { http: { port: 8080, host: "0.0.0.0; rm -rf /" } }\n    to: start.a\n  later:\n    from: start.a\n    trigger: { cron: "99 99 99 99 99" }\n    sink: { stdout: true }\n',
+    );
+    const r = await runCli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${file}:4:41: error SLUICE_ERR_TOPOLOGY_INVALID: node \`in\`: a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)`,
+      `${file}:8:22: error SLUICE_ERR_TOPOLOGY_INVALID: node \`later\`: \`99 99 99 99 99\` is not a cron schedule: CronPattern: Invalid value for minute: 99`,
+      `${file}: 2 problems`,
+    ]);
+  });
 });

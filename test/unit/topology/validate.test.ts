@@ -245,6 +245,47 @@ nodes:
   });
 });
 
+describe('schedules and listen addresses, checked as the run reads them', () => {
+  const cronNode = (cron: string) => `name: t\nnodes:\n  a: { source: { stdin: true }, to: t.a }\n  b:\n    from: t.a\n    trigger: { cron: "${cron}" }\n    sink: { stdout: true }\n`;
+
+  it('a cron pattern croner refuses or that never fires, at the `cron:` value', async () => {
+    for (const [cron, why] of [
+      ['99 99 99 99 99', 'CronPattern: Invalid value for minute: 99'],
+      ['* * * * 8', 'CronPattern: Invalid value for dayOfWeek: 8'],
+      ['* * * *', "CronPattern: invalid configuration format ('* * * *'), exactly five, six, or seven space separated parts are required."],
+      ['0 0 0 1 1 * 2030', "CronPattern: mode '5-or-6-parts' requires exactly 5 or 6 parts, but pattern '0 0 0 1 1 * 2030' has 7 parts."],
+      ['0 0 31 2 *', 'it never fires (no date matches it)'],
+    ] as const) {
+      const r = await ws.validate(cronNode(cron));
+      expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_INVALID} 6:22 node \`b\`: \`${cron}\` is not a cron schedule: ${why}`]);
+    }
+  });
+
+  it('a cron pattern croner runs is accepted, seconds first when there are 6 fields', async () => {
+    for (const cron of ['*/5 * * * *', '*/3 * * * * *', '0 9 * * MON-FRI']) {
+      const r = await ws.validate(cronNode(cron));
+      expect(r.problems).toEqual([]);
+      expect(r.topology?.nodes[1]?.trigger).toEqual({ kind: 'cron', cron });
+    }
+  });
+
+  const httpNode = (host: string) => `name: t\nnodes:\n  a:\n    source: { http: { port: 8080, host: "${host}" } }\n    sink: { stdout: true }\n`;
+
+  it('an HTTP source host that is neither a host name nor an IP address, at the `host:` value', async () => {
+    for (const host of ['bad host', 'evil.com/path', '-lead.example', 'under_score.example', '999.1.1.1', '10.0.0', '[::1]', 'a'.repeat(64) + '.example']) {
+      const r = await ws.validate(httpNode(host));
+      expect(summary(r.problems), host).toEqual([`${ErrorCodes.TOPOLOGY_INVALID} 4:41 node \`a\`: a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)`]);
+    }
+  });
+
+  it('host names (RFC 1123), IPv4 and IPv6 addresses are accepted', async () => {
+    for (const host of ['localhost', 'ingest-1.example.com', '3com.example', '127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1']) {
+      const r = await ws.validate(httpNode(host));
+      expect(r.problems, host).toEqual([]);
+    }
+  });
+});
+
 describe('environment variables', () => {
   const withKafka = (brokers: string) => `name: t\nkafka: { brokers: "${brokers}" }\nnodes:\n  a: { source: { stdin: true }, sink: { stdout: true } }\n`;
 
