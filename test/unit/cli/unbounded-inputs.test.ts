@@ -6,16 +6,17 @@
  * at its position and a bounded peak RSS.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace } from '../topology/helpers.ts';
 
 /** Node and tsx alone take about 120 MB here; the failures took gigabytes. */
 const RSS_BOUND_KB = 400 * 1024;
 /** A hang is what went wrong before; the child is killed well before the test's own timeout. */
 const KILL_AFTER_MS = 20_000;
 
+let ws: Workspace;
 let dir: string;
 
 interface Child {
@@ -50,11 +51,12 @@ function topologyWithSchema(schemaFile: string): string {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'sluice-unbounded-'));
+  ws = await Workspace.create();
+  dir = ws.dir;
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await ws.remove();
 });
 
 describe('sluice validate on unbounded inputs', () => {

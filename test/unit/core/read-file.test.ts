@@ -1,18 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, readRegularFile } from '../../../src/core/index.ts';
+import { Workspace } from '../topology/helpers.ts';
 
+let ws: Workspace;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'sluice-read-file-'));
+  ws = await Workspace.create();
+  dir = ws.dir;
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await ws.remove();
 });
 
 describe('readRegularFile', () => {
