@@ -46,20 +46,17 @@ export function offsetAt(doc: Document, path: readonly PathSegment[], atKey = fa
 }
 
 /**
- * The offset of the `nth` `${` inside the scalar at `path`, in the source
- * text: where an environment reference was written. Falls back to the
- * scalar's start when escapes make the source differ from the value.
+ * Where each `${` inside the scalar at `path` was written in the source text,
+ * in order, and where the scalar starts (the place for a reference escapes
+ * hide, when the source differs from the value).
  */
-export function referenceOffsetAt(doc: Document, source: string, path: readonly PathSegment[], nth: number): number {
+export function referenceOffsetsAt(doc: Document, source: string, path: readonly PathSegment[]): { start: number; references: number[] } {
   const { offset, node } = walk(doc, path, false);
   const range = node?.range;
-  if (range === undefined || range === null) return offset;
-  let at = range[0] - 1;
-  for (let i = 0; i <= nth; i++) {
-    at = source.indexOf('${', at + 1);
-    if (at === -1 || at >= range[1]) return range[0];
-  }
-  return at;
+  if (range === undefined || range === null) return { start: offset, references: [] };
+  const references: number[] = [];
+  for (let at = source.indexOf('${', range[0]); at !== -1 && at < range[1]; at = source.indexOf('${', at + 1)) references.push(at);
+  return { start: range[0], references };
 }
 
 export class Reporter {
@@ -68,6 +65,8 @@ export class Reporter {
   private doc: Document | undefined;
   private lineCounter: LineCounter | undefined;
   private source = '';
+  /** Reference offsets per value, found once: a value may hold 50,000 references with an issue each. */
+  private readonly references = new Map<string, { start: number; references: number[] }>();
 
   constructor(readonly file: string) {}
 
@@ -103,8 +102,12 @@ export class Reporter {
 
   /** At the `nth` `${` of the string value at `path`. */
   atReference(code: ErrorCode, path: readonly PathSegment[], nth: number, message: string, options: ReportOptions = {}): void {
-    const offset = this.doc === undefined ? 0 : referenceOffsetAt(this.doc, this.source, path, nth);
-    this.atOffset(code, offset, message, path, options);
+    const doc = this.doc;
+    if (doc === undefined) return this.atOffset(code, 0, message, path, options);
+    const key = formatPath(path);
+    let found = this.references.get(key);
+    if (found === undefined) this.references.set(key, (found = referenceOffsetsAt(doc, this.source, path)));
+    this.atOffset(code, found.references[nth] ?? found.start, message, path, options);
   }
 
   add(f: Finding): void {

@@ -302,6 +302,13 @@ describe('environment variables', () => {
     expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_ENV_UNSET} 2:20 environment variable \`BROKERS\` is not set (set it, or give a default: \`\${BROKERS:-value}\`)`]);
   });
 
+  it('each of 50,000 unset references in one value is placed at its own column, each found once', async () => {
+    const r = await ws.validate(`name: t\nnodes:\n  a: { source: { stdin: true }, sink: { stdout: true } }\ndescription: "${'${NOPE}'.repeat(50_000)}"\n`);
+    expect(r.problems).toHaveLength(50_000);
+    expect(r.problems.map((p) => p.column).slice(0, 3)).toEqual([15, 22, 29]);
+    expect(r.problems[49_999]).toMatchObject({ code: ErrorCodes.TOPOLOGY_ENV_UNSET, line: 4, column: 15 + 49_999 * 7 });
+  });
+
   it('a value containing `${...}` after expansion is not expanded again', async () => {
     const r = await ws.validate(withKafka('${BROKERS}'), { env: { BROKERS: '${SECRET}', SECRET: 'leaked' } });
     expect(r.topology?.kafka?.brokers).toEqual(['${SECRET}']);
