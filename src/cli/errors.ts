@@ -8,6 +8,7 @@ export function exitCodeFor(err: SluiceError): number {
     case ErrorCodes.TOPOLOGY_PARSE:
     case ErrorCodes.TOPOLOGY_INVALID:
     case ErrorCodes.TOPOLOGY_UNSAFE:
+    case ErrorCodes.FILE_REFUSED:
     case ErrorCodes.SCHEMA_NOT_FOUND:
     case ErrorCodes.SCHEMA_INVALID:
     case ErrorCodes.SCHEMA_INCOMPATIBLE:

@@ -9,6 +9,7 @@ export {
   loadSchemaFile,
   loadSchemaDirectory,
   schemaFromJson,
+  MAX_SCHEMA_BYTES,
   checkReadable,
   SchemaDirectory,
 } from './schema.ts';

@@ -94,10 +94,18 @@ export class Coordinator {
   #sample: ClusterSample | undefined;
   #local: Map<string, LocalStageStatus> | undefined;
   #snapshot: StatusSnapshot | undefined;
-  #page: Promise<string> | undefined;
 
-  private constructor(options: CoordinatorOptions, plan: TopologyPlan, selected: StagePlan[], transport: Transport, admin: ClusterAdmin, runner: StageRunner) {
+  private constructor(
+    options: CoordinatorOptions,
+    plan: TopologyPlan,
+    selected: StagePlan[],
+    transport: Transport,
+    admin: ClusterAdmin,
+    runner: StageRunner,
+    http: HttpServer | undefined,
+  ) {
     this.#options = options;
+    this.#http = http;
     this.#logger = options.logger;
     this.plan = plan;
     this.selected = selected;
@@ -122,7 +130,13 @@ export class Coordinator {
     const security = options.security !== undefined ? { security: options.security } : {};
     const transport = createTransport({ brokers, clientId, logger, ...security });
     const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger, ...security });
+    let http: HttpServer | undefined;
+    let coordinator: Coordinator | undefined;
     try {
+      // Every fatal start-up error (a port taken, topics that differ, a schedule croner refuses) comes
+      // before the first stage starts, so none has to be stopped again: a stage that joined its group
+      // and left at once would rebalance the group's other members.
+      http = await Coordinator.#listen(options, plan, () => coordinator);
       // A broker that has just started may still be electing leaders: retry what is transient.
       const created = await withRetry(() => ensureTopics(transport, plan.topology), {
         onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
@@ -130,12 +144,11 @@ export class Coordinator {
       if (created.length > 0) logger.info({ topics: created }, 'created topics');
       for (const warning of scheduleWarnings(plan)) logger.warn({ topology: plan.topology.name }, warning);
       const runner = await Coordinator.#startRunner(options, plan, selected, transport, admin, brokers);
-      const coordinator = new Coordinator(options, plan, selected, transport, admin, runner);
-      await coordinator.#serve();
+      coordinator = new Coordinator(options, plan, selected, transport, admin, runner, http);
       coordinator.#poll();
       return coordinator;
     } catch (err) {
-      await Promise.allSettled([transport.close(), admin.close()]);
+      await Promise.allSettled([http?.close(), transport.close(), admin.close()]);
       throw err;
     }
   }
@@ -169,27 +182,42 @@ export class Coordinator {
     return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout });
   }
 
-  async #serve(): Promise<void> {
-    const http = this.#options.http;
-    if (http === undefined) return;
+  /**
+   * Binds the HTTP server before any stage runs; until the coordinator exists
+   * (a moment) its answers say it is starting. A port given with `--port`
+   * that is taken is fatal; the default port's case only loses HTTP.
+   */
+  static async #listen(options: CoordinatorOptions, plan: TopologyPlan, current: () => Coordinator | undefined): Promise<HttpServer | undefined> {
+    const http = options.http;
+    if (http === undefined) return undefined;
+    const starting: Probe = { ok: false, status: 'starting' };
+    const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    let page: Promise<string> | undefined;
     const source: HttpSource = {
-      health: () => this.health(),
-      ready: () => this.ready(),
-      status: () => this.#statusDocument(),
-      metrics: async () => {
-        if (this.#snapshot === undefined) await this.refresh();
-        return { contentType: this.metrics.contentType, body: await this.metrics.text() };
+      health: () => current()?.health() ?? starting,
+      ready: () => current()?.ready() ?? starting,
+      status: async () => {
+        const c = current();
+        return c === undefined ? starting : c.#statusDocument();
       },
-      page: () => (this.#page ??= renderGraph(this.plan.source, 'svg').then((svg) => statusPage(this.plan.source.name, svg, this.#pollMs))),
-      trigger: (node) => this.trigger(node),
+      metrics: async () => {
+        const c = current();
+        if (c === undefined) return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '' };
+        if (c.#snapshot === undefined) await c.refresh();
+        return { contentType: c.metrics.contentType, body: await c.metrics.text() };
+      },
+      page: () => (page ??= renderGraph(plan.source, 'svg').then((svg) => statusPage(plan.source.name, svg, pollMs))),
+      trigger: (node) => current()?.trigger(node) ?? { accepted: false, reason: 'the coordinator is starting' },
     };
+    const host = http.host ?? '127.0.0.1';
     try {
-      this.#http = await startHttpServer(source, { port: http.port, host: http.host ?? '127.0.0.1' });
+      return await startHttpServer(source, { port: http.port, host });
     } catch (err) {
       if (http.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-        throw new SluiceError(ErrorCodes.CLI_USAGE, `cannot serve HTTP on ${http.host ?? '127.0.0.1'}:${http.port}: ${(err as Error).message}`, { cause: err });
+        throw new SluiceError(ErrorCodes.CLI_USAGE, `cannot serve HTTP on ${host}:${http.port}: ${(err as Error).message}`, { cause: err });
       }
-      this.#logger.warn({ port: http.port }, 'port in use: running without the HTTP status server (give --port)');
+      options.logger.warn({ port: http.port }, 'port in use: running without the HTTP status server (give --port)');
+      return undefined;
     }
   }
 

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { RunReport, StageReport } from '../runtime/index.ts';
+import { cronOptions } from '../topology/index.ts';
 import type { ClusterAdmin, KafkaSecurity, PartitionRange } from '../transport/index.ts';
 import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
@@ -95,14 +96,20 @@ export class Supervisor implements StageRunner {
         ),
       );
     }
+    // Every schedule before any instance starts: a pattern croner refuses must stop the run with nothing to undo.
+    try {
+      for (const stage of options.selected) if (stage.trigger.kind === 'cron') this.#schedule(stage, stage.trigger.cron);
+    } catch (err) {
+      for (const cron of this.#crons) cron.stop();
+      throw err;
+    }
     this.done = this.#start();
   }
 
   async #start(): Promise<RunReport> {
     const always: Promise<void>[] = [];
     for (const stage of this.#options.selected) {
-      if (stage.trigger.kind === 'cron') this.#schedule(stage, stage.trigger.cron);
-      else always.push(this.#run(stage, this.#options.untilCaughtUp));
+      if (stage.trigger.kind !== 'cron') always.push(this.#run(stage, this.#options.untilCaughtUp));
     }
     await Promise.all(always);
     // Scheduled stages run until the coordinator is told to stop.
@@ -116,7 +123,7 @@ export class Supervisor implements StageRunner {
   #schedule(stage: StagePlan, pattern: string): void {
     let cron: Cron;
     try {
-      cron = new Cron(pattern, { protect: true }, () => {
+      cron = new Cron(pattern, { ...cronOptions, protect: true }, () => {
         if (this.#slots.get(stage.stage)!.some((s) => s.active)) {
           this.#logger.warn({ stage: stage.stage, cron: pattern }, 'cron tick while the previous run is still going: skipped');
           return;

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   SCHEMA_INVALID: 'SLUICE_ERR_SCHEMA_INVALID',
   SCHEMA_INCOMPATIBLE: 'SLUICE_ERR_SCHEMA_INCOMPATIBLE',
   MODULE_LOAD: 'SLUICE_ERR_MODULE_LOAD',
+  /** A file named by the user that is not a regular file (a FIFO, a device, a directory) or is over its size limit. */
+  FILE_REFUSED: 'SLUICE_ERR_FILE_REFUSED',
   CLI_USAGE: 'SLUICE_ERR_CLI_USAGE',
   /** Records: each names the codec and where the record came from. */
   RECORD_INVALID: 'SLUICE_ERR_RECORD_INVALID',

@@ -39,7 +39,7 @@ export {
   type TimeWindow,
 } from './window.ts';
 export { builtinAggregator } from './aggregate.ts';
-export { loadProcessorModule, loadAggregatorModule, moduleExtensions } from './load.ts';
+export { checkModuleFile, loadProcessorModule, loadAggregatorModule, moduleExtensions } from './load.ts';
 export { resolveInside, type Confined } from './paths.ts';
 export { wrapProcessor, type UserStep } from './user.ts';
 export { choiceRegistry } from './config-meta.ts';

@@ -2,7 +2,9 @@
  * Loading user modules named in a topology. The module is imported by file
  * URL, never by the raw specifier, after its path is confined to the
  * topology's folder; TypeScript modules load through tsx, which the CLI
- * registers (vitest loads them natively).
+ * registers (vitest loads them natively). Importing runs the module's
+ * top-level code with the user's privileges, so checks that must not run it
+ * (`sluice validate` without `--load-modules`) stop at `checkModuleFile`.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +22,11 @@ function loadError(file: string, exportName: string, message: string, cause?: un
   });
 }
 
-async function importExport(file: string, exportName: string, root: string): Promise<unknown> {
+/**
+ * Everything short of importing: the module stays inside `root`, has a module
+ * extension and is a file. Returns its real path; runs none of its code.
+ */
+export async function checkModuleFile(file: string, exportName: string, root: string): Promise<string> {
   const confined = await resolveInside(root, root, file);
   if (!confined.ok) throw loadError(file, exportName, confined.reason);
   const real = confined.path;
@@ -29,6 +35,11 @@ async function importExport(file: string, exportName: string, root: string): Pro
   }
   const info = await stat(real).catch(() => null);
   if (info === null || !info.isFile()) throw loadError(file, exportName, `module ${file} does not exist`);
+  return real;
+}
+
+async function importExport(file: string, exportName: string, root: string): Promise<unknown> {
+  const real = await checkModuleFile(file, exportName, root);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(real).href)) as Record<string, unknown>;

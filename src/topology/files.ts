@@ -6,14 +6,14 @@
 import { access } from 'node:fs/promises';
 import { checkReadable, loadSchemaFile, type LoadedSchema } from '../codecs/index.ts';
 import { ErrorCodes, isSluiceError, type ErrorCode } from '../core/index.ts';
-import { loadAggregatorModule, loadProcessorModule } from '../processors/index.ts';
+import { checkModuleFile, loadAggregatorModule, loadProcessorModule } from '../processors/index.ts';
 import type { Draft } from './build.ts';
 import type { TopologyNode } from './model.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 
 export interface FileCheckOptions {
-  /** Import user modules to check their exports (runs their top-level code). */
+  /** Import user modules to check their exports (runs their top-level code); else only check their files. */
   loadModules: boolean;
   escaped: ReadonlySet<string>;
   report: (code: ErrorCode, path: PathSegment[], message: string, options?: ReportOptions) => void;
@@ -120,13 +120,10 @@ async function checkModule(
   opts: FileCheckOptions,
 ): Promise<void> {
   try {
-    if (!opts.loadModules) {
-      await access(file);
-      return;
-    }
-    await (kind === 'processor' ? loadProcessorModule(file, exportName, root) : loadAggregatorModule(file, exportName, root));
+    if (!opts.loadModules) await checkModuleFile(file, exportName, root);
+    else await (kind === 'processor' ? loadProcessorModule(file, exportName, root) : loadAggregatorModule(file, exportName, root));
   } catch (err) {
-    opts.report(ErrorCodes.MODULE_LOAD, at, isSluiceError(err) ? err.message : `module ${file} does not exist`);
+    opts.report(ErrorCodes.MODULE_LOAD, at, isSluiceError(err) ? err.message : `module ${file}: ${messageOf(err)}`);
   }
 }
 

@@ -37,7 +37,8 @@ export {
   type GraphNode,
   type GraphTopic,
 } from './graph.ts';
-export { interpolateEnv, type Env, type EnvIssue } from './env.ts';
+export { cronOptions, cronProblem } from './cron.ts';
+export { interpolateEnv, defaultEnvLimits, type Env, type EnvIssue, type EnvLimits } from './env.ts';
 export { parseYaml, defaultYamlLimits, type YamlLimits, type ParsedYaml } from './yaml.ts';
 export { editDistance, closest, didYouMean } from './suggest.ts';
 export { renderGraph, renderDot, renderMermaid, renderSvg, sceneOf, mermaidId, graphFormats, type GraphFormat, type Scene, type SceneVertex } from './render/index.ts';

@@ -3,11 +3,10 @@
  * bad input and lists every problem it finds; `loadTopology` throws them all
  * at once as a TopologyValidationError.
  */
-import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCodes } from '../core/index.ts';
+import { ErrorCodes, isSluiceError, readRegularFile, type ErrorCode } from '../core/index.ts';
 import { buildTopology } from './build.ts';
-import { interpolateEnv, type Env, type EnvIssue } from './env.ts';
+import { interpolateEnv, type Env, type EnvIssue, type EnvLimits } from './env.ts';
 import { checkFiles } from './files.ts';
 import { checkGraph, logicalGraph } from './graph.ts';
 import { mapZodIssues } from './issues.ts';
@@ -22,10 +21,15 @@ export interface LoadOptions {
   env?: Env;
   /** Every path in the file must stay inside this folder; default the file's own folder. */
   root?: string;
-  /** Files larger than this are refused unread; default 1 MiB. */
+  /** Files larger than this are refused unread (SLUICE_ERR_FILE_REFUSED); default 1 MiB. */
   maxBytes?: number;
   yamlLimits?: YamlLimits;
-  /** Import user modules to check their exports; default true. */
+  /** What `${VAR}` expansion may produce; default defaultEnvLimits. */
+  envLimits?: EnvLimits;
+  /**
+   * Import user modules to check their exports. Default false: importing runs
+   * their top-level code, which only `sluice run` (and `validate --load-modules`) should do.
+   */
   loadModules?: boolean;
 }
 
@@ -38,25 +42,14 @@ export interface ValidationResult {
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-/** Reads at most `maxBytes` + 1 bytes, so a huge file is refused without being read. */
-async function readBounded(file: string, maxBytes: number): Promise<{ text: string } | { error: string; unsafe: boolean }> {
-  let handle;
+/** The file's text, or why it cannot be had: a missing file is a parse problem, a refused one its own. */
+async function readTopologyText(file: string, maxBytes: number): Promise<{ text: string } | { error: string; code: ErrorCode }> {
   try {
-    handle = await open(file, 'r');
+    return { text: (await readRegularFile(file, maxBytes, 'the topology file')).toString('utf8') };
   } catch (err) {
+    if (isSluiceError(err)) return { error: err.message, code: err.code };
     const code = (err as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(err)})`, unsafe: false };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { error: 'not a regular file', unsafe: false };
-    if (info.size > maxBytes) return { error: `the file is ${info.size} bytes, over the ${maxBytes}-byte limit; refused`, unsafe: true };
-    const buf = Buffer.alloc(maxBytes + 1);
-    const { bytesRead } = await handle.read(buf, 0, maxBytes + 1, 0);
-    if (bytesRead > maxBytes) return { error: `the file is over the ${maxBytes}-byte limit; refused`, unsafe: true };
-    return { text: buf.subarray(0, bytesRead).toString('utf8') };
-  } finally {
-    await handle.close();
+    return { error: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(err)})`, code: ErrorCodes.TOPOLOGY_PARSE };
   }
 }
 
@@ -69,9 +62,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 function reportEnv(reporter: Reporter, issues: readonly EnvIssue[]): void {
-  for (const i of issues) {
-    reporter.at(i.unset ? ErrorCodes.TOPOLOGY_ENV_UNSET : ErrorCodes.TOPOLOGY_INVALID, i.path, i.message, i.hint ? { hint: i.hint } : {});
-  }
+  for (const i of issues) reporter.atReference(i.code, i.path, i.reference, i.message, i.hint ? { hint: i.hint } : {});
 }
 
 export async function validateTopologyFile(file: string, options: LoadOptions = {}): Promise<ValidationResult> {
@@ -85,13 +76,13 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
     warnings: [...reporter.warnings].sort(byPosition),
   });
 
-  const read = await readBounded(abs, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const read = await readTopologyText(abs, options.maxBytes ?? DEFAULT_MAX_BYTES);
   if ('error' in read) {
-    reporter.atOffset(read.unsafe ? ErrorCodes.TOPOLOGY_UNSAFE : ErrorCodes.TOPOLOGY_PARSE, 0, read.error);
+    reporter.atOffset(read.code, 0, read.error);
     return done();
   }
   const parsed = parseYaml(read.text, options.yamlLimits ?? defaultYamlLimits);
-  reporter.attach(parsed.doc, parsed.lineCounter);
+  reporter.attach(parsed.doc, parsed.lineCounter, read.text);
   for (const i of parsed.issues) reporter.atOffset(i.code, i.offset, i.message, i.path ?? [], i.hint ? { hint: i.hint } : {});
   if (parsed.data === undefined || reporter.failed) return done();
   if (typeof parsed.data !== 'object' || parsed.data === null || Array.isArray(parsed.data)) {
@@ -103,7 +94,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   }
 
   const envIssues: EnvIssue[] = [];
-  const data = interpolateEnv(parsed.data, options.env ?? process.env, envIssues);
+  const data = interpolateEnv(parsed.data, options.env ?? process.env, envIssues, options.envLimits);
   reportEnv(reporter, envIssues);
 
   const result = TopologyFileSchema.safeParse(data);
@@ -125,7 +116,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   const topics = Object.values(draft.topics);
   for (const f of checkGraph(draft.nodes, topics)) reporter.add(f);
   await checkFiles(draft, {
-    loadModules: options.loadModules ?? true,
+    loadModules: options.loadModules ?? false,
     escaped,
     report: (code, at, message, opts) => reporter.at(code, at, message, opts),
   });

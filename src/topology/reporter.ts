@@ -14,8 +14,8 @@ export interface ReportOptions {
   warning?: boolean;
 }
 
-/** The offset of the node at `path`, or of the deepest ancestor that exists. */
-export function offsetAt(doc: Document, path: readonly PathSegment[], atKey = false): number {
+/** The node at `path` (through aliases) and its offset, or the offset of the deepest ancestor that exists. */
+function walk(doc: Document, path: readonly PathSegment[], atKey: boolean): { offset: number; node?: Node } {
   let node: unknown = doc.contents;
   let offset = (node as Node | null)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
@@ -23,20 +23,40 @@ export function offsetAt(doc: Document, path: readonly PathSegment[], atKey = fa
     for (let hops = 0; isAlias(node) && hops < 100; hops++) node = node.resolve(doc);
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (pair === undefined) return offset;
+      if (pair === undefined) return { offset };
       const keyOffset = (pair.key as Node).range?.[0] ?? offset;
-      if (atKey && i === path.length - 1) return keyOffset;
+      if (atKey && i === path.length - 1) return { offset: keyOffset };
       node = pair.value;
       offset = (node as Node | null)?.range?.[0] ?? keyOffset;
     } else if (isSeq(node) && typeof seg === 'number') {
       node = node.items[seg];
-      if (node === undefined) return offset;
+      if (node === undefined) return { offset };
       offset = (node as Node).range?.[0] ?? offset;
     } else {
-      return offset;
+      return { offset };
     }
   }
-  return offset;
+  for (let hops = 0; isAlias(node) && hops < 100; hops++) node = node.resolve(doc);
+  return { offset, ...(isScalar(node) ? { node } : {}) };
+}
+
+/** The offset of the node at `path`, or of the deepest ancestor that exists. */
+export function offsetAt(doc: Document, path: readonly PathSegment[], atKey = false): number {
+  return walk(doc, path, atKey).offset;
+}
+
+/**
+ * Where each `${` inside the scalar at `path` was written in the source text,
+ * in order, and where the scalar starts (the place for a reference escapes
+ * hide, when the source differs from the value).
+ */
+export function referenceOffsetsAt(doc: Document, source: string, path: readonly PathSegment[]): { start: number; references: number[] } {
+  const { offset, node } = walk(doc, path, false);
+  const range = node?.range;
+  if (range === undefined || range === null) return { start: offset, references: [] };
+  const references: number[] = [];
+  for (let at = source.indexOf('${', range[0]); at !== -1 && at < range[1]; at = source.indexOf('${', at + 1)) references.push(at);
+  return { start: range[0], references };
 }
 
 export class Reporter {
@@ -44,13 +64,17 @@ export class Reporter {
   readonly warnings: Problem[] = [];
   private doc: Document | undefined;
   private lineCounter: LineCounter | undefined;
+  private source = '';
+  /** Reference offsets per value, found once: a value may hold 50,000 references with an issue each. */
+  private readonly references = new Map<string, { start: number; references: number[] }>();
 
   constructor(readonly file: string) {}
 
   /** Once the text is parsed, paths can be placed. */
-  attach(doc: Document | undefined, lineCounter: LineCounter): void {
+  attach(doc: Document | undefined, lineCounter: LineCounter, source: string): void {
     this.doc = doc;
     this.lineCounter = lineCounter;
+    this.source = source;
   }
 
   get failed(): boolean {
@@ -74,6 +98,16 @@ export class Reporter {
   at(code: ErrorCode, path: readonly PathSegment[], message: string, options: ReportOptions = {}): void {
     const offset = this.doc === undefined ? 0 : offsetAt(this.doc, path, options.atKey);
     this.atOffset(code, offset, message, path, options);
+  }
+
+  /** At the `nth` `${` of the string value at `path`. */
+  atReference(code: ErrorCode, path: readonly PathSegment[], nth: number, message: string, options: ReportOptions = {}): void {
+    const doc = this.doc;
+    if (doc === undefined) return this.atOffset(code, 0, message, path, options);
+    const key = formatPath(path);
+    let found = this.references.get(key);
+    if (found === undefined) this.references.set(key, (found = referenceOffsetsAt(doc, this.source, path)));
+    this.atOffset(code, found.references[nth] ?? found.start, message, path, options);
   }
 
   add(f: Finding): void {

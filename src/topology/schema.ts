@@ -3,6 +3,7 @@
  * check files, word the error messages (through their descriptions) and
  * generate the published JSON Schema (schema/topology.schema.json).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { codecNames, parseCodecChain } from '../codecs/index.ts';
 import { isSluiceError } from '../core/index.ts';
@@ -15,6 +16,7 @@ import {
   WindowConfigSchema,
   choiceRegistry,
 } from '../processors/index.ts';
+import { cronProblem } from './cron.ts';
 
 const NameSchema = z
   .string()
@@ -51,6 +53,8 @@ const KafkaSchema = z
   .strictObject({
     brokers: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      // `${KAFKA_BROKERS:-}` or " , " must not quietly mean the embedded transport.
+      .refine((b) => (typeof b === 'string' ? b.split(',') : b).some((x) => x.trim() !== ''), 'the broker list names no broker; give host:port[,host:port]')
       .meta({ description: '`host:port` list, as an array or comma-separated (e.g. `${KAFKA_BROKERS:-127.0.0.1:9092}`).' }),
     'client-id': z.string().min(1).optional(),
     ssl: z.boolean().optional(),
@@ -107,10 +111,24 @@ const GeneratorSchema = z.strictObject({
   seed: z.int().optional().meta({ description: 'Random seed, for the same records every run.' }),
 });
 
+/**
+ * What a server may listen on: an IP address (node:net's own test), or an RFC 1123 host
+ * name whose last label is not all digits, so `999.1.1.1` is not taken for a name.
+ */
+function isHostOrAddress(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return z.regexes.hostname.test(host) && !/(^|\.)\d+\.?$/.test(host);
+}
+
 const HttpSchema = z.strictObject({
   port: z.int().min(1).max(65_535),
   path: z.string().regex(/^\/[^\s]*$/, 'an HTTP path starts with `/`').optional(),
-  host: z.string().min(1).optional(),
+  host: z
+    .string()
+    .min(1)
+    .refine(isHostOrAddress, 'a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)')
+    .optional()
+    .meta({ description: 'The host name or IP address to listen on (default 127.0.0.1).' }),
 });
 
 export const sourceKinds = ['file', 'stdin', 'generator', 'http'] as const;
@@ -170,7 +188,11 @@ const TriggerSchema = z
     z.strictObject({
       cron: z
         .string()
-        .regex(/^\S+(\s+\S+){4,5}$/, 'a cron expression has 5 fields (minute hour day month weekday), or 6 with seconds first'),
+        .superRefine((pattern, ctx) => {
+          const problem = cronProblem(pattern);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `\`${pattern}\` is not a cron schedule: ${problem}` });
+        })
+        .meta({ description: 'A cron schedule (croner): 5 fields (minute hour day month weekday), or 6 with seconds first.' }),
     }),
   ])
   .meta({ description: '`always` (run continuously) or `{ cron: "*/5 * * * *" }` (run on a schedule until input ends).' });

@@ -20,6 +20,7 @@ import { createFileLineSource, createStdinLineSource } from '../../runtime/sourc
 import type { KafkaSecurity, OutgoingRecord } from '../../transport/index.ts';
 import { formatError } from '../errors.ts';
 import { wholeNumber } from '../numbers.ts';
+import { requireBrokers } from './cluster.ts';
 import type { RegisterCommand } from './index.ts';
 import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 
@@ -241,17 +242,6 @@ export function summaryLine(topic: string, r: PublishReport): string {
   );
 }
 
-export function brokersFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
-  const list = (flag ?? env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b !== '');
-  if (list.length === 0) {
-    throw new SluiceError(ErrorCodes.CLI_USAGE, 'publish needs Kafka brokers: --brokers host:port[,host:port] or KAFKA_BROKERS');
-  }
-  return list;
-}
-
 /** Kafka's own ceiling on partitions per topic is far above this; a topology file allows as many. */
 const MAX_PARTITIONS = 10_000;
 
@@ -281,7 +271,7 @@ export const registerPublish: RegisterCommand = (program: Command) => {
       const security = securityOf(flags, undefined, process.env, warnOnStderr);
       const report = await runPublish(
         {
-          brokers: brokersFrom(flags.brokers),
+          brokers: requireBrokers(flags.brokers, undefined, 'publish'),
           ...(security === undefined ? {} : { security }),
           topic: flags.topic,
           ...(file === undefined ? {} : { file }),

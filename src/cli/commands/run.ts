@@ -85,7 +85,8 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .action(async (file: string, opts: RunCliOptions) => {
       const shutdownMs = milliseconds('--shutdown-timeout', opts.shutdownTimeout);
       const commitIntervalMs = milliseconds('--commit-interval', opts.commitInterval);
-      const topology = await loadTopology(file);
+      // It runs the modules' code anyway: importing them now reports a broken one with its position, before any stage starts.
+      const topology = await loadTopology(file, { loadModules: true });
       const brokers = brokersOf(opts.brokers, topology);
       const pollIntervalMs = milliseconds('--poll-interval', opts.pollInterval, 100);
       const http = httpOptions(opts, brokers !== undefined);

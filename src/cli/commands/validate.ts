@@ -1,7 +1,9 @@
 /**
  * `sluice validate FILE...`: every problem in every file, as
  * `file:line:col: error CODE: message (hint)` lines or as JSON for tools.
- * Exit 0 when all files are valid, 2 when any is not.
+ * Exit 0 when all files are valid, 2 when any is not. User modules are
+ * checked as files only: importing one runs its code, so validating a file
+ * from someone else is safe unless `--load-modules` asks for that.
  */
 import type { Command } from 'commander';
 import { formatProblem, validateTopologyFile, type Problem, type ValidationResult } from '../../topology/index.ts';
@@ -10,7 +12,7 @@ import type { RegisterCommand } from './index.ts';
 interface ValidateOptions {
   json?: boolean;
   root?: string;
-  modules: boolean;
+  loadModules?: boolean;
 }
 
 interface FileReport {
@@ -46,13 +48,13 @@ export const registerValidate: RegisterCommand = (program: Command) => {
     .argument('<files...>', 'topology files (.yaml, .yml or .json)')
     .option('--json', 'print the result as JSON')
     .option('--root <dir>', "folder every path in a file must stay inside (default: the file's folder)")
-    .option('--no-modules', 'check processor modules exist without importing them')
+    .option('--load-modules', "import processor and aggregator modules to check their exports: this RUNS their top-level code (default: only check each module file exists, is a module and stays inside the folder)")
     .action(async (files: string[], opts: ValidateOptions) => {
       const reports: FileReport[] = [];
       for (const file of files) {
         const result = await validateTopologyFile(file, {
           ...(opts.root !== undefined ? { root: opts.root } : {}),
-          loadModules: opts.modules,
+          loadModules: opts.loadModules === true,
         });
         const report = reportOf(file, result);
         reports.push(report);

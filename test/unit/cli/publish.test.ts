@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokersFrom, parseHeader, parseRate, summaryLine } from '../../../src/cli/commands/publish.ts';
+import { parseHeader, parseRate, summaryLine } from '../../../src/cli/commands/publish.ts';
 
 describe('sluice publish options', () => {
   it('reads --rate as records per second, with or without /s', () => {
@@ -13,12 +13,6 @@ describe('sluice publish options', () => {
   it('collects repeated --header name=value, keeping "=" in the value', () => {
     expect(parseHeader('b=x=y', parseHeader('a=1'))).toEqual({ a: '1', b: 'x=y' });
     expect(() => parseHeader('novalue')).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_CLI_USAGE' }));
-  });
-
-  it('takes brokers from the flag, else KAFKA_BROKERS, else refuses', () => {
-    expect(brokersFrom('a:1, b:2')).toEqual(['a:1', 'b:2']);
-    expect(brokersFrom(undefined, { KAFKA_BROKERS: 'k:9092' })).toEqual(['k:9092']);
-    expect(() => brokersFrom(undefined, {})).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_CLI_USAGE' }));
   });
 
   it('summarises sent, rejected, unacknowledged, seconds and rate in one line', () => {

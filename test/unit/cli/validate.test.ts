@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace } from '../topology/helpers.ts';
+import { Workspace, processorsUrl } from '../topology/helpers.ts';
 import { runCli } from './cli-harness.ts';
 
 const examples = ['clickstream', 'seed-dataflow', 'seed-workflow', 'user-events', 'word-count'].map((n) => `topologies/${n}/topology.yaml`);
@@ -78,10 +78,60 @@ describe('sluice validate', () => {
     expect(r.stdout).toMatch(/nope\.yaml:1:1: error SLUICE_ERR_TOPOLOGY_PARSE: file not found/);
   });
 
-  it('works from the real binary, where tsx loads the TypeScript processor modules', async () => {
+  it('works from the real binary, where tsx loads the TypeScript processor modules with --load-modules', async () => {
     const run = promisify(execFile);
-    const { stdout } = await run(process.execPath, ['bin/sluice.js', 'validate', 'topologies/seed-workflow/topology.yaml'], { env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' } });
+    const { stdout } = await run(process.execPath, ['bin/sluice.js', 'validate', '--load-modules', 'topologies/seed-workflow/topology.yaml'], { env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' } });
     expect(stdout.trim()).toBe('topologies/seed-workflow/topology.yaml: valid (4 nodes, 4 topics)');
     await expect(run(process.execPath, ['bin/sluice.js', 'validate', bad])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('runs no user code unless --load-modules asks: a module whose top level writes a file', async () => {
+    const marker = path.join(ws.dir, 'module-ran.txt');
+    await ws.write(
+      'mods/side-effect.ts',
+      `import { writeFileSync } from 'node:fs';\nimport { defineProcessor } from '${processorsUrl}';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default defineProcessor((v) => v);\n`,
+    );
+    const file = await ws.write('mods.yaml', 'name: mods\nnodes:\n  a:\n    source: { stdin: true }\n    process:\n      - map: { module: ./mods/side-effect.ts }\n    sink: { stdout: true }\n');
+    const exists = () => access(marker).then(() => true, () => false);
+
+    const checked = await runCli('validate', file);
+    expect(checked.code).toBe(0);
+    expect(await exists()).toBe(false);
+
+    const loaded = await runCli('validate', '--load-modules', file);
+    expect(loaded.code).toBe(0);
+    expect(await readFile(marker, 'utf8')).toBe('ran');
+  });
+
+  it('without --load-modules still refuses a module that is missing, not a module, or outside the folder, at its position', async () => {
+    await ws.write('mods/notes.txt', 'not code');
+    const file = await ws.write(
+      'refs.yaml',
+      'name: refs\nnodes:\n  a:\n    source: { stdin: true }\n    process:\n      - map: { module: ./mods/missing.ts }\n      - map: { module: ./mods/notes.txt }\n      - map: { module: ../elsewhere.ts }\n    sink: { stdout: true }\n',
+    );
+    const r = await runCli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`${file}:6:24: error SLUICE_ERR_MODULE_LOAD: module ${path.join(ws.dir, 'mods/missing.ts')} does not exist`);
+    expect(r.stdout).toContain(`${file}:7:24: error SLUICE_ERR_MODULE_LOAD: \`notes.txt\` is not a module; use one of .ts, .mts, .cts, .js, .mjs, .cjs`);
+    expect(r.stdout).toContain(`${file}:8:24: error SLUICE_ERR_TOPOLOGY_UNSAFE: `);
+  });
+
+  it('--help says that --load-modules runs the modules\' code', async () => {
+    const r = await runCli('validate', '--help');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('--load-modules import processor and aggregator modules to check their exports: this RUNS their top-level code');
+  });
+
+  it('refuses a cron schedule croner cannot run and an HTTP host that is not a host, exit 2 with both positions', async () => {
+    const file = await ws.write(
+      'start.yaml',
+      'name: start\nnodes:\n  in:\n    source: { http: { port: 8080, host: "0.0.0.0; rm -rf /" } }\n    to: start.a\n  later:\n    from: start.a\n    trigger: { cron: "99 99 99 99 99" }\n    sink: { stdout: true }\n',
+    );
+    const r = await runCli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${file}:4:41: error SLUICE_ERR_TOPOLOGY_INVALID: node \`in\`: a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)`,
+      `${file}:8:22: error SLUICE_ERR_TOPOLOGY_INVALID: node \`later\`: \`99 99 99 99 99\` is not a cron schedule: CronPattern: Invalid value for minute: 99`,
+      `${file}: 2 problems`,
+    ]);
   });
 });

@@ -195,7 +195,7 @@ nodes:
       '{ module: "data:text/javascript,export default 1" }',
       '{ module: "http://example.com/x.ts" }',
     ];
-    const r = await ws.validate(base(`  n:\n    from: users.raw\n    process:\n${steps.map((s) => `      - map: ${s}\n`).join('')}    to: out\n`));
+    const r = await ws.validate(base(`  n:\n    from: users.raw\n    process:\n${steps.map((s) => `      - map: ${s}\n`).join('')}    to: out\n`), { loadModules: true });
     expect(r.problems.map((p) => `${p.code} ${p.line}`)).toEqual([
       `${ErrorCodes.MODULE_LOAD} 13`,
       `${ErrorCodes.MODULE_LOAD} 14`,
@@ -245,6 +245,47 @@ nodes:
   });
 });
 
+describe('schedules and listen addresses, checked as the run reads them', () => {
+  const cronNode = (cron: string) => `name: t\nnodes:\n  a: { source: { stdin: true }, to: t.a }\n  b:\n    from: t.a\n    trigger: { cron: "${cron}" }\n    sink: { stdout: true }\n`;
+
+  it('a cron pattern croner refuses or that never fires, at the `cron:` value', async () => {
+    for (const [cron, why] of [
+      ['99 99 99 99 99', 'CronPattern: Invalid value for minute: 99'],
+      ['* * * * 8', 'CronPattern: Invalid value for dayOfWeek: 8'],
+      ['* * * *', "CronPattern: invalid configuration format ('* * * *'), exactly five, six, or seven space separated parts are required."],
+      ['0 0 0 1 1 * 2030', "CronPattern: mode '5-or-6-parts' requires exactly 5 or 6 parts, but pattern '0 0 0 1 1 * 2030' has 7 parts."],
+      ['0 0 31 2 *', 'it never fires (no date matches it)'],
+    ] as const) {
+      const r = await ws.validate(cronNode(cron));
+      expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_INVALID} 6:22 node \`b\`: \`${cron}\` is not a cron schedule: ${why}`]);
+    }
+  });
+
+  it('a cron pattern croner runs is accepted, seconds first when there are 6 fields', async () => {
+    for (const cron of ['*/5 * * * *', '*/3 * * * * *', '0 9 * * MON-FRI']) {
+      const r = await ws.validate(cronNode(cron));
+      expect(r.problems).toEqual([]);
+      expect(r.topology?.nodes[1]?.trigger).toEqual({ kind: 'cron', cron });
+    }
+  });
+
+  const httpNode = (host: string) => `name: t\nnodes:\n  a:\n    source: { http: { port: 8080, host: "${host}" } }\n    sink: { stdout: true }\n`;
+
+  it('an HTTP source host that is neither a host name nor an IP address, at the `host:` value', async () => {
+    for (const host of ['bad host', 'evil.com/path', '-lead.example', 'under_score.example', '999.1.1.1', '10.0.0', '[::1]', 'a'.repeat(64) + '.example']) {
+      const r = await ws.validate(httpNode(host));
+      expect(summary(r.problems), host).toEqual([`${ErrorCodes.TOPOLOGY_INVALID} 4:41 node \`a\`: a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)`]);
+    }
+  });
+
+  it('host names (RFC 1123), IPv4 and IPv6 addresses are accepted', async () => {
+    for (const host of ['localhost', 'ingest-1.example.com', '3com.example', '127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1']) {
+      const r = await ws.validate(httpNode(host));
+      expect(r.problems, host).toEqual([]);
+    }
+  });
+});
+
 describe('environment variables', () => {
   const withKafka = (brokers: string) => `name: t\nkafka: { brokers: "${brokers}" }\nnodes:\n  a: { source: { stdin: true }, sink: { stdout: true } }\n`;
 
@@ -257,7 +298,15 @@ describe('environment variables', () => {
 
   it('an unset variable without a default is an error at its position', async () => {
     const r = await ws.validate(withKafka('${BROKERS}'));
-    expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_ENV_UNSET} 2:19 environment variable \`BROKERS\` is not set (set it, or give a default: \`\${BROKERS:-value}\`)`]);
+    // At the reference itself, inside the quotes.
+    expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_ENV_UNSET} 2:20 environment variable \`BROKERS\` is not set (set it, or give a default: \`\${BROKERS:-value}\`)`]);
+  });
+
+  it('each of 50,000 unset references in one value is placed at its own column, each found once', async () => {
+    const r = await ws.validate(`name: t\nnodes:\n  a: { source: { stdin: true }, sink: { stdout: true } }\ndescription: "${'${NOPE}'.repeat(50_000)}"\n`);
+    expect(r.problems).toHaveLength(50_000);
+    expect(r.problems.map((p) => p.column).slice(0, 3)).toEqual([15, 22, 29]);
+    expect(r.problems[49_999]).toMatchObject({ code: ErrorCodes.TOPOLOGY_ENV_UNSET, line: 4, column: 15 + 49_999 * 7 });
   });
 
   it('a value containing `${...}` after expansion is not expanded again', async () => {
@@ -275,7 +324,7 @@ describe('hostile files are refused', () => {
     expect(r.problems[0]?.message).toBe('the file is empty');
     const { validateTopologyFile } = await import('../../../src/topology/index.ts');
     const rb = await validateTopologyFile(big, { env: {} });
-    expect(summary(rb.problems)).toEqual([`${ErrorCodes.TOPOLOGY_UNSAFE} 1:1 the file is 104857600 bytes, over the 1048576-byte limit; refused`]);
+    expect(summary(rb.problems)).toEqual([`${ErrorCodes.FILE_REFUSED} 1:1 the topology file ${big} is 104857600 bytes, over the 1048576-byte limit; refused unread`]);
   });
 
   it('prototype keys, merges, alias bombs and deep nesting, with positions', async () => {
