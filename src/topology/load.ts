@@ -27,6 +27,8 @@ export interface LoadOptions {
   yamlLimits?: YamlLimits;
   /** Import user modules to check their exports; default true. */
   loadModules?: boolean;
+  /** The aes-gcm key file a run reads (`--key-file`), which no file sink may name. */
+  keyFile?: string;
 }
 
 export interface ValidationResult {
@@ -127,6 +129,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   await checkFiles(draft, {
     loadModules: options.loadModules ?? true,
     escaped,
+    ...(options.keyFile !== undefined ? { keyFile: path.resolve(options.keyFile) } : {}),
     report: (code, at, message, opts) => reporter.at(code, at, message, opts),
   });
   if (reporter.failed) return done();

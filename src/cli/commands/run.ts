@@ -80,7 +80,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .action(async (file: string, opts: RunCliOptions) => {
       const shutdownMs = milliseconds('--shutdown-timeout', opts.shutdownTimeout);
       const commitIntervalMs = milliseconds('--commit-interval', opts.commitInterval);
-      const topology = await loadTopology(file);
+      const topology = await loadTopology(file, opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {});
       const brokers = brokersOf(opts.brokers, topology);
       const pollIntervalMs = milliseconds('--poll-interval', opts.pollInterval, 100);
       const http = httpOptions(opts, brokers !== undefined);

@@ -11,6 +11,7 @@ interface ValidateOptions {
   json?: boolean;
   root?: string;
   modules: boolean;
+  keyFile?: string;
 }
 
 interface FileReport {
@@ -47,12 +48,14 @@ export const registerValidate: RegisterCommand = (program: Command) => {
     .option('--json', 'print the result as JSON')
     .option('--root <dir>', "folder every path in a file must stay inside (default: the file's folder)")
     .option('--no-modules', 'check processor modules exist without importing them')
+    .option('--key-file <path>', 'the aes-gcm keys file runs will read (no file sink may write it)')
     .action(async (files: string[], opts: ValidateOptions) => {
       const reports: FileReport[] = [];
       for (const file of files) {
         const result = await validateTopologyFile(file, {
           ...(opts.root !== undefined ? { root: opts.root } : {}),
           loadModules: opts.modules,
+          ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         });
         const report = reportOf(file, result);
         reports.push(report);
