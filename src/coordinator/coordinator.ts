@@ -27,7 +27,7 @@ import type { StageRunner, TriggerResult } from './runner.ts';
 import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 import { ensureTopics } from './topics.ts';
-import { withRetry } from '../runtime/index.ts';
+import { emptyOverwrittenFiles, withRetry } from '../runtime/index.ts';
 
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
@@ -149,6 +149,7 @@ export class Coordinator {
     brokers: string[],
   ): Promise<StageRunner> {
     if (transport.kind === 'kafka') {
+      await emptyOverwrittenFiles(selected.map((s) => s.node));
       return new Supervisor({
         plan,
         selected,

@@ -7,3 +7,4 @@ export { withRetry, defaultRetryPolicy, backoffCeiling, type RetryPolicy } from 
 export { deadLetterHeaders, DLQ_HEADER_PREFIX } from './dead-letter.ts';
 export { namespaced } from './namespace.ts';
 export { expandRepartitions, repartitionTopicOf } from './repartition.ts';
+export { emptyOverwrittenFiles } from './sinks/file-modes.ts';

@@ -14,6 +14,7 @@ import { namespaced } from './namespace.ts';
 import { withRetry } from './retry.ts';
 import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
+import { emptyOverwrittenFiles } from './sinks/file-modes.ts';
 import { Stage, type StageOptions, type StageReport } from './stage.ts';
 
 export interface RunOptions extends ResourceOptions {
@@ -89,9 +90,11 @@ export class TopologyRun {
       onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
     });
     const resources = await TopologyResources.load(topology, options);
+    const selected = selectNodes(topology, options.nodes);
+    await emptyOverwrittenFiles(selected);
     const stages: Stage[] = [];
     try {
-      for (const node of selectNodes(topology, options.nodes)) {
+      for (const node of selected) {
         const stageOptions: StageOptions = {
           topology,
           node,

@@ -13,11 +13,13 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
-import { AvroFileSink, createAvroFileSource } from './avro-files.ts';
+import { createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import { withRetry } from './retry.ts';
 import type { TopologyResources } from './resources.ts';
-import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
+import { AvroFileSink } from './sinks/avro-file.ts';
+import type { BatchSink } from './sinks/batch-sink.ts';
+import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
 import { TransactionalSink } from './sinks/transactional.ts';
 import { createGeneratorSource } from './sources/generator.ts';
@@ -26,7 +28,7 @@ import { createFileLineSource, createStdinLineSource } from './sources/lines.ts'
 import { OffsetTracker } from './offsets.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
-import { StepStream } from './step.ts';
+import { StepStream, type ErrorChannel } from './step.ts';
 import { WindowStream, loadAggregator } from './window.ts';
 
 export interface StageOptions {
@@ -50,7 +52,7 @@ export interface StageReport {
   node: string;
   /** Records that entered the stage from its source. */
   read: number;
-  /** Records acknowledged by the sink (a topic's broker, or handed to the file). */
+  /** Records acknowledged by the sink (a topic's broker, or durable in the file). */
   written: number;
   deadLettered: number;
   /** Where the stage wrote: `topic NAME`, `file PATH` or `stdout`. */
@@ -239,11 +241,13 @@ export class Stage {
     } else {
       const validate = fileValidateStep(out, resources);
       if (validate !== undefined) steps.push(validate);
+      // Records the sink cannot format are dead-lettered like any step's failures (the writer exists by then).
+      const onError: ErrorChannel = (error, envelope) => this.#deadLetters.channel(error, envelope);
       if (out.kind === 'file' && out.format === 'avro') {
-        this.#sink = new AvroFileSink(out.path, resources.schema(out.schema)!.type);
+        this.#sink = new AvroFileSink({ path: out.path, type: resources.schema(out.schema)!.type, logger: this.#logger, onError });
       } else {
         const format = batchFormatter(out.codec, out.schema, resources);
-        this.#sink = out.kind === 'file' ? createFileLineSink(out.path, format) : createStdoutLineSink(this.#options.stdout, format);
+        this.#sink = out.kind === 'file' ? createFileLineSink(out.path, this.#logger, onError, format) : createStdoutLineSink(onError, this.#options.stdout, format);
       }
     }
 
@@ -305,7 +309,7 @@ export class Stage {
 
   report(): StageReport {
     const sink = this.#sink;
-    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink | AvroFileSink).written;
+    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as BatchSink<unknown>).written;
     return { node: this.node.id, read: this.#read, written, deadLettered: this.#deadLetters.count, output: describeOutput(this.node) };
   }
 

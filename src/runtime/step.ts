@@ -21,6 +21,15 @@ export type StepFn = (envelope: Envelope) => StepResult | Promise<StepResult>;
  */
 export type ErrorChannel = (error: SluiceError, envelope: Envelope) => Promise<void>;
 
+/** A failure of `step` on `envelope` as a SluiceError with where the record came from. */
+export function failureOf(err: unknown, code: ErrorCode, step: string, { origin }: Envelope): SluiceError {
+  return toSluiceError(err, code, {
+    step,
+    ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
+    ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
+  });
+}
+
 export interface StepOptions {
   name: string;
   /** Error code for failures that are not SluiceErrors already. */
@@ -75,12 +84,6 @@ export class StepStream extends Transform {
   }
 
   #fail(err: unknown, envelope: Envelope, callback: TransformCallback): void {
-    const { origin } = envelope;
-    const error = toSluiceError(err, this.#code, {
-      step: this.name,
-      ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
-      ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
-    });
-    this.#onError(error, envelope).then(() => callback(), callback);
+    this.#onError(failureOf(err, this.#code, this.name, envelope), envelope).then(() => callback(), callback);
   }
 }
