@@ -52,6 +52,8 @@ export interface CoordinatorOptions {
   /** `--instances node=N` overrides. */
   instances?: Readonly<Record<string, number>>;
   untilCaughtUp?: boolean;
+  /** File and counted generator sources read from the start, ignoring their stored positions (`--from-start`). */
+  fromStart?: boolean;
   isolation?: Isolation;
   restartPolicy?: Partial<RestartPolicy>;
   alerts?: Partial<AlertThresholds>;
@@ -160,14 +162,15 @@ export class Coordinator {
         isolation: options.isolation ?? 'thread',
         policy: { ...defaultRestartPolicy, ...options.restartPolicy },
         untilCaughtUp: options.untilCaughtUp ?? false,
+        fromStart: options.fromStart ?? false,
         commitIntervalMs: options.commitIntervalMs,
         sessionTimeoutMs: options.sessionTimeoutMs,
         keyFile: options.keyFile,
         random: options.random,
       });
     }
-    const { namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout } = options;
-    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout });
+    const { namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout } = options;
+    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout });
   }
 
   async #serve(): Promise<void> {

@@ -23,6 +23,7 @@ interface RunCliOptions extends KafkaSecurityFlags {
   brokers?: string;
   node?: string;
   untilCaughtUp?: boolean;
+  fromStart?: boolean;
   shutdownTimeout: string;
   commitInterval: string;
   keyFile?: string;
@@ -67,6 +68,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the embedded transport)')
     .option('--node <ids>', 'run only these nodes, comma-separated')
     .option('--until-caught-up', 'stop each stage once it has read its topics up to their end offsets (always on when embedded)')
+    .option('--from-start', 'file and counted generator sources read from the start, ignoring how far earlier runs got')
     .option('--shutdown-timeout <ms>', 'how long a graceful stop may take before exiting non-zero', '30000')
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
     .option('--namespace <prefix>', 'prefix every topic and consumer group name (isolates copies of one topology)')
@@ -97,6 +99,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         ...(http !== undefined ? { http } : {}),
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
+        ...(opts.fromStart ? { fromStart: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),

@@ -19,7 +19,7 @@ describe('line sources and sinks', () => {
     writeFileSync(input, '{"a":1}\n\n{"a":2}\r\n{"a":"ü"}');
     const seen: Envelope[] = [];
     const out = join(dir, 'nested', 'out.ndjson');
-    const source = createFileLineSource(input);
+    const source = createFileLineSource(input, { name: input });
     source.on('data', (e: Envelope) => seen.push(e));
     await pipeline(source, createFileLineSink(out, silentLogger, refuse));
     expect(seen.map((e) => e.origin.line)).toEqual([1, 3, 4]);
