@@ -29,3 +29,4 @@ export { coerceJsonForSchema } from './coerce.ts';
 export type { CoerceOptions } from './coerce.ts';
 export { logicalTypes } from './logical-types.ts';
 export { minWireBytes, MAX_ZERO_WIDTH_ITEMS } from './avro-limits.ts';
+export { encodeContainerHeader, decodeContainerHeader, encodeContainerBlock, endOfLastBlock, SYNC_BYTES, type ContainerHeader } from './avro-container.ts';

@@ -27,7 +27,7 @@ import type { StageRunner, TriggerResult } from './runner.ts';
 import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 import { ensureTopics } from './topics.ts';
-import { withRetry } from '../runtime/index.ts';
+import { emptyOverwrittenFiles, withRetry } from '../runtime/index.ts';
 
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
@@ -52,6 +52,8 @@ export interface CoordinatorOptions {
   /** `--instances node=N` overrides. */
   instances?: Readonly<Record<string, number>>;
   untilCaughtUp?: boolean;
+  /** File and counted generator sources read from the start, ignoring their stored positions (`--from-start`). */
+  fromStart?: boolean;
   isolation?: Isolation;
   restartPolicy?: Partial<RestartPolicy>;
   alerts?: Partial<AlertThresholds>;
@@ -162,6 +164,7 @@ export class Coordinator {
     brokers: string[],
   ): Promise<StageRunner> {
     if (transport.kind === 'kafka') {
+      await emptyOverwrittenFiles(selected.map((s) => s.node));
       return new Supervisor({
         plan,
         selected,
@@ -172,14 +175,15 @@ export class Coordinator {
         isolation: options.isolation ?? 'thread',
         policy: { ...defaultRestartPolicy, ...options.restartPolicy },
         untilCaughtUp: options.untilCaughtUp ?? false,
+        fromStart: options.fromStart ?? false,
         commitIntervalMs: options.commitIntervalMs,
         sessionTimeoutMs: options.sessionTimeoutMs,
         keyFile: options.keyFile,
         random: options.random,
       });
     }
-    const { namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout } = options;
-    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, commitIntervalMs, keyFile, env, stdin, stdout });
+    const { namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout } = options;
+    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout });
   }
 
   /**

@@ -50,6 +50,7 @@ export class StageInstance {
   /** The latest report of any life: names the stage's output for the run summary. */
   lastReport: StageReport | undefined;
   #endRun: (() => void) | undefined;
+  #lives = 0;
   restarts = 0;
   crashes = 0;
   lastError: string | undefined;
@@ -119,8 +120,9 @@ export class StageInstance {
     this.#state = 'starting';
     this.#current = ZERO;
     this.#lifeError = undefined;
+    const params = lifeParams(this.#options.params, this.#lives++);
     // Messages of an earlier life (a late stdin error) must not count against this one.
-    const host: InstanceHost = spawnInstance(this.#options.params, this.#options.isolation, (m) => {
+    const host: InstanceHost = spawnInstance(params, this.#options.isolation, (m) => {
       if (host === this.#host) this.#onMessage(m);
     });
     this.#host = host;
@@ -178,6 +180,13 @@ export class StageInstance {
     this.#endRun = undefined;
     end?.();
   }
+}
+
+/** What life `life` (from 0) of an instance starts with: `--from-start` is for the first; a later one goes on from what the earlier ones committed. */
+export function lifeParams(params: InstanceParams, life: number): InstanceParams {
+  if (life === 0) return params;
+  const { fromStart: _firstLifeOnly, ...later } = params;
+  return later;
 }
 
 function countsOf(report: StageReport): InstanceCounts {

@@ -7,7 +7,7 @@
  * `sluice status` on a machine that runs nothing.
  */
 import { ErrorCodes, SluiceError } from '../core/index.ts';
-import { deadLetterTopicOf, expandRepartitions, groupIdOf, namespaced } from '../runtime/index.ts';
+import { deadLetterTopicOf, groupIdOf, runnableTopology } from '../runtime/index.ts';
 import type { Topology, TopologyNode, Trigger } from '../topology/index.ts';
 
 export interface StagePlan {
@@ -53,7 +53,7 @@ export function planTopology(source: Topology, options: PlanOptions = {}): Topol
   if (unknown.length > 0) {
     throw new SluiceError(ErrorCodes.CLI_USAGE, `--instances names no node of ${source.name}: ${unknown.join(', ')}; nodes: ${[...known].join(', ')}`);
   }
-  const topology = expandRepartitions(namespaced(source, namespace));
+  const topology = runnableTopology(source, namespace);
   const stages = topology.nodes.map((node): StagePlan => {
     const id = originalId(node.id, source);
     return {

@@ -22,6 +22,12 @@ export interface InstanceParams {
   logLevel: string;
   /** The stage reads stdin: the coordinator's own stdin is handed to it. */
   readsStdin?: boolean;
+  /**
+   * Its file or counted generator source ignores the stored position and
+   * reads from the start. Given to an instance's first life only: a restart
+   * after a crash continues from what that life committed.
+   */
+  fromStart?: boolean;
 }
 
 /** Worker → coordinator. */

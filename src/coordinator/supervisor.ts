@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   policy: RestartPolicy;
   /** Run `always` stages until caught up too (`--until-caught-up`). */
   untilCaughtUp: boolean;
+  /** The first life of each instance reads its file or counted generator from the start (`--from-start`). */
+  fromStart: boolean;
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   keyFile?: string;
@@ -87,6 +89,7 @@ export class Supervisor implements StageRunner {
                 sessionTimeoutMs: options.sessionTimeoutMs,
                 keyFile: options.keyFile,
                 readsStdin: stage.node.input.kind === 'stdin',
+                ...(options.fromStart ? { fromStart: true } : {}),
               },
               isolation: options.isolation,
               policy: options.policy,

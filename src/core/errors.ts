@@ -56,6 +56,8 @@ export const ErrorCodes = {
   TOPOLOGY_DUPLICATE: 'SLUICE_ERR_TOPOLOGY_DUPLICATE',
   TOPOLOGY_ENV_UNSET: 'SLUICE_ERR_TOPOLOGY_ENV_UNSET',
   TOPOLOGY_PROCESSOR_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN',
+  /** A file sink names a file the topology also reads (an input, schema, module, key file, the topology itself) or another sink writes. */
+  TOPOLOGY_PATH_CONFLICT: 'SLUICE_ERR_TOPOLOGY_PATH_CONFLICT',
   /** Coordinator: no coordinator answers on the given port; a trigger it refused (node running, not run here). */
   COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
   TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',

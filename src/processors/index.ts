@@ -40,6 +40,6 @@ export {
 } from './window.ts';
 export { builtinAggregator } from './aggregate.ts';
 export { checkModuleFile, loadProcessorModule, loadAggregatorModule, moduleExtensions } from './load.ts';
-export { resolveInside, type Confined } from './paths.ts';
+export { resolveInside, realpathSoFar, type Confined } from './paths.ts';
 export { wrapProcessor, type UserStep } from './user.ts';
 export { choiceRegistry } from './config-meta.ts';

@@ -38,7 +38,7 @@ async function danglingTarget(p: string): Promise<string | null> {
  * rest, for files not written yet. A dangling link is followed by hand, since
  * realpath refuses it and its target is what a later write would reach.
  */
-async function realpathSoFar(p: string, hops = 0): Promise<string> {
+export async function realpathSoFar(p: string, hops = 0): Promise<string> {
   const missing: string[] = [];
   let cur = p;
   for (;;) {

@@ -15,6 +15,8 @@ import { namespaced } from './namespace.ts';
 import { withRetry } from './retry.ts';
 import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
+import { emptyOverwrittenFiles } from './sinks/file-modes.ts';
+import { addSourceOffsetTopics } from './source-offsets.ts';
 import { Stage, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
 
 export interface RunOptions extends ResourceOptions {
@@ -31,6 +33,8 @@ export interface RunOptions extends ResourceOptions {
   maxBuffered?: number;
   /** Kafka group session timeout of every stage's consumer. */
   sessionTimeoutMs?: number;
+  /** File and counted generator sources ignore their stored positions and read from the start. */
+  fromStart?: boolean;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }
@@ -42,6 +46,11 @@ export interface RunReport {
   failed: Array<{ node: string; error: string; code?: string }>;
   /** Embedded runs: the dead-letter topics that hold any, with every dead letter (the topics end with the process). */
   deadLetters?: DeadLetterTopic[];
+}
+
+/** The topology as its stages run: namespaced, windows split around repartition topics, source-offsets topics added. */
+export function runnableTopology(topology: Topology, namespace: string): Topology {
+  return addSourceOffsetTopics(expandRepartitions(namespaced(topology, namespace)));
 }
 
 export function topicSpecsOf(topology: Topology): TransportTopicSpec[] {
@@ -88,15 +97,17 @@ export class TopologyRun {
   /** Creates the topology's topics, builds every selected stage, and starts them. */
   static async start(options: RunOptions): Promise<TopologyRun> {
     const { transport, logger } = options;
-    const topology = expandRepartitions(namespaced(options.topology, options.namespace ?? ''));
+    const topology = runnableTopology(options.topology, options.namespace ?? '');
     // A broker that has just started may still be electing leaders or loading its group coordinator.
     await withRetry(() => transport.createTopics(topicSpecsOf(topology)), {
       onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
     });
     const resources = await TopologyResources.load(topology, options);
+    const selected = selectNodes(topology, options.nodes);
+    await emptyOverwrittenFiles(selected);
     const stages: Stage[] = [];
     try {
-      for (const node of selectNodes(topology, options.nodes)) {
+      for (const node of selected) {
         const stageOptions: StageOptions = {
           topology,
           node,
@@ -106,6 +117,7 @@ export class TopologyRun {
           ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
           ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
           ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+          ...(options.fromStart === true ? { fromStart: true } : {}),
           ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
           ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
         };

@@ -13,21 +13,26 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
-import { AvroFileSink, createAvroFileSource } from './avro-files.ts';
+import { createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import type { Envelope } from './envelope.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type { TopologyResources } from './resources.ts';
-import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter, type LineSink } from './sinks/lines.ts';
+import { AvroFileSink } from './sinks/avro-file.ts';
+import type { BatchSink } from './sinks/batch-sink.ts';
+import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
 import { TransactionalSink } from './sinks/transactional.ts';
-import { createGeneratorSource } from './sources/generator.ts';
+import { TopicPositionStore, sourceOffsetsTopicOf } from './source-offsets.ts';
+import { createGeneratorSource, type GeneratorOptions } from './sources/generator.ts';
 import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
+import { SourceProgress, type SourceProgressOptions } from './sources/progress.ts';
+import { openTrackedFile, type TrackedFile } from './sources/tracked-file.ts';
 import { OffsetTracker } from './offsets.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
-import { StepStream } from './step.ts';
+import { StepStream, type ErrorChannel } from './step.ts';
 import { WindowStream, loadAggregator } from './window.ts';
 
 export interface StageOptions {
@@ -42,6 +47,8 @@ export interface StageOptions {
   maxBuffered?: number;
   /** Kafka group session timeout: how soon the group notices a killed instance. Default 30,000 ms. */
   sessionTimeoutMs?: number;
+  /** Ignore the positions file and counted generator sources stored: read from the start (`--from-start`). */
+  fromStart?: boolean;
   /** For stdin/stdout nodes; the process's own by default. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
@@ -51,7 +58,7 @@ export interface StageReport {
   node: string;
   /** Records that entered the stage from its source. */
   read: number;
-  /** Records acknowledged by the sink (a topic's broker, or handed to the file). */
+  /** Records acknowledged by the sink (a topic's broker, or durable in the file). */
   written: number;
   deadLettered: number;
   /** Retries of retriable failures: of processors (per record) and of the topic sink's writes (per batch). */
@@ -118,6 +125,9 @@ export class Stage {
   readonly #producers: Producer[] = [];
   #topicSource: TopicSource | undefined;
   #http: HttpSource | undefined;
+  /** A file or counted generator source's position, and the file it reads. */
+  #progress: SourceProgress | undefined;
+  #file: TrackedFile | undefined;
   #transactions: TransactionalSink | undefined;
   #source!: Readable[];
   #steps!: Transform[];
@@ -226,25 +236,41 @@ export class Stage {
         steps.push(topicDecodeStep(node, input.topics, resources));
         break;
       }
-      case 'file':
-        if (input.format === 'avro') {
-          this.#source = createAvroFileSource(input.path);
+      case 'file': {
+        const avro = input.format === 'avro';
+        const store = await this.#positionStore(input.path);
+        const file = await openTrackedFile(input.path, avro ? 'records' : 'bytes', this.#options.fromStart ? undefined : await store.load(), this.#logger);
+        this.#file = file;
+        const progress = await this.#startProgress(store, input.path, file.describe);
+        const from = { name: input.path, signal: this.#abort.signal, track: (next: number, line: number) => progress.track(next, line) };
+        if (avro) {
+          this.#source = createAvroFileSource(file.handle, { ...from, skip: file.start.next });
           break;
         }
-        this.#source = [createFileLineSource(input.path, { signal: this.#abort.signal })];
+        this.#source = [createFileLineSource(file.handle, { ...from, start: file.start })];
         steps.push(lineDecodeStep(input, input.timestamp, resources));
         break;
+      }
       case 'stdin':
         this.#source = [createStdinLineSource(this.#options.stdin, this.#abort.signal)];
         steps.push(lineDecodeStep(input, input.timestamp, resources));
         break;
       case 'generator': {
         const schema = resources.schema(input.schema)!;
+        // Only a counted generator has a position: how many of its records it has produced.
+        let counted: Pick<GeneratorOptions, 'count' | 'produced' | 'track'> = {};
+        if (input.count !== undefined) {
+          const store = await this.#positionStore('generator');
+          const produced = this.#options.fromStart ? 0 : Math.min(input.count, (await store.load())?.next ?? 0);
+          const progress = await this.#startProgress(store, 'generator', async (next, line) => ({ next, line }));
+          if (produced > 0) this.#logger.info({ produced, count: input.count }, 'generator continues after the records it produced before');
+          counted = { count: input.count, produced, track: (next, n) => progress.track(next, n) };
+        }
         this.#source = [
           createGeneratorSource({
             type: schema.type,
             signal: this.#abort.signal,
-            ...(input.count !== undefined ? { count: input.count } : {}),
+            ...counted,
             ...(input.ratePerSecond !== undefined ? { ratePerSecond: input.ratePerSecond } : {}),
           }),
         ];
@@ -280,11 +306,13 @@ export class Stage {
     } else {
       const validate = fileValidateStep(out, resources);
       if (validate !== undefined) steps.push(validate);
+      // Records the sink cannot format are dead-lettered like any step's failures (the writer exists by then).
+      const onError: ErrorChannel = (error, envelope) => this.#deadLetters.channel(error, envelope);
       if (out.kind === 'file' && out.format === 'avro') {
-        this.#sink = new AvroFileSink(out.path, resources.schema(out.schema)!.type);
+        this.#sink = new AvroFileSink({ path: out.path, type: resources.schema(out.schema)!.type, logger: this.#logger, onError });
       } else {
         const format = batchFormatter(out.codec, out.schema, resources);
-        this.#sink = out.kind === 'file' ? createFileLineSink(out.path, format) : createStdoutLineSink(this.#options.stdout, format);
+        this.#sink = out.kind === 'file' ? createFileLineSink(out.path, this.#logger, onError, format) : createStdoutLineSink(onError, this.#options.stdout, format);
       }
     }
 
@@ -336,10 +364,36 @@ export class Stage {
 
   report(): StageReport {
     const sink = this.#sink;
-    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as LineSink | AvroFileSink).written;
+    const written = sink instanceof TopicSink || sink instanceof TransactionalSink ? sink.acknowledged : (sink as BatchSink<unknown>).written;
     let retried = sink instanceof TopicSink ? sink.retries : 0;
     for (const step of this.#steps) if (step instanceof StepStream) retried += step.retries;
     return { node: this.node.id, read: this.#counted.received, written, deadLettered: this.#deadLetters.count, retried, output: describeOutput(this.node) };
+  }
+
+  /** The source-offsets topic of this node, where its source keeps its position under `key`. */
+  async #positionStore(key: string): Promise<TopicPositionStore> {
+    const { topology, node, transport } = this.#options;
+    const topic = sourceOffsetsTopicOf(topology, node);
+    const spec = topology.topics[topic];
+    await withRetry(() => transport.createTopics([{ name: topic, partitions: 1, cleanupPolicy: 'compact', ...(spec !== undefined ? { replicationFactor: spec.replication } : {}) }]), {
+      onRetry: this.#logRetry,
+    });
+    return new TopicPositionStore(transport, await this.#producer(), topic, key, this.#logger);
+  }
+
+  /** Progress committed to `store`; a `--from-start` run first stores the start, so a crash before its first commit does not resume from the old position. */
+  async #startProgress(store: TopicPositionStore, name: string, describe: SourceProgressOptions['describe']): Promise<SourceProgress> {
+    const progress = new SourceProgress({
+      store,
+      describe,
+      logger: this.#logger,
+      name,
+      ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
+    });
+    if (this.#options.fromStart) await progress.reset(0, 0);
+    progress.start();
+    this.#progress = progress;
+    return progress;
   }
 
   /** Graceful: stop reading; what was read drains through, is acknowledged and committed. */
@@ -378,7 +432,12 @@ export class Stage {
       if (commit) await this.#topicSource.close();
       else await this.#topicSource.abandon();
     }
+    if (this.#progress !== undefined) {
+      if (commit) await this.#progress.close();
+      else this.#progress.abandon();
+    }
     for (const producer of this.#producers) await producer.close();
     await this.#transactions?.closeProducers();
+    await this.#file?.close();
   }
 }

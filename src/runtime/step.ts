@@ -28,6 +28,15 @@ export type StepFn = (envelope: Envelope) => StepResult | Promise<StepResult>;
  */
 export type ErrorChannel = (error: SluiceError, envelope: Envelope) => Promise<void>;
 
+/** A failure of `step` on `envelope` as a SluiceError with where the record came from. */
+export function failureOf(err: unknown, code: ErrorCode, step: string, { origin }: Envelope): SluiceError {
+  return toSluiceError(err, code, {
+    step,
+    ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
+    ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
+  });
+}
+
 export interface StepOptions {
   name: string;
   /** Error code for failures that are not SluiceErrors already. */
@@ -133,13 +142,7 @@ export class StepStream extends Transform {
   }
 
   #error(err: unknown, envelope: Envelope, attempts: number): SluiceError {
-    const { origin } = envelope;
-    return toSluiceError(err, this.#code, {
-      step: this.name,
-      attempts,
-      ...(origin.topic !== undefined ? { topic: origin.topic, partition: origin.partition, offset: origin.offset } : {}),
-      ...(origin.file !== undefined ? { file: origin.file, line: origin.line } : {}),
-    });
+    return failureOf(err, this.#code, this.name, envelope).withContext({ attempts });
   }
 
   #fail(err: unknown, envelope: Envelope, callback: TransformCallback, attempts: number): void {

@@ -204,7 +204,7 @@ class Builder {
     if (enc.format === 'avro' && enc.schema === undefined) {
       this.report(ErrorCodes.SCHEMA_NOT_FOUND, sat, 'an Avro file sink needs `schema: NAME` for the records it writes');
     }
-    if (s.file !== undefined) return { kind: 'file', path: await this.resolvePath(s.file, [...sat, 'file']), ...enc };
+    if (s.file !== undefined) return { kind: 'file', path: await this.resolvePath(s.file, [...sat, 'file']), mode: s.mode ?? 'append', ...enc };
     return { kind: 'stdout', ...enc };
   }
 

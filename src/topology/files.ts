@@ -3,12 +3,13 @@
  * graph, user modules import and export what the topology names, input files
  * exist. They run only on paths already confined to the root.
  */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { checkReadable, loadSchemaFile, type LoadedSchema } from '../codecs/index.ts';
 import { ErrorCodes, isSluiceError, type ErrorCode } from '../core/index.ts';
-import { checkModuleFile, loadAggregatorModule, loadProcessorModule } from '../processors/index.ts';
+import { checkModuleFile, loadAggregatorModule, loadProcessorModule, realpathSoFar } from '../processors/index.ts';
 import type { Draft } from './build.ts';
 import type { TopologyNode } from './model.ts';
+import { pathClashes, type PathUse } from './overlap.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 
@@ -16,6 +17,8 @@ export interface FileCheckOptions {
   /** Import user modules to check their exports (runs their top-level code); else only check their files. */
   loadModules: boolean;
   escaped: ReadonlySet<string>;
+  /** The aes-gcm key file the run will read (`--key-file`): no sink may write it. */
+  keyFile?: string;
   report: (code: ErrorCode, path: PathSegment[], message: string, options?: ReportOptions) => void;
 }
 
@@ -140,7 +143,42 @@ async function checkInputFiles(draft: Draft, opts: FileCheckOptions): Promise<vo
   );
 }
 
+async function pathUse(file: string, role: string, at: PathSegment[] | undefined, sink: boolean): Promise<PathUse> {
+  const real = await realpathSoFar(file);
+  const info = await stat(real).catch(() => undefined);
+  return { path: real, role, sink, ...(at !== undefined ? { at } : {}), ...(info !== undefined ? { identity: `${info.dev}:${info.ino}` } : {}) };
+}
+
+/** Every file the topology is made of or reads, then every file sink, in the order of the file. */
+function namedFiles(draft: Draft, opts: FileCheckOptions): Array<Promise<PathUse>> {
+  const uses: Array<Promise<PathUse>> = [pathUse(draft.file, 'the topology file itself', undefined, false)];
+  if (opts.keyFile !== undefined) uses.push(pathUse(opts.keyFile, 'the key file (--key-file)', undefined, false));
+  for (const ref of Object.values(draft.schemas)) uses.push(pathUse(ref.path, `the file of schema \`${ref.name}\``, ['schemas', ref.name], false));
+  for (const n of draft.nodes) {
+    n.process.forEach((step, i) => {
+      if (step.kind === 'module') uses.push(pathUse(step.module, `the module of node \`${n.id}\``, ['nodes', n.id, 'process', i, 'map', 'module'], false));
+    });
+    const agg = n.window?.aggregate;
+    if (agg?.kind === 'module') uses.push(pathUse(agg.module, `the aggregator of node \`${n.id}\``, ['nodes', n.id, 'window', 'aggregate', 'module'], false));
+    if (n.input.kind === 'file') uses.push(pathUse(n.input.path, `the input file of node \`${n.id}\``, ['nodes', n.id, 'source', 'file'], false));
+  }
+  for (const n of draft.nodes) {
+    if (n.output.kind === 'file') uses.push(pathUse(n.output.path, `the output file of node \`${n.id}\``, ['nodes', n.id, 'sink', 'file'], true));
+  }
+  return uses;
+}
+
+async function checkSinkPaths(draft: Draft, opts: FileCheckOptions): Promise<void> {
+  for (const { sink, other } of pathClashes(await Promise.all(namedFiles(draft, opts)))) {
+    const node = String(sink.at[1]);
+    const harm = other.sink ? 'their records would interleave in one file' : 'the run would write into a file it reads';
+    opts.report(ErrorCodes.TOPOLOGY_PATH_CONFLICT, [...sink.at], `node \`${node}\` writes ${sink.path}, which is also ${other.role}: ${harm}`, {
+      hint: 'give the sink a file of its own, e.g. under ./out/',
+    });
+  }
+}
+
 export async function checkFiles(draft: Draft, opts: FileCheckOptions): Promise<void> {
-  const [schemas] = await Promise.all([loadSchemas(draft, opts), checkModules(draft, opts), checkInputFiles(draft, opts)]);
+  const [schemas] = await Promise.all([loadSchemas(draft, opts), checkModules(draft, opts), checkInputFiles(draft, opts), checkSinkPaths(draft, opts)]);
   checkCompatibility(draft, schemas, opts);
 }

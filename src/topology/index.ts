@@ -23,7 +23,7 @@ export type {
   Edge,
   EdgeKind,
 } from './model.ts';
-export { TopologyFileSchema, NodeSchema, TopicNameSchema, CodecChainSchema, fileFormats, type FileFormat, type TopologyFile } from './schema.ts';
+export { TopologyFileSchema, NodeSchema, TopicNameSchema, CodecChainSchema, fileFormats, sinkModes, type FileFormat, type SinkMode, type TopologyFile } from './schema.ts';
 export {
   checkGraph,
   checkCycles,

@@ -31,6 +31,8 @@ export interface LoadOptions {
    * their top-level code, which only `sluice run` (and `validate --load-modules`) should do.
    */
   loadModules?: boolean;
+  /** The aes-gcm key file a run reads (`--key-file`), which no file sink may name. */
+  keyFile?: string;
 }
 
 export interface ValidationResult {
@@ -118,6 +120,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   await checkFiles(draft, {
     loadModules: options.loadModules ?? false,
     escaped,
+    ...(options.keyFile !== undefined ? { keyFile: path.resolve(options.keyFile) } : {}),
     report: (code, at, message, opts) => reporter.at(code, at, message, opts),
   });
   if (reporter.failed) return done();

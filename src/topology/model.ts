@@ -5,7 +5,7 @@
  * runtime builds fresh stages from it for every instance it starts.
  */
 import type { Route, Step, WindowedAggregate } from '../processors/index.ts';
-import type { FileFormat } from './schema.ts';
+import type { FileFormat, SinkMode } from './schema.ts';
 
 export type Compression = 'none' | 'gzip' | 'lz4' | 'snappy' | 'zstd';
 export type Guarantee = 'at-least-once' | 'exactly-once';
@@ -55,7 +55,7 @@ export type NodeInput =
 export type NodeOutput =
   | { readonly kind: 'topic'; readonly topic: string }
   | { readonly kind: 'branch'; readonly routes: readonly Route[] }
-  | ({ readonly kind: 'file'; readonly path: string } & Encoding)
+  | ({ readonly kind: 'file'; readonly path: string; readonly mode: SinkMode } & Encoding)
   | ({ readonly kind: 'stdout' } & Encoding);
 
 export interface RetrySpec {

@@ -45,6 +45,8 @@ const compressions = ['none', 'gzip', 'lz4', 'snappy', 'zstd'] as const;
 const guarantees = ['at-least-once', 'exactly-once'] as const;
 export const fileFormats = ['ndjson', 'avro', 'lines'] as const;
 export type FileFormat = (typeof fileFormats)[number];
+export const sinkModes = ['append', 'overwrite'] as const;
+export type SinkMode = (typeof sinkModes)[number];
 
 const SchemaNameSchema = NameSchema.meta({ description: 'A schema named under `schemas:`.' });
 const PathSchema = z.string().min(1).meta({ description: 'A path relative to the topology file; it must stay inside its folder.' });
@@ -176,10 +178,22 @@ const SinkSchema = z
     file: PathSchema.optional().meta({ description: 'Write a file (`.ndjson`, `.jsonl`, `.avro`, or any with `format`).' }),
     stdout: z.literal(true).optional().meta({ description: 'Write standard output.' }),
     ...encodingFields,
+    mode: z
+      .enum(sinkModes)
+      .optional()
+      .meta({
+        description:
+          '`append` (default): add to what the file holds, never losing acknowledged output across restarts and runs. `overwrite`: empty the file when `sluice run` starts, so it holds only that run\'s output (for bounded runs that read their input from the start).',
+      }),
   })
   .register(choiceRegistry, { noun: 'sink kind or option' })
   .superRefine(exactlyOneKind(sinkKinds, 'sink'))
   .superRefine(encodingRules)
+  .superRefine((value, ctx) => {
+    if (value.mode !== undefined && value.file === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: '`mode` applies to a `file` sink' });
+    }
+  })
   .meta({ id: 'Sink', description: 'Where a node writes when it does not write a topic.' });
 
 const TriggerSchema = z

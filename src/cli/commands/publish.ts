@@ -194,7 +194,7 @@ export async function runPublish(options: PublishCommandOptions, io: PublishIo):
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(keys === undefined ? {} : { keys }),
   });
-  const source: Readable = options.file === undefined ? createStdinLineSource(io.stdin) : createFileLineSource(options.file);
+  const source: Readable = options.file === undefined ? createStdinLineSource(io.stdin) : createFileLineSource(options.file, { name: options.file });
   const lines = new LinesToRecords(publisher, rejects, options.rate);
   const bar = progressBar(io, options.file === undefined ? undefined : statSync(options.file).size);
   const ticker =

@@ -25,6 +25,7 @@ interface RunCliOptions extends KafkaSecurityFlags {
   brokers?: string;
   node?: string;
   untilCaughtUp?: boolean;
+  fromStart?: boolean;
   shutdownTimeout: string;
   commitInterval: string;
   keyFile?: string;
@@ -71,6 +72,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the embedded transport)')
     .option('--node <ids>', 'run only these nodes, comma-separated')
     .option('--until-caught-up', 'stop each stage once it has read its topics up to their end offsets (always on when embedded)')
+    .option('--from-start', 'file and counted generator sources read from the start, ignoring how far earlier runs got')
     .option('--shutdown-timeout <ms>', 'how long a graceful stop may take before exiting non-zero', '30000')
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
     .option('--namespace <name>', `${NAMESPACE_HELP}: isolates copies of one topology`)
@@ -86,7 +88,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
       const shutdownMs = milliseconds('--shutdown-timeout', opts.shutdownTimeout);
       const commitIntervalMs = milliseconds('--commit-interval', opts.commitInterval);
       // It runs the modules' code anyway: importing them now reports a broken one with its position, before any stage starts.
-      const topology = await loadTopology(file, { loadModules: true });
+      const topology = await loadTopology(file, { loadModules: true, ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}) });
       const brokers = brokersOf(opts.brokers, topology);
       const pollIntervalMs = milliseconds('--poll-interval', opts.pollInterval, 100);
       const http = httpOptions(opts, brokers !== undefined);
@@ -103,6 +105,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         ...(http !== undefined ? { http } : {}),
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
+        ...(opts.fromStart ? { fromStart: true } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
         ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),

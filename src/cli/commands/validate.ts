@@ -13,6 +13,7 @@ interface ValidateOptions {
   json?: boolean;
   root?: string;
   loadModules?: boolean;
+  keyFile?: string;
 }
 
 interface FileReport {
@@ -49,12 +50,14 @@ export const registerValidate: RegisterCommand = (program: Command) => {
     .option('--json', 'print the result as JSON')
     .option('--root <dir>', "folder every path in a file must stay inside (default: the file's folder)")
     .option('--load-modules', "import processor and aggregator modules to check their exports: this RUNS their top-level code (default: only check each module file exists, is a module and stays inside the folder)")
+    .option('--key-file <path>', 'the aes-gcm keys file runs will read (no file sink may write it)')
     .action(async (files: string[], opts: ValidateOptions) => {
       const reports: FileReport[] = [];
       for (const file of files) {
         const result = await validateTopologyFile(file, {
           ...(opts.root !== undefined ? { root: opts.root } : {}),
           loadModules: opts.loadModules === true,
+          ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         });
         const report = reportOf(file, result);
         reports.push(report);

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Type } from 'avsc';
 import type { Envelope } from '../envelope.ts';
+import type { Completion } from '../offsets.ts';
 import { formatLine } from '../sinks/lines.ts';
 
 export interface GeneratorOptions {
@@ -16,14 +17,18 @@ export interface GeneratorOptions {
   count?: number;
   ratePerSecond?: number;
   signal?: AbortSignal;
+  /** Records produced before (by earlier runs): a counted generator makes only the rest. */
+  produced?: number;
+  /** A token for record number `n` (from 1): `n` records are produced once it settles. */
+  track?: (next: number, n: number) => Completion;
 }
 
-async function* generate({ type, count, ratePerSecond, signal }: GeneratorOptions): AsyncGenerator<Envelope> {
+async function* generate({ type, count, ratePerSecond, signal, produced = 0, track }: GeneratorOptions): AsyncGenerator<Envelope> {
   const started = Date.now();
   const limit = count ?? Number.POSITIVE_INFINITY;
-  for (let i = 0; i < limit && !signal?.aborted; i++) {
+  for (let i = produced; i < limit && !signal?.aborted; i++) {
     if (ratePerSecond !== undefined && ratePerSecond > 0) {
-      const due = started + (i * 1000) / ratePerSecond;
+      const due = started + ((i - produced) * 1000) / ratePerSecond;
       const wait = due - Date.now();
       if (wait > 5) await sleep(wait);
     }
@@ -31,7 +36,7 @@ async function* generate({ type, count, ratePerSecond, signal }: GeneratorOption
     const timestamp = Date.now();
     yield {
       record: { key: null, value, headers: {}, timestamp },
-      token: undefined,
+      token: track?.(i + 1, i + 1),
       origin: { rawKey: null, rawValue: formatLine(value).trimEnd(), rawHeaders: {}, timestamp },
     };
   }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Coordinator, type CoordinatorOptions } from '../../../src/coordinator/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
+import type { KafkaMessage } from 'kafkajs';
 import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
 
 /** in → a → mid1 → b → mid2 → c → out, 4 partitions each, JSON records. */
@@ -31,19 +32,20 @@ export async function produce(topic: string, from: number, to: number): Promise<
   await producer.disconnect();
 }
 
-/** Every distinct id in the topic, once `expected` distinct ids have been read. */
-export async function distinctIds(topic: string, expected: number, timeoutMs = 60_000): Promise<Set<number>> {
+/**
+ * Reads `topic` from its start with a group of its own, handing each message to
+ * `take` until it returns true; fails with `progress()` after `timeoutMs`.
+ */
+export async function consumeUntil(topic: string, take: (partition: number, message: KafkaMessage) => boolean, progress: () => string, timeoutMs = 60_000): Promise<void> {
   const consumer = kafka().consumer({ groupId: uniqueName('verify') });
-  const ids = new Set<number>();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${ids.size} of ${expected} distinct ids from ${topic}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${progress()} from ${topic}`)), timeoutMs);
       void consumer.run({
-        eachMessage: async ({ message }) => {
-          ids.add((JSON.parse(message.value!.toString()) as { id: number }).id);
-          if (ids.size >= expected) {
+        eachMessage: async ({ partition, message }) => {
+          if (take(partition, message)) {
             clearTimeout(timer);
             resolve();
           }
@@ -53,6 +55,17 @@ export async function distinctIds(topic: string, expected: number, timeoutMs = 6
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** Every distinct id in the topic, once `expected` distinct ids have been read. */
+export async function distinctIds(topic: string, expected: number, timeoutMs = 60_000): Promise<Set<number>> {
+  const ids = new Set<number>();
+  await consumeUntil(
+    topic,
+    (_partition, message) => ids.add((JSON.parse(message.value!.toString()) as { id: number }).id).size >= expected,
+    () => `read ${ids.size} of ${expected} distinct ids`,
+    timeoutMs,
+  );
   return ids;
 }
 

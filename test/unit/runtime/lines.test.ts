@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/index.ts';
 import type { Envelope } from '../../../src/runtime/envelope.ts';
+import type { ErrorChannel } from '../../../src/runtime/step.ts';
 import { createFileLineSource, createStdinLineSource } from '../../../src/runtime/sources/lines.ts';
 import { createFileLineSink, createStdoutLineSink, formatLine } from '../../../src/runtime/sinks/lines.ts';
+
+const refuse: ErrorChannel = (error) => Promise.reject(error);
 
 describe('line sources and sinks', () => {
   it('reads a file line by line with line numbers, skipping blank lines, and writes ndjson back', async () => {
@@ -15,9 +19,9 @@ describe('line sources and sinks', () => {
     writeFileSync(input, '{"a":1}\n\n{"a":2}\r\n{"a":"ü"}');
     const seen: Envelope[] = [];
     const out = join(dir, 'nested', 'out.ndjson');
-    const source = createFileLineSource(input);
+    const source = createFileLineSource(input, { name: input });
     source.on('data', (e: Envelope) => seen.push(e));
-    await pipeline(source, createFileLineSink(out));
+    await pipeline(source, createFileLineSink(out, silentLogger, refuse));
     expect(seen.map((e) => e.origin.line)).toEqual([1, 3, 4]);
     expect(seen.map((e) => e.record.value)).toEqual(['{"a":1}', '{"a":2}', '{"a":"ü"}']);
     expect(readFileSync(out, 'utf8')).toBe('{"a":1}\n{"a":2}\n{"a":"ü"}\n');
@@ -29,7 +33,7 @@ describe('line sources and sinks', () => {
     const stdout = new PassThrough();
     let text = '';
     stdout.on('data', (c: Buffer) => (text += c.toString()));
-    await pipeline(createStdinLineSource(stdin), createStdoutLineSink(stdout));
+    await pipeline(createStdinLineSource(stdin), createStdoutLineSink(refuse, stdout));
     expect(text).toBe('x\ny\n');
     expect(stdout.writableEnded).toBe(false);
   });

@@ -148,6 +148,16 @@ describe('problems, each with file:line:column', () => {
     expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_DUPLICATE} 10:3 duplicate node id \`ingest\` (first defined on line 7; rename one of them)`]);
   });
 
+  it('a sink `mode` that is not append or overwrite, or on stdout; a file sink appends by default', async () => {
+    const r = await ws.validate(base(`  a:\n    from: users.raw\n    sink: { file: ./out/a.ndjson, mode: truncate }\n  b:\n    from: users.raw\n    sink: { stdout: true, mode: overwrite }\n`));
+    expect(summary(r.problems)).toEqual([
+      "SLUICE_ERR_TOPOLOGY_INVALID 12:41 node `a`: `sink.mode` must be one of `append`, `overwrite`, not the text \"truncate\"",
+      'SLUICE_ERR_TOPOLOGY_INVALID 15:33 node `b`: `mode` applies to a `file` sink',
+    ]);
+    const ok = await loadTopology(await ws.write('mode.yaml', base(`  a:\n    from: users.raw\n    sink: { file: ./out/a.ndjson }\n`)), { env: {} });
+    expect(ok.nodes[1]!.output).toMatchObject({ kind: 'file', mode: 'append' });
+  });
+
   it('schemas that are missing, invalid Avro, or not declared', async () => {
     const r = await ws.validate(`name: t
 schemas:
