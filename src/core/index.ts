@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './record.ts';
 export * from './logger.ts';
+export * from './http-policy.ts';
