@@ -16,7 +16,7 @@ import { createClusterAdmin, createTransport, type ClusterAdmin, type KafkaSecur
 import { AlertWatcher, type AlertThresholds } from './alerts.ts';
 import { annotationsOf } from './annotate.ts';
 import type { Isolation } from './host.ts';
-import { startHttpServer, type HttpServer, type HttpSource, type Probe } from './http.ts';
+import { startHttpServer, type HttpServer, type HttpServerOptions, type HttpSource, type Probe } from './http.ts';
 import { InProcessRunner } from './in-process.ts';
 import type { StageInstance } from './instance.ts';
 import { CoordinatorMetrics } from './metrics.ts';
@@ -32,8 +32,8 @@ import { withRetry } from '../runtime/index.ts';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
-export interface HttpOptions {
-  port: number;
+/** The HTTP server's port, address and request policy (token, allowed hosts and origins). */
+export interface HttpOptions extends Omit<HttpServerOptions, 'host'> {
   host?: string;
   /** When false, a port already in use is logged and the run goes on without HTTP (the default port's case). */
   required?: boolean;
@@ -184,7 +184,7 @@ export class Coordinator {
       trigger: (node) => this.trigger(node),
     };
     try {
-      this.#http = await startHttpServer(source, { port: http.port, host: http.host ?? '127.0.0.1' });
+      this.#http = await startHttpServer(source, { ...http, host: http.host ?? '127.0.0.1' });
     } catch (err) {
       if (http.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
         throw new SluiceError(ErrorCodes.CLI_USAGE, `cannot serve HTTP on ${http.host ?? '127.0.0.1'}:${http.port}: ${(err as Error).message}`, { cause: err });
