@@ -90,7 +90,7 @@ describe('cross-site requests from a browser', () => {
     await page.waitForFunction('Object.keys(window.results).length === 4', undefined, { timeout: 30_000 });
 
     // Each request reached its server and was refused there (Chromium sends the page's Origin with every one).
-    expect(statuses.sort()).toEqual([[ingestUrl, 403], [ingestUrl, 403], [triggerUrl, 403], [triggerUrl, 403]]);
+    expect(statuses.map(([url, status]) => `${status} ${url}`).sort()).toEqual([`403 ${ingestUrl}`, `403 ${ingestUrl}`, `403 ${triggerUrl}`, `403 ${triggerUrl}`].sort());
     expect(triggers).not.toHaveBeenCalled();
     // A record the source takes is in the topic before it answers, so the end offset is final.
     expect(await endOffset(`${namespace}events`)).toBe('0');
