@@ -9,14 +9,14 @@
  * HTTP.
  */
 import { performance } from 'node:perf_hooks';
-import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
+import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
 import type { RunReport } from '../runtime/index.ts';
 import { renderGraph, type Topology } from '../topology/index.ts';
 import { createClusterAdmin, createTransport, type ClusterAdmin, type KafkaSecurity, type Transport } from '../transport/index.ts';
 import { AlertWatcher, type AlertThresholds } from './alerts.ts';
 import { annotationsOf } from './annotate.ts';
 import type { Isolation } from './host.ts';
-import { startHttpServer, type HttpServer, type HttpSource, type Probe } from './http.ts';
+import { startHttpServer, type HttpServer, type HttpServerOptions, type HttpSource, type Probe } from './http.ts';
 import { InProcessRunner } from './in-process.ts';
 import type { StageInstance } from './instance.ts';
 import { CoordinatorMetrics } from './metrics.ts';
@@ -32,8 +32,8 @@ import { emptyOverwrittenFiles, withRetry } from '../runtime/index.ts';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
-export interface HttpOptions {
-  port: number;
+/** The HTTP server's port, address and request policy (token, allowed hosts and origins). */
+export interface HttpOptions extends Omit<HttpServerOptions, 'host'> {
   host?: string;
   /** When false, a port already in use is logged and the run goes on without HTTP (the default port's case). */
   required?: boolean;
@@ -215,8 +215,9 @@ export class Coordinator {
     };
     const host = http.host ?? '127.0.0.1';
     try {
-      return await startHttpServer(source, { port: http.port, host });
+      return await startHttpServer(source, { ...http, host });
     } catch (err) {
+      if (isSluiceError(err)) throw err;
       if (http.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
         throw new SluiceError(ErrorCodes.CLI_USAGE, `cannot serve HTTP on ${host}:${http.port}: ${(err as Error).message}`, { cause: err });
       }

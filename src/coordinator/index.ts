@@ -20,3 +20,4 @@ export { annotationsOf, type Annotation } from './annotate.ts';
 export type { Isolation } from './host.ts';
 export type { InstanceState, InstanceCounts } from './instance.ts';
 export type { TriggerResult, InstanceFailure } from './runner.ts';
+export { coordinatorPolicy, type HttpServerOptions } from './http.ts';

@@ -61,8 +61,19 @@ export const ErrorCodes = {
   /** Coordinator: no coordinator answers on the given port; a trigger it refused (node running, not run here). */
   COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
   TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',
-  /** A setting that gives secrets or trust away (SASL PLAIN without TLS, TLS without verification) without --insecure. */
+  /**
+   * A setting that gives secrets or trust away without saying so: SASL PLAIN without TLS, TLS without
+   * verification (--insecure), an HTTP server off loopback without a token (--insecure-no-token).
+   */
   INSECURE_REFUSED: 'SLUICE_ERR_INSECURE',
+  /** HTTP requests refused by the request policy both HTTP servers share (src/core/http-policy.ts). */
+  HTTP_HOST: 'SLUICE_ERR_HTTP_HOST',
+  HTTP_ORIGIN: 'SLUICE_ERR_HTTP_ORIGIN',
+  HTTP_UNAUTHORIZED: 'SLUICE_ERR_HTTP_UNAUTHORIZED',
+  HTTP_CONTENT_TYPE: 'SLUICE_ERR_HTTP_CONTENT_TYPE',
+  HTTP_BODY_LIMIT: 'SLUICE_ERR_HTTP_BODY_LIMIT',
+  /** A request body the client aborted, or did not finish sending within the request timeout. */
+  HTTP_BODY_INCOMPLETE: 'SLUICE_ERR_HTTP_BODY_INCOMPLETE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -277,7 +277,7 @@ export class Stage {
         break;
       }
       case 'http': {
-        const http = new HttpSource({ port: input.port, path: input.path, ...(input.host !== undefined ? { host: input.host } : {}) });
+        const http = new HttpSource({ ...input, logger: this.#logger });
         await http.listening();
         this.#http = http;
         this.#source = [http];

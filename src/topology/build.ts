@@ -4,9 +4,9 @@
  * root. Problems are reported, not thrown, so one run lists them all.
  */
 import path from 'node:path';
-import { ErrorCodes, type ErrorCode } from '../core/index.ts';
+import { ErrorCodes, exposedWithoutToken, type ErrorCode } from '../core/index.ts';
 import { resolveInside, type Step, type WindowedAggregate } from '../processors/index.ts';
-import type { Encoding, NodeInput, NodeOutput, RetrySpec, SchemaRef, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
+import type { Encoding, HttpInput, NodeInput, NodeOutput, RetrySpec, SchemaRef, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 import type { FileFormat, NodeConfig, SinkConfig, SourceConfig, TopologyFile } from './schema.ts';
@@ -191,8 +191,34 @@ class Builder {
         ...timestamp,
       };
     }
-    const h = s.http as NonNullable<SourceConfig['http']>;
-    return { kind: 'http', port: h.port, path: h.path ?? '/', ...(h.host !== undefined ? { host: h.host } : {}), ...timestamp };
+    return this.httpInput(String(at[1]), s.http as NonNullable<SourceConfig['http']>, [...sat, 'http'], timestamp);
+  }
+
+  private httpInput(node: string, h: NonNullable<SourceConfig['http']>, at: PathSegment[], timestamp: { timestamp?: string }): HttpInput {
+    if (exposedWithoutToken({ host: h.host ?? '127.0.0.1', token: h.token, insecureNoToken: h['insecure-no-token'] })) {
+      this.report(ErrorCodes.INSECURE_REFUSED, [...at, 'host'], `node \`${node}\`: its HTTP source would listen on ${h.host}, which is not a loopback address, needs a token: anyone who reaches it could inject records`, {
+        hint: 'add `token: ${INGEST_TOKEN}` (clients send `Authorization: Bearer <token>`), or `insecure-no-token: true` to serve it open',
+      });
+    }
+    const body = h['max-body-bytes'];
+    const inFlight = h['max-in-flight-bytes'];
+    if (body !== undefined && inFlight !== undefined && inFlight < body) {
+      this.report(ErrorCodes.TOPOLOGY_INVALID, [...at, 'max-in-flight-bytes'], `node \`${node}\`: \`max-in-flight-bytes\` (${inFlight}) is less than \`max-body-bytes\` (${body}): a body of the largest size could never be taken`);
+    }
+    return {
+      kind: 'http',
+      port: h.port,
+      path: h.path ?? '/',
+      ...(h.host !== undefined ? { host: h.host } : {}),
+      ...(h.token !== undefined ? { token: h.token } : {}),
+      ...(h['allow-hosts'] !== undefined ? { allowHosts: h['allow-hosts'] } : {}),
+      ...(h['allow-origins'] !== undefined ? { allowOrigins: h['allow-origins'] } : {}),
+      ...(h['insecure-no-token'] !== undefined ? { insecureNoToken: h['insecure-no-token'] } : {}),
+      ...(body !== undefined ? { maxBodyBytes: body } : {}),
+      ...(inFlight !== undefined ? { maxInFlightBytes: inFlight } : {}),
+      ...(h['request-timeout'] !== undefined ? { requestTimeoutMs: h['request-timeout'] } : {}),
+      ...timestamp,
+    };
   }
 
   private async output(n: NodeConfig, at: PathSegment[]): Promise<NodeOutput> {

@@ -11,6 +11,7 @@ export type {
   TopicSpec,
   SchemaRef,
   NodeInput,
+  HttpInput,
   NodeOutput,
   Encoding,
   RetrySpec,

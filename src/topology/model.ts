@@ -38,6 +38,22 @@ export interface Encoding {
   readonly schema?: string;
 }
 
+/** An HTTP endpoint records are POSTed to, with its request policy and limits (defaults in the runtime). */
+export interface HttpInput {
+  readonly kind: 'http';
+  readonly port: number;
+  readonly path: string;
+  readonly host?: string;
+  readonly timestamp?: string;
+  readonly token?: string;
+  readonly allowHosts?: readonly string[];
+  readonly allowOrigins?: readonly string[];
+  readonly insecureNoToken?: boolean;
+  readonly maxBodyBytes?: number;
+  readonly maxInFlightBytes?: number;
+  readonly requestTimeoutMs?: number;
+}
+
 export type NodeInput =
   | { readonly kind: 'topics'; readonly topics: readonly string[] }
   | ({ readonly kind: 'file'; readonly path: string; readonly timestamp?: string } & Encoding)
@@ -50,7 +66,7 @@ export type NodeInput =
       readonly seed?: number;
       readonly timestamp?: string;
     }
-  | { readonly kind: 'http'; readonly port: number; readonly path: string; readonly host?: string; readonly timestamp?: string };
+  | HttpInput;
 
 export type NodeOutput =
   | { readonly kind: 'topic'; readonly topic: string }

@@ -6,11 +6,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { codecNames, parseCodecChain } from '../codecs/index.ts';
-import { isSluiceError } from '../core/index.ts';
+import { isHostEntry, isOrigin, isSluiceError } from '../core/index.ts';
 import {
   BranchSchema,
   DurationSchema,
   FieldPathSchema,
+  PositiveDurationSchema,
   RateSchema,
   StepSchema,
   WindowConfigSchema,
@@ -130,7 +131,29 @@ const HttpSchema = z.strictObject({
     .min(1)
     .refine(isHostOrAddress, 'a host is a host name (RFC 1123) or an IPv4 or IPv6 address (without brackets)')
     .optional()
-    .meta({ description: 'The host name or IP address to listen on (default 127.0.0.1).' }),
+    .meta({ description: 'The host name or IP address to listen on (default 127.0.0.1). Off loopback it needs `token`, or `insecure-no-token: true`.' }),
+  token: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Clients send it as `Authorization: Bearer <token>`. Use `${ENV_VAR}`: secrets do not belong in the file.' }),
+  'allow-hosts': z
+    .array(z.string().refine(isHostEntry, 'a host is `name`, `name:port` or `[v6]:port`'))
+    .optional()
+    .meta({ description: 'Host header names served besides localhost, 127.0.0.1, [::1] and the address listened on (`name` for any port, `name:port`).' }),
+  'allow-origins': z
+    .array(z.string().refine(isOrigin, 'an origin is `http://host[:port]` or `https://host[:port]`'))
+    .optional()
+    .meta({ description: 'Origins whose web pages may POST here (CORS), besides the endpoint’s own.' }),
+  'insecure-no-token': z.boolean().optional().meta({ description: 'Listen off loopback without a token: anyone who reaches the port can inject records.' }),
+  'max-body-bytes': z.int().min(1).max(2 ** 30).optional().meta({ description: 'Largest request body (default 10 MiB); larger ones get 413.' }),
+  'max-in-flight-bytes': z
+    .int()
+    .min(1)
+    .max(2 ** 32)
+    .optional()
+    .meta({ description: 'Body bytes held at once across requests, until their records are acknowledged (default 32 MiB); requests wait for room.' }),
+  'request-timeout': PositiveDurationSchema.optional().meta({ description: 'Time a client has to send a request, headers and body (default 60s).' }),
 });
 
 export const sourceKinds = ['file', 'stdin', 'generator', 'http'] as const;

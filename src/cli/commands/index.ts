@@ -7,9 +7,10 @@ import { registerStatus } from './status.ts';
 import { registerTopics } from './topics.ts';
 import { registerTrigger } from './trigger.ts';
 import { registerKafkaSecurity } from './kafka-security.ts';
+import { registerHttpToken } from './http-token.ts';
 
 /** Each command module adds itself to the program; main.ts knows no command by name. */
 export type RegisterCommand = (program: Command) => void;
 
-// registerKafkaSecurity last: it adds TLS and SASL options to the commands before it that reach Kafka.
-export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerKafkaSecurity];
+// registerKafkaSecurity and registerHttpToken last: they add options to the commands before them.
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerKafkaSecurity, registerHttpToken];

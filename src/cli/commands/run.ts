@@ -11,7 +11,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
-import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
+import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, coordinatorPolicy, parseInstances, type HttpOptions, type Isolation } from '../../coordinator/index.ts';
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { deadLetterSummary, writeDeadLetterFiles, type WrittenDeadLetters } from '../dead-letters.ts';
@@ -19,9 +19,10 @@ import { NAMESPACE_HELP, namespacePrefix } from '../namespace.ts';
 import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
 import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
+import { collectList, tokenOf, type TokenFlags } from './http-token.ts';
 import type { RegisterCommand } from './index.ts';
 
-interface RunCliOptions extends KafkaSecurityFlags {
+interface RunCliOptions extends KafkaSecurityFlags, TokenFlags {
   brokers?: string;
   node?: string;
   untilCaughtUp?: boolean;
@@ -34,6 +35,9 @@ interface RunCliOptions extends KafkaSecurityFlags {
   isolation: string;
   port?: string;
   host: string;
+  allowHost?: string[];
+  allowOrigin?: string[];
+  insecureNoToken?: boolean;
   pollInterval: string;
   sessionTimeout?: string;
   deadLetters?: string;
@@ -45,13 +49,29 @@ function isolationOf(text: string): Isolation {
   return text;
 }
 
-/** Kafka runs serve HTTP on the default port unless it is taken; embedded runs only when asked. */
+/**
+ * Kafka runs serve HTTP on the default port unless it is taken; embedded runs
+ * only when asked. The request policy is checked here, before anything starts:
+ * off loopback without a token is refused (SLUICE_ERR_INSECURE) unless
+ * --insecure-no-token, and then warned about.
+ */
 function httpOptions(opts: RunCliOptions, kafka: boolean): HttpOptions | undefined {
-  if (opts.port !== undefined) {
-    const port = wholeNumber('--port', opts.port, 0, 65_535);
-    return { port, host: opts.host, required: true };
+  if (opts.port === undefined && !kafka) return undefined;
+  const port = opts.port !== undefined ? wholeNumber('--port', opts.port, 0, 65_535) : DEFAULT_PORT;
+  const token = tokenOf(opts, process.env, warnOnStderr);
+  const http: HttpOptions = {
+    port,
+    host: opts.host,
+    required: opts.port !== undefined,
+    ...(token !== undefined ? { token } : {}),
+    ...(opts.allowHost !== undefined ? { allowHosts: opts.allowHost } : {}),
+    ...(opts.allowOrigin !== undefined ? { allowOrigins: opts.allowOrigin } : {}),
+    ...(opts.insecureNoToken === true ? { insecureNoToken: true } : {}),
+  };
+  if (coordinatorPolicy({ ...http, host: opts.host }).unguarded) {
+    warnOnStderr(`--insecure-no-token: the HTTP server on ${opts.host} can start stages and shows the topology to anyone who reaches it`);
   }
-  return kafka ? { port: DEFAULT_PORT, host: opts.host, required: false } : undefined;
+  return http;
 }
 
 function summary(report: RunReport, deadLetters: readonly WrittenDeadLetters[]): string {
@@ -80,7 +100,10 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--instances <list>', 'instances per node, overriding the file: node=N, comma-separated')
     .option('--isolation <kind>', 'where each stage instance runs on Kafka: thread or process', 'thread')
     .option('--port <n>', `HTTP status server port (0 = any free port; default ${DEFAULT_PORT} on Kafka, none when embedded)`)
-    .option('--host <addr>', 'address the HTTP status server binds', '127.0.0.1')
+    .option('--host <addr>', 'address the HTTP status server binds; off loopback it needs a token', '127.0.0.1')
+    .option('--allow-host <names>', 'more Host names the HTTP server answers (besides loopback and its address), comma-separated, repeatable', collectList)
+    .option('--allow-origin <origins>', 'origins (http://host:port) whose pages may call the HTTP server, comma-separated, repeatable', collectList)
+    .option('--insecure-no-token', 'serve HTTP off loopback without a token (anyone who reaches it can trigger nodes)')
     .option('--poll-interval <ms>', 'how often consumer groups are sampled for status, metrics and alerts', String(DEFAULT_POLL_INTERVAL_MS))
     .option('--dead-letters <dir>', "embedded runs: where each dead-letter topic that holds any is written as <topic>.ndjson (default: the topology's folder's out/)")
     .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a killed instance is noticed (default 30000)')

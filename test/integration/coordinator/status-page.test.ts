@@ -9,14 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../../../src/coordinator/index.ts';
+import { CHROMIUM, launchChromium } from '../harness/chromium.ts';
 import { uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
 import { chainTopology, produce, startCoordinator, stopCoordinator } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const results = fileURLToPath(new URL('../../../test-results/', import.meta.url));
 
 let coordinator: Coordinator | undefined;
@@ -36,12 +36,7 @@ describe('status page', () => {
     const namespace = `${uniqueName('page')}.`;
     coordinator = await startCoordinator(file, namespace, { nodes: ['a'] });
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 520 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(profile, { viewport: { width: 1100, height: 520 } });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${coordinator.http!.url}/`);
 

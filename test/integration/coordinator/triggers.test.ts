@@ -2,9 +2,11 @@
  * Triggers on the real broker: a cron node (every 3 s, croner's seconds
  * field) runs, catches up with its input and stops, twice; a node with a
  * yearly cron runs now through `sluice trigger` and the coordinator's HTTP
- * endpoint, and refuses a second trigger while it runs.
+ * endpoint, and refuses a second trigger while it runs. The coordinator has a
+ * token: `sluice trigger` sends it from SLUICE_TOKEN, and is refused without.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../../../src/coordinator/index.ts';
 import { runCli } from '../../unit/cli/cli-harness.ts';
 import { uniqueName } from '../harness/kafka.ts';
@@ -30,14 +32,18 @@ nodes:
 `;
 
 let coordinator: Coordinator | undefined;
+const TOKEN = `t-${randomUUID()}`;
 
 afterAll(() => stopCoordinator(coordinator));
+afterEach(() => {
+  delete process.env.SLUICE_TOKEN;
+});
 
 describe('triggers', () => {
   it('runs a cron node until caught up, then stops, at two ticks; runs a node on demand and refuses a second trigger meanwhile', async () => {
     const file = writeTopology({ 'topology.yaml': yaml });
     const namespace = `${uniqueName('cron')}.`;
-    coordinator = await startCoordinator(file, namespace);
+    coordinator = await startCoordinator(file, namespace, { http: { port: 0, token: TOKEN } });
     const c = coordinator;
     const sweep = () => c.instances('sweep')[0]!;
 
@@ -73,9 +79,14 @@ describe('triggers', () => {
     // On demand: the yearly node runs now, catches up and stops.
     await produce(`${namespace}asked`, 0, 40);
     const port = String(c.http!.port);
+    const tokenless = await runCli('trigger', file, 'manual', '--port', port);
+    expect(tokenless.code).toBe(1);
+    expect(tokenless.stderr).toContain('[SLUICE_ERR_HTTP_UNAUTHORIZED]');
+    expect(c.instances('manual')[0]!.state).toBe('idle');
+    process.env.SLUICE_TOKEN = TOKEN;
     const triggered = await runCli('trigger', file, 'manual', '--port', port);
     expect(triggered, triggered.stderr).toMatchObject({ code: 0, stdout: 'triggered manual of batches: manual\n' });
-    const again = await fetch(`${c.http!.url}/nodes/manual/trigger`, { method: 'POST' });
+    const again = await fetch(`${c.http!.url}/nodes/manual/trigger`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
     expect(again.status).toBe(409);
     expect(await again.json()).toEqual({ accepted: false, reason: 'node manual is already running' });
     const refused = await runCli('trigger', file, 'manual', '--port', port);

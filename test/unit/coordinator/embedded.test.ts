@@ -3,14 +3,10 @@
  * (health, readiness, status, metrics, page, trigger) over a real run of the
  * word-count example.
  */
-import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Coordinator } from '../../../src/coordinator/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
+import type { Coordinator } from '../../../src/coordinator/index.ts';
 import type { RunReport } from '../../../src/runtime/index.ts';
-import { loadTopology } from '../../../src/topology/index.ts';
-import { wordCountFile } from './fixtures.ts';
+import { startWordCount } from './fixtures.ts';
 import { parsePrometheus, sampleValue } from './prometheus.ts';
 
 let coordinator: Coordinator;
@@ -18,15 +14,7 @@ let report: RunReport;
 let base: string;
 
 beforeAll(async () => {
-  const stdout = new PassThrough();
-  stdout.resume();
-  coordinator = await Coordinator.start({
-    topology: await loadTopology(wordCountFile),
-    logger: silentLogger,
-    namespace: `t${randomUUID().slice(0, 8)}.`,
-    http: { port: 0 },
-    stdout,
-  });
+  coordinator = await startWordCount({ port: 0 });
   base = coordinator.http!.url;
   report = await coordinator.done;
 });
@@ -79,7 +67,7 @@ describe('coordinator on the embedded transport', () => {
   it('answers /health and /ready, refuses triggers it cannot honour, and names what it serves', async () => {
     expect((await get('/health')).status).toBe(200);
     expect((await get('/ready')).status).toBe(200);
-    const refused = await get('/nodes/split/trigger', { method: 'POST' });
+    const refused = await get('/nodes/split/trigger', { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(refused.status).toBe(409);
     expect(JSON.parse(refused.body)).toMatchObject({ accepted: false, reason: expect.stringContaining('need Kafka') });
     expect((await get('/nodes/split/trigger')).status).toBe(405);

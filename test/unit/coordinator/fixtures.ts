@@ -1,6 +1,9 @@
 /** A plan of the word-count example and hand-made cluster samples for it (no broker). */
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { planTopology, type ClusterSample, type TopologyPlan } from '../../../src/coordinator/index.ts';
+import { Coordinator, planTopology, type ClusterSample, type HttpOptions, type TopologyPlan } from '../../../src/coordinator/index.ts';
+import { silentLogger } from '../../../src/core/index.ts';
 import type { GroupDescription, PartitionOffset, PartitionRange } from '../../../src/transport/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 
@@ -8,6 +11,19 @@ export const wordCountFile = fileURLToPath(new URL('../../../topologies/word-cou
 
 export async function wordCountPlan(namespace = ''): Promise<TopologyPlan> {
   return planTopology(await loadTopology(wordCountFile), { namespace });
+}
+
+/** A coordinator running the word-count example on the embedded transport in this process, serving `http`. */
+export async function startWordCount(http: HttpOptions): Promise<Coordinator> {
+  const stdout = new PassThrough();
+  stdout.resume();
+  return Coordinator.start({
+    topology: await loadTopology(wordCountFile),
+    logger: silentLogger,
+    namespace: `t${randomUUID().slice(0, 8)}.`,
+    http,
+    stdout,
+  });
 }
 
 export function ranges(...highs: number[]): PartitionRange[] {
