@@ -279,7 +279,7 @@ describe('schedules and listen addresses, checked as the run reads them', () => 
     }
   });
 
-  const httpNode = (host: string) => `name: t\nnodes:\n  a:\n    source: { http: { port: 8080, host: "${host}" } }\n    sink: { stdout: true }\n`;
+  const httpNode = (host: string, more = '') => `name: t\nnodes:\n  a:\n    source: { http: { port: 8080, host: "${host}"${more} } }\n    sink: { stdout: true }\n`;
 
   it('an HTTP source host that is neither a host name nor an IP address, at the `host:` value', async () => {
     for (const host of ['bad host', 'evil.com/path', '-lead.example', 'under_score.example', '999.1.1.1', '10.0.0', '[::1]', 'a'.repeat(64) + '.example']) {
@@ -288,9 +288,9 @@ describe('schedules and listen addresses, checked as the run reads them', () => 
     }
   });
 
-  it('host names (RFC 1123), IPv4 and IPv6 addresses are accepted', async () => {
+  it('host names (RFC 1123), IPv4 and IPv6 addresses are accepted (off loopback with a token)', async () => {
     for (const host of ['localhost', 'ingest-1.example.com', '3com.example', '127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1']) {
-      const r = await ws.validate(httpNode(host));
+      const r = await ws.validate(httpNode(host, ', token: "s3cret"'));
       expect(r.problems, host).toEqual([]);
     }
   });
