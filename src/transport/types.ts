@@ -101,7 +101,7 @@ export interface TopicDescription {
   config: Record<string, string>;
 }
 
-export type Compression = 'lz4' | 'gzip' | 'none';
+export type Compression = 'lz4' | 'gzip' | 'snappy' | 'none';
 
 export interface ProducerOptions {
   /** Exactly-once per partition across retries (Kafka's idempotent producer). Default true. */

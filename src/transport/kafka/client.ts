@@ -1,17 +1,21 @@
 /**
  * The one place a kafkajs client is made: its logs go to pino, and record-batch
- * codecs beyond kafkajs' built-in gzip are registered here.
+ * codecs beyond kafkajs' built-in gzip are registered here (lz4, snappy; not
+ * zstd: the codec kafkajs documents, @kafkajs/zstd, does not build on Node.js
+ * 20, so topologies cannot ask for it).
  */
 import kafkajs, { type CompressionTypes as CompressionType, type Kafka, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../core/index.ts';
 import type { Compression, KafkaSecurity } from '../types.ts';
 import { registerKafkaLz4Codec } from './lz4-codec.ts';
+import { registerKafkaSnappyCodec } from './snappy-codec.ts';
 import { registerStableOffsetFetch } from './stable-offsets.ts';
 
 const { CompressionTypes, logLevel } = kafkajs;
 
-// kafkajs keeps codecs in one process-wide table and ships no LZ4.
+// kafkajs keeps codecs in one process-wide table and ships neither LZ4 nor Snappy.
 registerKafkaLz4Codec();
+registerKafkaSnappyCodec();
 // ...and its request versions in another, which stops before offset fetches that wait for transactions.
 registerStableOffsetFetch();
 
@@ -65,6 +69,8 @@ export function compressionType(compression: Compression): CompressionType {
       return CompressionTypes.LZ4;
     case 'gzip':
       return CompressionTypes.GZIP;
+    case 'snappy':
+      return CompressionTypes.Snappy;
     case 'none':
       return CompressionTypes.None;
   }
