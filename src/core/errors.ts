@@ -35,6 +35,8 @@ export const ErrorCodes = {
   LATE_RECORD: 'SLUICE_ERR_LATE_RECORD',
   /** Transport and runtime. */
   BROKER_UNAVAILABLE: 'SLUICE_ERR_BROKER_UNAVAILABLE',
+  /** An address that answers with bytes no Kafka broker sends: not a Kafka listener, or TLS on one side only. Not retriable. */
+  BROKER_PROTOCOL: 'SLUICE_ERR_BROKER_PROTOCOL',
   TIMEOUT: 'SLUICE_ERR_TIMEOUT',
   PRODUCE: 'SLUICE_ERR_PRODUCE',
   /** A newer producer with the same transactional id exists: this one is a zombie and must stop. */

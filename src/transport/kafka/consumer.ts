@@ -29,6 +29,7 @@ import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
+import { connectKafka } from './client.ts';
 import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
@@ -315,6 +316,6 @@ export async function createKafkaConsumer(
     maxWaitTimeInMs: 500,
     partitionAssigners: [options.assignor === 'roundrobin' ? roundRobinAssigner : rangeAssigner],
   });
-  await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId }, () => consumer.connect());
+  await connectKafka(kafka, consumer, ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId });
   return new KafkaConsumer(consumer, admin, options, logger);
 }

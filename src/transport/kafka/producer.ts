@@ -6,7 +6,7 @@ import kafkajs, { type CompressionTypes, type Kafka, type Message, type Producer
 import { ErrorCodes } from '../../core/index.ts';
 import { Batcher } from '../batcher.ts';
 import type { OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
-import { compressionType } from './client.ts';
+import { compressionType, connectKafka } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
 /**
@@ -89,6 +89,6 @@ export async function createKafkaProducer(kafka: Kafka, options: ProducerOptions
     // Idempotence keeps order across retries only with one request in flight per broker.
     ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
   });
-  await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.connect());
+  await connectKafka(kafka, producer);
   return new KafkaProducer(producer, settings);
 }

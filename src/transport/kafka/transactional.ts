@@ -7,7 +7,7 @@
 import kafkajs, { type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
 import { ErrorCodes, SluiceError, type Logger } from '../../core/index.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
-import { compressionType } from './client.ts';
+import { compressionType, connectKafka } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 import { byTopic } from './producer.ts';
 
@@ -64,7 +64,7 @@ class KafkaTransactionalProducer implements TransactionalProducer {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
     });
-    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.connect());
+    await connectKafka(this.#kafka, producer);
     // kafkajs' connect() only gets an idempotent producer id. The transactional InitProducerId, which
     // bumps the epoch (fencing any older producer with this id) and waits until that producer's last
     // transaction has committed or aborted, comes with the first transaction: open and drop an empty
