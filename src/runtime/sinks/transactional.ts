@@ -10,7 +10,9 @@
  * consumed offset up to which every input is finished, dead letters included,
  * so outputs and progress commit or abort together. A batch is cut only at an
  * input record's boundary: outputs of a record that fanned out never straddle
- * two transactions. A failed transaction fails the stage; its instance is
+ * two transactions. A partition whose consumer has moved past transaction
+ * markers with nothing left to write commits that position in a transaction
+ * of offsets alone. A failed transaction fails the stage; its instance is
  * restarted from the last committed offsets.
  */
 import { Writable } from 'node:stream';
@@ -181,14 +183,16 @@ export class TransactionalSink extends Writable {
     }
     if (this.#failure !== undefined) throw this.#failure;
     const cut = completeUpTo(batch.entries);
-    if (cut === 0) {
-      if (batch.entries.length > 0) batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    if (cut === 0 && batch.entries.length > 0) {
+      batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
       return;
     }
     const entries = batch.entries.splice(0, cut);
     for (const e of entries) e.token?.done();
     const mark = this.#options.tracker.watermark(batch.topic, batch.partition);
     const next = mark.committable();
+    // With no record, a transaction of offsets alone moves the group past markers the consumer skipped.
+    if (entries.length === 0 && next === undefined) return;
     const offsets = next === undefined ? [] : [{ groupId: this.#options.groupId, topic: batch.topic, partition: batch.partition, offset: next.toString() }];
     try {
       await (await this.#producerOf(batch)).transact(entries.map((e) => e.record), offsets);

@@ -29,9 +29,27 @@ export class EmbeddedProducer implements Producer {
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
+    this.#append(this.#place(records));
+  }
+
+  /**
+   * One transaction's records, appended in one synchronous step, then a
+   * marker in every partition they went to (read_committed readers see all
+   * of them or, were it aborted, none).
+   */
+  writeTransaction(records: readonly OutgoingRecord[]): void {
+    const placed = this.#place(records);
+    const partitions = new Map<string, { topic: string; partition: number }>();
+    for (const { topic, partition } of placed) partitions.set(`${partition}\u0000${topic}`, { topic, partition });
+    this.#append(placed, () => {
+      for (const { topic, partition } of partitions.values()) this.#broker.appendMarker(topic, partition);
+    });
+  }
+
+  /** Validates the whole call before anything is appended: a rejected send wrote nothing. */
+  #place(records: readonly OutgoingRecord[]): Omit<ConsumedRecord, 'offset'>[] {
     if (this.#closed) throw new SluiceError(ErrorCodes.PRODUCE, 'producer is closed');
-    // Validate the whole call before appending any of it: a rejected send wrote nothing.
-    const placed = records.map((record, index) => {
+    return records.map((record, index) => {
       const partitions = this.#broker.topic(record.topic).logs.length;
       const partition = record.partition ?? this.#partition(record.topic, record.key, partitions);
       if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
@@ -49,12 +67,16 @@ export class EmbeddedProducer implements Producer {
       };
       return stored;
     });
+  }
+
+  #append(placed: Omit<ConsumedRecord, 'offset'>[], then?: () => void): void {
     const touched = new Set<string>();
     for (const record of placed) {
       this.#broker.append(record);
       touched.add(record.topic);
     }
-    this.#acknowledged += records.length;
+    then?.();
+    this.#acknowledged += placed.length;
     for (const topic of touched) this.#broker.notify(topic);
   }
 

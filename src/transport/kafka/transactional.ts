@@ -59,6 +59,8 @@ class KafkaTransactionalProducer implements TransactionalProducer {
 
   async connect(): Promise<void> {
     const producer = this.#kafka.producer({
+      // Kafka's own (murmur2) partitioner, named so kafkajs does not warn about its v2 default change.
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
