@@ -176,7 +176,7 @@ export class Stage {
       case 'topics': {
         const tracker = new OffsetTracker();
         const transactions = this.exactlyOnce
-          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger, producer: { compression: this.#compression() } })
+          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger, producer: { compression: this.#compression() }, deadLetterOf: (error, env) => this.#deadLetters.record(error, env) })
           : undefined;
         this.#transactions = transactions;
         this.#topicSource = await TopicSource.open(transport, {
@@ -246,7 +246,7 @@ export class Stage {
     } else if (out.kind === 'topic' || out.kind === 'branch') {
       steps.push(topicEncodeStep(node, resources));
       const producer = await this.#producer();
-      this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '');
+      this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '', (error, env) => this.#deadLetters.write(error, env));
     } else {
       const validate = fileValidateStep(out, resources);
       if (validate !== undefined) steps.push(validate);

@@ -9,7 +9,12 @@
  *
  * - Produce: `Producer.send` resolves only when every record is acknowledged by
  *   all in-sync replicas (acks=-1). Records of one partition keep their order.
- *   A rejected promise means none of the records may be assumed written.
+ *   A rejected promise means none of the records may be assumed written, with
+ *   one exception: SLUICE_ERR_RECORD_REFUSED (a `RecordsRefusedError`, see
+ *   refused.ts) lists records the broker refused on their own (too large for
+ *   the topic, invalid for it), and every other record of the call was
+ *   acknowledged. Both transports refuse a record over its topic's
+ *   `max.message.bytes` so.
  *
  * - Consume: records reach a bounded `SourceStream` (see source.ts). When it
  *   is full the consumer stops fetching (kafkajs `pause`) and resumes when the
@@ -253,7 +258,10 @@ export interface TransactionOffsets {
  * the caller must stop, as the work now belongs to someone else. After a
  * failure whose outcome is unknown (a timeout) the producer re-initialises
  * itself rather than guess (KIP-890), and the caller retries from its last
- * committed position.
+ * committed position. Records the broker refuses on their own make
+ * `transact` reject with SLUICE_ERR_RECORD_REFUSED (`RecordsRefusedError`,
+ * indices into `records`) and nothing written: the caller commits again
+ * without them (or with dead letters in their place).
  */
 export interface TransactionalProducer {
   readonly transactionalId: string;

@@ -1,8 +1,11 @@
 /**
  * A stage's topic sink: the transport's acknowledged sink stream, over
  * envelopes. When a batch is acknowledged, each envelope's offset token is
- * told, so the input offset it came from can be committed.
+ * told, so the input offset it came from can be committed. A record the
+ * broker refuses on its own goes to the stage's dead-letter topic, whose
+ * acknowledgement finishes its token, and the stage goes on.
  */
+import type { SluiceError } from '../../core/index.ts';
 import { SinkStream, type Producer, type SinkRecord } from '../../transport/index.ts';
 import type { Envelope } from '../envelope.ts';
 
@@ -13,21 +16,12 @@ function toSinkRecord(env: Envelope): SinkRecord {
 }
 
 export class TopicSink extends SinkStream<Envelope> {
-  constructor(producer: Producer, topic: string, maxInFlight?: number) {
-    super(producer, topic, { prepare: toSinkRecord, ...(maxInFlight !== undefined ? { maxInFlight } : {}) });
-  }
-
-  override _write(chunk: Envelope, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    super._write(chunk, encoding, (err) => {
-      if (!err) chunk.token?.done();
-      callback(err);
-    });
-  }
-
-  override _writev(chunks: { chunk: Envelope }[], callback: (error?: Error | null) => void): void {
-    super._writev(chunks, (err) => {
-      if (!err) for (let i = 0; i < chunks.length; i++) chunks[i]!.chunk.token?.done();
-      callback(err);
+  constructor(producer: Producer, topic: string, deadLetter: (error: SluiceError, env: Envelope) => Promise<void>, maxInFlight?: number) {
+    super(producer, topic, {
+      prepare: toSinkRecord,
+      onAcknowledged: (env) => env.token?.done(),
+      onRefused: (env, error) => deadLetter(error, env),
+      ...(maxInFlight !== undefined ? { maxInFlight } : {}),
     });
   }
 }

@@ -12,6 +12,9 @@ import { EmbeddedGroup } from './group.ts';
 /** Kafka's defaults, reported by describeTopics when a spec leaves them out. */
 const DEFAULT_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': '604800000' };
 
+/** Kafka's default `max.message.bytes`: the largest record batch a topic takes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
 /** A record, or null for a transaction marker. */
 export type LogEntry = ConsumedRecord | null;
 
@@ -48,6 +51,12 @@ export class EmbeddedBroker {
     if (spec.cleanupPolicy !== undefined) config['cleanup.policy'] = spec.cleanupPolicy;
     if (spec.retentionMs !== undefined) config['retention.ms'] = String(spec.retentionMs);
     return { name, partitions: topic.logs.length, replicationFactor: spec.replicationFactor ?? 1, config };
+  }
+
+  /** The largest record `name` takes: its `max.message.bytes`, else Kafka's default. */
+  maxMessageBytes(name: string): number {
+    const configured = Number(this.topic(name).spec.config?.['max.message.bytes']);
+    return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   /** Appends to the record's partition, which assigns its offset. */

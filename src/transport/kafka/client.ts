@@ -9,6 +9,7 @@ import { ErrorCodes, SluiceError, type ErrorCode, type ErrorContext, type Logger
 import { kafkaCall } from './errors.ts';
 import type { Compression, KafkaSecurity } from '../types.ts';
 import { registerKafkaLz4Codec } from './lz4-codec.ts';
+import { registerProduceResults } from './produce-results.ts';
 import { registerKafkaSnappyCodec } from './snappy-codec.ts';
 import { BrokerGuard } from './socket.ts';
 import { registerStableOffsetFetch } from './stable-offsets.ts';
@@ -18,8 +19,10 @@ const { CompressionTypes, logLevel } = kafkajs;
 // kafkajs keeps codecs in one process-wide table and ships neither LZ4 nor Snappy.
 registerKafkaLz4Codec();
 registerKafkaSnappyCodec();
-// ...and its request versions in another, which stops before offset fetches that wait for transactions.
+// ...and its request versions in another, which stops before offset fetches that wait for transactions,
 registerStableOffsetFetch();
+// ...and whose produce errors do not say which partitions were written.
+registerProduceResults();
 
 export interface KafkaClientOptions {
   brokers: string[];
