@@ -104,12 +104,7 @@ class KafkaTransactionalProducer implements TransactionalProducer {
       for (const group of groupOffsets(offsets)) await txn.sendOffsets(group);
       await txn.commit();
     } catch (err) {
-      if (isFenced(err)) {
-        this.#fenced = true;
-        await producer.disconnect().catch(() => undefined);
-        throw this.#fencedError(err);
-      }
-      await this.#discard(producer, txn);
+      await this.#failed(producer, txn, err);
       const partial = refusedPartitions(err);
       if (partial !== undefined) {
         const refusals: Refusal[] = [];
@@ -121,8 +116,18 @@ class KafkaTransactionalProducer implements TransactionalProducer {
     }
   }
 
-  /** Aborts what is open and drops the producer: the outcome may be unknown (a timed-out commit), so the next one starts with a fresh producer id. */
-  async #discard(producer: KafkaJsProducer, txn: Awaited<ReturnType<KafkaJsProducer['transaction']>> | undefined): Promise<void> {
+  /**
+   * After a failed transaction: fenced, this producer is done (throws
+   * SLUICE_ERR_PRODUCER_FENCED). Otherwise what is open is aborted and the
+   * producer dropped: the outcome may be unknown (a timed-out commit), so the
+   * next transaction starts with a fresh producer id.
+   */
+  async #failed(producer: KafkaJsProducer, txn: Awaited<ReturnType<KafkaJsProducer['transaction']>> | undefined, err: unknown): Promise<void> {
+    if (isFenced(err)) {
+      this.#fenced = true;
+      await producer.disconnect().catch(() => undefined);
+      throw this.#fencedError(err);
+    }
     if (txn?.isActive()) await txn.abort().catch(() => undefined);
     this.#producer = undefined;
     await producer.disconnect().catch(() => undefined);
@@ -150,12 +155,7 @@ class KafkaTransactionalProducer implements TransactionalProducer {
       await txn.abort();
       return undefined;
     } catch (err) {
-      if (isFenced(err)) {
-        this.#fenced = true;
-        await producer.disconnect().catch(() => undefined);
-        throw this.#fencedError(err);
-      }
-      await this.#discard(producer, txn);
+      await this.#failed(producer, txn, err);
       const refused = refusedPartitions(err)?.refused[0];
       if (refused === undefined) throw fromKafkaError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
       return refused;

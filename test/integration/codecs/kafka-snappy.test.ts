@@ -10,32 +10,11 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 import { createSourceStream, createTransport, type ConsumedRecord } from '../../../src/transport/index.ts';
-import { brokers, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
+import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
+import { countCodecCalls, createTopicWith } from './codec-calls.ts';
 
-const { CompressionCodecs, CompressionTypes } = kafkajs;
-
-type Calls = { compressed: number; decompressed: number };
-
-/** Wraps the codec sluice registered for `type` with call counters, so a test can prove it was the one at work. */
-function count(type: kafkajs.CompressionTypes.Snappy | kafkajs.CompressionTypes.LZ4): Calls {
-  const inner = CompressionCodecs[type]() as { compress(e: { buffer: Buffer }): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
-  const calls = { compressed: 0, decompressed: 0 };
-  CompressionCodecs[type] = () => ({
-    compress: (encoder: { buffer: Buffer }) => (calls.compressed++, inner.compress(encoder)),
-    decompress: (buffer: Buffer) => (calls.decompressed++, inner.decompress(buffer)),
-  });
-  return calls;
-}
-
-async function createTopicWith(topic: string, compression: string): Promise<void> {
-  await withAdmin(async (admin) => {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'compression.type', value: compression }] }],
-      waitForLeaders: true,
-    });
-  });
-}
+const { CompressionTypes } = kafkajs;
 
 const COUNT = 2_000;
 const values = Array.from({ length: COUNT }, (_, i) => JSON.stringify({ i, text: 'Zoë 数据 '.repeat(5) }));
@@ -72,8 +51,8 @@ nodes:
     });
     // gzip on the broker: it has to decompress what the stage sent before it can recompress it.
     await createTopicWith(`${namespace}zipped`, 'gzip');
-    const snappy = count(CompressionTypes.Snappy);
-    const lz4 = count(CompressionTypes.LZ4);
+    const snappy = countCodecCalls(CompressionTypes.Snappy);
+    const lz4 = countCodecCalls(CompressionTypes.LZ4);
     const transport = createTransport({ brokers: brokers(), clientId: 'sluice-snappy-test', logger: silentLogger });
     try {
       const run = await TopologyRun.start({ topology: await loadTopology(file), transport, logger: silentLogger, namespace });
@@ -94,7 +73,7 @@ nodes:
     await producer.connect();
     await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: values.map((value) => ({ value })) });
     await producer.disconnect();
-    const snappy = count(CompressionTypes.Snappy);
+    const snappy = countCodecCalls(CompressionTypes.Snappy);
     const transport = createTransport({ brokers: brokers(), clientId: 'sluice-snappy-read', logger: silentLogger });
     const consumer = await transport.consumer({ groupId: uniqueName('snappy-group'), topics: [topic], fromBeginning: true });
     const read: string[] = [];

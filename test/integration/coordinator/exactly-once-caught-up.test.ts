@@ -4,7 +4,7 @@
  * marker after its records, so the last offset of a topic exactly-once
  * stages write is a marker: commits used to stop one short of each
  * partition's end, the run never ended and status showed lag 1 per partition
- * forever. Here a chain in → a → mid → b → out, both stages exactly-once,
+ * forever. Here a chain in → a → mid1 → b → mid2 → c → out, every stage exactly-once,
  * must end by itself with lag 0, after a first run, after a SIGTERM, and
  * after a SIGKILL with more input in between, and `out` must then hold every
  * input id exactly once.
@@ -17,20 +17,11 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { createClusterAdmin } from '../../../src/transport/index.ts';
 import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
 import { writeTopology } from '../runtime/examples.ts';
-import { produce, until } from './helpers.ts';
+import { chainTopology, produce, until } from './helpers.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 
-const yaml = `
-name: eoschain
-topics:
-  in: { partitions: 3 }
-  mid: { partitions: 3 }
-  out: { partitions: 3 }
-nodes:
-  a: { from: in, to: mid, guarantee: exactly-once }
-  b: { from: mid, to: out, guarantee: exactly-once }
-`;
+const yaml = chainTopology(1, ', guarantee: exactly-once');
 
 /** On this machine a run of the chain takes 15-25 s; without the fix it never ends. */
 const RUN_BOUND_MS = 120_000;
@@ -126,7 +117,7 @@ describe('--until-caught-up downstream of exactly-once stages', () => {
     expect(created.code, created.stderr).toBe(0);
     await produce(`${namespace}in`, 0, 3_000);
     await runUntilCaughtUp(file, namespace);
-    expect(await lags(file, namespace)).toEqual({ a: 0, b: 0 });
+    expect(await lags(file, namespace)).toEqual({ a: 0, b: 0, c: 0 });
 
     await produce(`${namespace}in`, 3_000, 20_000);
     await interrupt(file, namespace, 'SIGTERM', (await outEnd(namespace)) + 2_000);
@@ -134,7 +125,7 @@ describe('--until-caught-up downstream of exactly-once stages', () => {
     await interrupt(file, namespace, 'SIGKILL', (await outEnd(namespace)) + 2_000);
     await produce(`${namespace}in`, 40_000, 42_000);
     await runUntilCaughtUp(file, namespace);
-    expect(await lags(file, namespace)).toEqual({ a: 0, b: 0 });
+    expect(await lags(file, namespace)).toEqual({ a: 0, b: 0, c: 0 });
 
     const ids = await committedIds(namespace, 42_000);
     const missing = Array.from({ length: 42_000 }, (_, i) => i).filter((i) => !ids.has(i));

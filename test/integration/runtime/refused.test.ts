@@ -15,9 +15,10 @@ import { TopologyRun } from '../../../src/runtime/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
-import { writeTopology } from './examples.ts';
+import { growingTopology, linesToTopicTopology } from './examples.ts';
 
 interface Read {
+  partition: number;
   key: string | null;
   value: Buffer;
   headers: Record<string, string>;
@@ -31,10 +32,10 @@ async function readAll(topic: string, expected: number): Promise<Read[]> {
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push({ key: message.key?.toString() ?? null, value: message.value!, headers });
+        out.push({ partition, key: message.key?.toString() ?? null, value: message.value!, headers });
       },
     });
     for (let waited = 0; out.length < expected && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
@@ -57,18 +58,7 @@ describe('records the broker refuses on their own', () => {
     const big = randomBytes(3_900_000).toString('base64');
     const lines = Array.from({ length: 3_000 }, (_, i) => `line ${i}`);
     lines.splice(1_500, 0, big);
-    const file = writeTopology({
-      'in.txt': lines.join('\n') + '\n',
-      'topology.yaml': `
-name: big
-topics:
-  lines: { partitions: 3 }
-nodes:
-  read:
-    source: { file: ./in.txt, format: lines }
-    to: lines
-`,
-    });
+    const file = linesToTopicTopology(lines);
     const transport = createTransport({ brokers: brokers(), clientId: 'sluice-refused', logger: silentLogger });
     try {
       const report = await (await TopologyRun.start({ topology: await loadTopology(file), transport, logger: silentLogger, namespace })).done;
@@ -77,9 +67,12 @@ nodes:
     } finally {
       await transport.close();
     }
-    const written = (await readAll(`${namespace}lines`, 3_000)).map((r) => JSON.parse(r.value.toString()) as string);
-    expect(written.length).toBe(3_000);
-    expect(new Set(written)).toEqual(new Set(lines.filter((l) => l !== big)));
+    const written = (await readAll(`${namespace}lines`, 3_000)).map((r) => ({ partition: r.partition, n: Number((JSON.parse(r.value.toString()) as string).slice('line '.length)) }));
+    expect(written.map((w) => w.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
+    for (const p of [0, 1, 2]) {
+      const ns = written.filter((w) => w.partition === p).map((w) => w.n);
+      expect(ns, `partition ${p} in file order`).toEqual([...ns].sort((a, b) => a - b));
+    }
     const dead = await readAll(`${namespace}big.read.dlq`, 1);
     expect(dead).toHaveLength(1);
     expectBrokerRefusal(dead[0]!);
@@ -93,25 +86,7 @@ nodes:
 
   it('an exactly-once stage whose output grows too large: that output is dead-lettered, its partition goes on, every other output once', async () => {
     const namespace = `${uniqueName('refusedeos')}.`;
-    const file = writeTopology({
-      'processors/inflate.ts': `import { defineProcessor } from 'sluice';
-import { randomBytes } from 'node:crypto';
-export default defineProcessor<{ id: number; pad?: string }>((v) => (v.id === 777 ? { ...v, pad: randomBytes(1_500_000).toString('base64') } : v));`,
-      'topology.yaml': `
-name: eosbig
-topics:
-  in: { partitions: 2 }
-  out: { partitions: 2 }
-nodes:
-  grow:
-    from: in
-    guarantee: exactly-once
-    process:
-      - map: { module: ./processors/inflate.ts }
-    to: out
-    dead-letter: grow.dlq
-`,
-    });
+    const file = growingTopology(777);
     const topology = await loadTopology(file);
     const transport = createTransport({ brokers: brokers(), clientId: 'sluice-refused-eos', logger: silentLogger });
     try {

@@ -1,7 +1,7 @@
 /**
  * Exactly-once stages leave a transaction marker after each transaction, on
  * the embedded transport as on Kafka, so the topics they write end past
- * their last record. A chain in → a → mid → b → out of exactly-once stages
+ * their last record. A chain in → a → mid1 → b → mid2 → c → out of exactly-once stages
  * must still finish its embedded runs (caught up) with every group committed
  * to the very end of its input, after a crash and a restart too, and `out`
  * must hold every input id exactly once.
@@ -11,18 +11,10 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { loadTopology, type Topology } from '../../../src/topology/index.ts';
 import { EmbeddedBroker, createEmbeddedTransport, type Transport } from '../../../src/transport/index.ts';
+import { chainTopology } from '../../integration/coordinator/helpers.ts';
 import { writeTopology } from '../../integration/runtime/examples.ts';
 
-const yaml = `
-name: eosmarkers
-topics:
-  in: { partitions: 3 }
-  mid: { partitions: 3 }
-  out: { partitions: 3 }
-nodes:
-  a: { from: in, to: mid, guarantee: exactly-once }
-  b: { from: mid, to: out, guarantee: exactly-once }
-`;
+const yaml = chainTopology(1, ', guarantee: exactly-once');
 
 async function feed(transport: Transport, from: number, to: number): Promise<void> {
   const producer = await transport.producer();
@@ -35,7 +27,7 @@ async function feed(transport: Transport, from: number, to: number): Promise<voi
 /** Each group's committed offsets against its input's end, partition by partition. */
 function behind(broker: EmbeddedBroker, topology: Topology): Array<{ group: string; partition: number; committed: string | null; end: string | null }> {
   const out = [];
-  for (const [stage, input] of [['a', 'in'], ['b', 'mid']] as const) {
+  for (const [stage, input] of [['a', 'in'], ['b', 'mid1'], ['c', 'mid2']] as const) {
     const group = `${topology.name}.${stage}`;
     const committed = broker.group(group).committedOffsets(input);
     for (const { partition, offset } of broker.endOffsets(input)) {
@@ -59,13 +51,13 @@ describe('exactly-once stages and their transaction markers (embedded)', () => {
     const topology = await loadTopology(writeTopology({ 'topology.yaml': yaml }));
     const broker = new EmbeddedBroker();
     const transport = createEmbeddedTransport(broker);
-    await transport.createTopics([{ name: 'in', partitions: 3 }]);
+    await transport.createTopics([{ name: 'in', partitions: 4 }]);
     await feed(transport, 0, 600);
     await (await TopologyRun.start({ topology, transport, logger: silentLogger, commitIntervalMs: 50 })).done;
     const records = (topic: string) => broker.topic(topic).logs.flat().filter((r) => r !== null).length;
     const ends = (topic: string) => broker.endOffsets(topic).reduce((n, e) => n + Number(e.offset), 0);
-    expect(records('mid')).toBe(600);
-    expect(ends('mid')).toBeGreaterThan(600);
+    expect(records('mid2')).toBe(600);
+    expect(ends('mid2')).toBeGreaterThan(600);
     expect(behind(broker, topology)).toEqual([]);
 
     await feed(transport, 600, 3_000);

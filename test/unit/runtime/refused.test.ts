@@ -13,7 +13,7 @@ import { DLQ_ORIGINAL_VALUE_BYTES, DLQ_TRUNCATED, smallerDeadLetter } from '../.
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 import { EmbeddedBroker, createEmbeddedTransport, type ConsumedRecord } from '../../../src/transport/index.ts';
-import { writeTopology } from '../../integration/runtime/examples.ts';
+import { growingTopology, linesToTopicTopology } from '../../integration/runtime/examples.ts';
 
 function recordsOf(broker: EmbeddedBroker, topic: string): ConsumedRecord[] {
   return broker.topic(topic).logs.flat().filter((r): r is ConsumedRecord => r !== null);
@@ -37,24 +37,19 @@ describe('a record its topic refuses', () => {
     const big = randomBytes(1_800_000).toString('base64');
     const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
     lines.splice(100, 0, big);
-    const file = writeTopology({
-      'in.txt': lines.join('\n') + '\n',
-      'topology.yaml': `
-name: big
-topics:
-  lines: { partitions: 1 }
-nodes:
-  read:
-    source: { file: ./in.txt, format: lines }
-    to: lines
-`,
-    });
+    const file = linesToTopicTopology(lines);
     const broker = new EmbeddedBroker();
     const transport = createEmbeddedTransport(broker);
     const report = await (await TopologyRun.start({ topology: await loadTopology(file), transport, logger: silentLogger })).done;
     expect(report.failed).toEqual([]);
     expect(report.stages[0]).toMatchObject({ read: 201, written: 200, deadLettered: 1 });
-    expect(recordsOf(broker, 'lines').map((r) => JSON.parse(r.value!.toString()) as string)).toEqual(lines.filter((l) => l !== big));
+    // Each partition in file order, every line once.
+    const written = recordsOf(broker, 'lines').map((r) => ({ partition: r.partition, n: Number((JSON.parse(r.value!.toString()) as string).slice('line '.length)) }));
+    expect(written.map((w) => w.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    for (const p of [0, 1, 2]) {
+      const ns = written.filter((w) => w.partition === p).map((w) => w.n);
+      expect(ns).toEqual([...ns].sort((a, b) => a - b));
+    }
     const dead = recordsOf(broker, 'big.read.dlq');
     expect(dead).toHaveLength(1);
     expectCutDeadLetter(dead[0]!, Buffer.from(big), 'read');
@@ -63,26 +58,7 @@ nodes:
   });
 
   it('exactly-once: the refused output is dead-lettered in its transaction, the partition goes on, every other output once', async () => {
-    const file = writeTopology({
-      'processors/inflate.ts': `import { defineProcessor } from 'sluice';
-import { randomBytes } from 'node:crypto';
-// Record 50 grows past what its topic takes.
-export default defineProcessor<{ id: number; pad?: string }>((v) => (v.id === 50 ? { ...v, pad: randomBytes(1_500_000).toString('base64') } : v));`,
-      'topology.yaml': `
-name: eosbig
-topics:
-  in: { partitions: 2 }
-  out: { partitions: 2 }
-nodes:
-  grow:
-    from: in
-    guarantee: exactly-once
-    process:
-      - map: { module: ./processors/inflate.ts }
-    to: out
-    dead-letter: grow.dlq
-`,
-    });
+    const file = growingTopology(50);
     const broker = new EmbeddedBroker();
     const transport = createEmbeddedTransport(broker);
     await transport.createTopics([{ name: 'in', partitions: 2 }]);
