@@ -5,6 +5,13 @@
  * condition starts and may fire again only after the condition has cleared,
  * so a log reader sees one line per incident, not one per poll. Pure: time is
  * the snapshots' own.
+ *
+ * What healthy stages do is not an incident. A window stage commits its
+ * inputs only when their windows close, so standing commits with lag are
+ * its normal state: it is stalled only while new input arrives (lag grows)
+ * and its instances read none of it. A cron stage's group is empty between
+ * runs, with lag waiting for the next run, and fills and empties at each
+ * run: neither is a stall or a rebalance.
  */
 import type { StageStatus, StatusSnapshot } from './status.ts';
 
@@ -45,8 +52,10 @@ interface StageHistory {
   committed: number;
   /** Since when lag > 0 and nothing was committed. */
   stalledSince?: number;
-  members: string;
+  members: Set<string>;
   rebalancing: boolean;
+  /** Records read by this coordinator's instances (when it runs the stage). */
+  read?: number;
   rebalances: number[];
   deadLettered?: number;
   at: number;
@@ -57,8 +66,39 @@ function committedOf(stage: StageStatus): number {
   return stage.partitions.reduce((n, p) => n + Number(p.committed ?? 0), 0);
 }
 
-function memberKey(stage: StageStatus): string {
-  return stage.members.map((m) => m.memberId).join(',');
+function memberIds(stage: StageStatus): Set<string> {
+  return new Set(stage.members.map((m) => m.memberId));
+}
+
+function isRebalancing(stage: StageStatus): boolean {
+  return stage.groupState === 'PreparingRebalance' || stage.groupState === 'CompletingRebalance';
+}
+
+function isCron(stage: StageStatus): boolean {
+  return stage.trigger.startsWith('cron');
+}
+
+/** Lag that is no incident: inputs held in open windows, or a cron stage waiting for its next run. */
+function stallExcused(h: StageHistory, stage: StageStatus, lag: number): boolean {
+  if (isCron(stage) && stage.members.length === 0) return true;
+  if (!stage.windowed) return false;
+  const reading = stage.local !== undefined && h.read !== undefined && stage.local.read > h.read;
+  return reading || lag <= h.lag;
+}
+
+/**
+ * Whether this sample shows a rebalance. For a cron stage, members only
+ * joining (a run starting) or only leaving (a run ending) is its schedule at
+ * work; a member replaced by another, or a rebalance with the same members,
+ * still counts.
+ */
+function rebalanced(h: StageHistory, stage: StageStatus, members: Set<string>): boolean {
+  const joined = [...members].filter((m) => !h.members.has(m)).length;
+  const left = [...h.members].filter((m) => !members.has(m)).length;
+  const entered = isRebalancing(stage) && !h.rebalancing;
+  if (!isCron(stage)) return joined + left > 0 || entered;
+  const runStartsOrEnds = (joined > 0 && left === 0) || (left > 0 && joined === 0);
+  return (joined > 0 && left > 0) || (entered && !runStartsOrEnds);
 }
 
 export class AlertWatcher {
@@ -96,9 +136,10 @@ export class AlertWatcher {
     return {
       lag: stage.lag ?? 0,
       committed: committedOf(stage),
-      members: memberKey(stage),
-      rebalancing: stage.groupState === 'PreparingRebalance' || stage.groupState === 'CompletingRebalance',
+      members: memberIds(stage),
+      rebalancing: isRebalancing(stage),
       rebalances: [],
+      ...(stage.local !== undefined ? { read: stage.local.read } : {}),
       ...(stage.deadLettered !== null ? { deadLettered: stage.deadLettered } : {}),
       at: now,
       active: new Set(),
@@ -121,7 +162,7 @@ export class AlertWatcher {
         : undefined,
     );
 
-    h.stalledSince = lag > 0 && committed === h.committed ? (h.stalledSince ?? h.at) : undefined;
+    h.stalledSince = lag > 0 && committed === h.committed && !stallExcused(h, stage, lag) ? (h.stalledSince ?? h.at) : undefined;
     const stalledFor = h.stalledSince !== undefined ? now - h.stalledSince : 0;
     out.set(
       'stalled',
@@ -130,9 +171,9 @@ export class AlertWatcher {
         : undefined,
     );
 
-    const members = memberKey(stage);
-    const rebalancing = stage.groupState === 'PreparingRebalance' || stage.groupState === 'CompletingRebalance';
-    if (members !== h.members || (rebalancing && !h.rebalancing)) h.rebalances.push(now);
+    const members = memberIds(stage);
+    const rebalancing = isRebalancing(stage);
+    if (rebalanced(h, stage, members)) h.rebalances.push(now);
     h.rebalances = h.rebalances.filter((at) => at > now - t.rebalanceWindowMs);
     out.set(
       'rebalancing',
@@ -152,6 +193,7 @@ export class AlertWatcher {
 
     Object.assign(h, { lag, committed, members, rebalancing, at: now });
     if (stage.deadLettered !== null) h.deadLettered = stage.deadLettered;
+    if (stage.local !== undefined) h.read = stage.local.read;
     return out;
   }
 }

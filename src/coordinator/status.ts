@@ -59,6 +59,12 @@ export interface StageStatus {
   vertex: string;
   group: string | null;
   trigger: string;
+  /**
+   * A window stage: its inputs are committed only once the windows built
+   * from them close, so committed offsets stand still while inputs wait in
+   * open windows.
+   */
+  windowed: boolean;
   /** The group's state; null for stages with no topic input. */
   groupState: GroupState | null;
   members: GroupMemberDescription[];
@@ -145,6 +151,7 @@ function stageStatus(
     vertex: stage.vertex,
     group: stage.group ?? null,
     trigger: describeTrigger(stage),
+    windowed: stage.node.window !== undefined,
     groupState: stage.group !== undefined ? (group?.state ?? 'Dead') : null,
     members: group?.members ?? [],
     partitions: lags,

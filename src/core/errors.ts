@@ -37,8 +37,16 @@ export const ErrorCodes = {
   LATE_RECORD: 'SLUICE_ERR_LATE_RECORD',
   /** Transport and runtime. */
   BROKER_UNAVAILABLE: 'SLUICE_ERR_BROKER_UNAVAILABLE',
+  /** An address that answers with bytes no Kafka broker sends: not a Kafka listener, or TLS on one side only. Not retriable. */
+  BROKER_PROTOCOL: 'SLUICE_ERR_BROKER_PROTOCOL',
   TIMEOUT: 'SLUICE_ERR_TIMEOUT',
   PRODUCE: 'SLUICE_ERR_PRODUCE',
+  /**
+   * The broker refused a record on its own (too large for the topic, invalid
+   * for it): sending it again cannot work. The other records sent with it
+   * were written; the refused one goes to the dead-letter topic.
+   */
+  RECORD_REFUSED: 'SLUICE_ERR_RECORD_REFUSED',
   /** A newer producer with the same transactional id exists: this one is a zombie and must stop. */
   PRODUCER_FENCED: 'SLUICE_ERR_PRODUCER_FENCED',
   /** A transaction was aborted; its records are not visible to read_committed consumers. */

@@ -3,11 +3,13 @@
  * the node's dead-letter topic with provenance headers, and only its
  * acknowledgement lets the stage go on. Transient broker trouble is retried;
  * if the dead-letter topic stays unreachable the stage fails rather than drop
- * the record, and its offset is never committed.
+ * the record, and its offset is never committed. A dead letter its topic
+ * refuses (too large) is cut down until it fits (dead-letter.ts), and the
+ * stage fails only if even its bare headers do not.
  */
 import type { Logger, SluiceError } from '../core/index.ts';
-import type { OutgoingRecord, Producer } from '../transport/index.ts';
-import { deadLetterHeaders } from './dead-letter.ts';
+import { refusedRecords, type OutgoingRecord, type Producer } from '../transport/index.ts';
+import { deadLetterHeaders, smallerDeadLetter } from './dead-letter.ts';
 import type { Envelope } from './envelope.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type { ErrorChannel } from './step.ts';
@@ -39,8 +41,16 @@ export class DeadLetterWriter {
   }
 
   async write(error: SluiceError, envelope: Envelope): Promise<void> {
+    const record = this.record(error, envelope);
+    if (this.options.deliver !== undefined) return this.options.deliver(record, envelope);
+    await this.#send(record);
+    envelope.token?.done();
+  }
+
+  /** The dead letter of `envelope` failed with `error`: its original key, bytes and headers, and why. Counted and logged. */
+  record(error: SluiceError, envelope: Envelope): OutgoingRecord {
     const { origin } = envelope;
-    const { topology, stage, topic, producer, logger } = this.options;
+    const { topology, stage, topic, logger } = this.options;
     const headers = {
       ...origin.rawHeaders,
       ...deadLetterHeaders(error, {
@@ -68,13 +78,25 @@ export class DeadLetterWriter {
       },
       'record dead-lettered',
     );
-    const record: OutgoingRecord = { topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp };
     this.count++;
-    if (this.options.deliver !== undefined) return this.options.deliver(record, envelope);
-    await withRetry(() => producer.send([record]), {
-      ...(this.options.retry !== undefined ? { policy: this.options.retry } : {}),
-      onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs, deadLetter: topic }, 'dead-letter write failed; retrying'),
-    });
-    envelope.token?.done();
+    return { topic, key: origin.rawKey, value: origin.rawValue, headers, timestamp: origin.timestamp };
+  }
+
+  async #send(record: OutgoingRecord): Promise<void> {
+    const { topic, producer, logger } = this.options;
+    for (let letter = record; ; ) {
+      try {
+        await withRetry(() => producer.send([letter]), {
+          ...(this.options.retry !== undefined ? { policy: this.options.retry } : {}),
+          onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs, deadLetter: topic }, 'dead-letter write failed; retrying'),
+        });
+        return;
+      } catch (err) {
+        const smaller = refusedRecords(err) !== undefined ? smallerDeadLetter(letter) : undefined;
+        if (smaller === undefined) throw err;
+        logger.warn({ err, deadLetter: topic, valueBytes: smaller.value?.length ?? 0 }, 'dead letter refused by its topic; cut down to fit');
+        letter = smaller;
+      }
+    }
   }
 }

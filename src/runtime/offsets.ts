@@ -5,7 +5,18 @@
  * out, in read order; the commit position is one past the last offset of the
  * contiguous completed prefix. Offsets within a partition need not be dense
  * (compaction, transaction markers), only increasing.
+ *
+ * Once everything the consumer delivered of a partition is finished, the
+ * commit position is the consumer's own (`ReadPosition.next`): past the
+ * transaction markers and aborted records after the last record, which are
+ * never delivered. Without that, the committed offset of a topic written by
+ * transactions stops one marker short of its end, and nothing that waits
+ * for the end (caught up, lag 0) ever sees it.
  */
+import type { ReadPosition } from '../transport/index.ts';
+
+/** Where the consumer reads a partition now, if it knows. */
+export type PositionSource = (topic: string, partition: number) => ReadPosition | undefined;
 
 /**
  * What an envelope carries to say when the input it came from is finished
@@ -74,6 +85,7 @@ export class PartitionWatermark {
   constructor(
     readonly topic: string,
     readonly partition: number,
+    private readonly position: () => ReadPosition | undefined = () => undefined,
   ) {}
 
   /** Registers the next record read from the partition and returns its token. */
@@ -109,9 +121,25 @@ export class PartitionWatermark {
    * new has settled since the last `markCommitted`.
    */
   committable(): bigint | undefined {
-    if (this.head === 0) return undefined;
-    const next = this.offsets[this.head - 1]! + 1n;
+    let next = this.head === 0 ? undefined : this.offsets[this.head - 1]! + 1n;
+    const past = this.#pastEverythingRead();
+    if (past !== undefined && (next === undefined || past > next)) next = past;
+    if (next === undefined) return undefined;
     return this.committed !== undefined && next <= this.committed ? undefined : next;
+  }
+
+  /**
+   * The consumer's next offset, when every record it delivered has been
+   * tracked here and settled: its last delivered record is the last one
+   * tracked (none delivered, none tracked), and nothing is in flight.
+   */
+  #pastEverythingRead(): bigint | undefined {
+    if (this.head < this.offsets.length) return undefined;
+    const at = this.position();
+    if (at === undefined) return undefined;
+    const last = this.offsets[this.offsets.length - 1];
+    const delivered = at.lastDelivered === null ? undefined : BigInt(at.lastDelivered);
+    return delivered === last ? BigInt(at.next) : undefined;
   }
 
   markCommitted(next: bigint): void {
@@ -129,12 +157,18 @@ export class PartitionWatermark {
 /** Watermarks for every partition a stage instance holds; dropped whole on revoke. */
 export class OffsetTracker {
   private readonly partitions = new Map<string, PartitionWatermark>();
+  #position: PositionSource = () => undefined;
+
+  /** The consumer whose positions watermarks may commit once everything read is settled. */
+  readPositionsFrom(source: PositionSource): void {
+    this.#position = source;
+  }
 
   watermark(topic: string, partition: number): PartitionWatermark {
     const id = `${topic}\u0000${partition}`;
     let mark = this.partitions.get(id);
     if (mark === undefined) {
-      mark = new PartitionWatermark(topic, partition);
+      mark = new PartitionWatermark(topic, partition, () => this.#position(topic, partition));
       this.partitions.set(id, mark);
     }
     return mark;

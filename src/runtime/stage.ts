@@ -12,7 +12,7 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
 import type { Topology, TopologyNode } from '../topology/index.ts';
-import type { Producer, Transport } from '../transport/index.ts';
+import type { Compression, Producer, Transport } from '../transport/index.ts';
 import { createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import type { Envelope } from './envelope.ts';
@@ -181,11 +181,22 @@ export class Stage {
     return this.#topicSource;
   }
 
-  async #producer(): Promise<Producer> {
+  /**
+   * The output topics' record-batch compression. One producer compresses
+   * every batch alike, so branch routes to topics that differ get the
+   * default, and the stage says so.
+   */
+  #compression(): Compression {
     const out = this.node.output;
-    const topic = out.kind === 'topic' ? this.#options.topology.topics[out.topic] : undefined;
-    const compression = topic?.compression === 'gzip' || topic?.compression === 'none' ? topic.compression : 'lz4';
-    const producer = await this.#options.transport.producer({ compression });
+    const names = out.kind === 'topic' ? [out.topic] : out.kind === 'branch' ? out.routes.map((r) => r.to) : [];
+    const kinds = new Set(names.map((name) => this.#options.topology.topics[name]?.compression ?? 'lz4'));
+    if (kinds.size <= 1) return [...kinds][0] ?? 'lz4';
+    this.#logger.warn({ topics: names, compressions: [...kinds] }, 'branch routes to topics with different compression: batches are compressed with lz4');
+    return 'lz4';
+  }
+
+  async #producer(): Promise<Producer> {
+    const producer = await this.#options.transport.producer({ compression: this.#compression() });
     this.#producers.push(producer);
     return producer;
   }
@@ -211,7 +222,7 @@ export class Stage {
       case 'topics': {
         const tracker = new OffsetTracker();
         const transactions = this.exactlyOnce
-          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger })
+          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger, producer: { compression: this.#compression() }, deadLetterOf: (error, env) => this.#deadLetters.record(error, env) })
           : undefined;
         this.#transactions = transactions;
         this.#topicSource = await TopicSource.open(transport, {
@@ -300,6 +311,7 @@ export class Stage {
       const producer = await this.#producer();
       this.#sink = new TopicSink(producer, out.kind === 'topic' ? out.topic : '', {
         retry,
+        deadLetter: (error, env) => this.#deadLetters.write(error, env),
         onRetry: (err, attempt, delayMs) =>
           this.#logger.warn({ code: codeOf(err), error: errorText(err), attempt, of: node.retries.attempts, delayMs }, 'topic sink write failed with a retriable error; retrying'),
       });

@@ -7,7 +7,7 @@
 import type { Route, Step, WindowedAggregate } from '../processors/index.ts';
 import type { FileFormat, SinkMode } from './schema.ts';
 
-export type Compression = 'none' | 'gzip' | 'lz4' | 'snappy' | 'zstd';
+export type Compression = 'none' | 'gzip' | 'lz4' | 'snappy';
 export type Guarantee = 'at-least-once' | 'exactly-once';
 
 export interface SchemaRef {

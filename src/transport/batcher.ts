@@ -4,8 +4,11 @@
  * caller's promise settles when the batch holding its last record settles.
  * Batches are dispatched one after another, never side by side: concurrent
  * sends may reach a partition out of order (and kafkajs' idempotent producer
- * numbers them per call), so order wins over overlap.
+ * numbers them per call), so order wins over overlap. A dispatch reports the
+ * records the broker refused on their own; each caller whose records are
+ * among them is rejected with those (and only those) records.
  */
+import { refusalOf, type Refusal } from './refused.ts';
 import type { OutgoingRecord } from './types.ts';
 
 export interface BatcherOptions {
@@ -19,8 +22,8 @@ interface Batch {
   bytes: number;
   /** Its request has begun: nothing may join it any more. */
   started: boolean;
-  done: Promise<void>;
-  resolve: () => void;
+  done: Promise<readonly Refusal[]>;
+  resolve: (refused: readonly Refusal[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -38,8 +41,10 @@ function sizeOf(data: Buffer | string | null): number {
   return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
+export type Dispatch = (records: OutgoingRecord[]) => Promise<readonly Refusal[]>;
+
 export class Batcher {
-  readonly #dispatch: (records: OutgoingRecord[]) => Promise<void>;
+  readonly #dispatch: Dispatch;
   readonly #options: BatcherOptions;
   #current: Batch | undefined;
   /** The last batch handed to the dispatch chain. */
@@ -50,14 +55,14 @@ export class Batcher {
   /** The first failure since the last flush, which flush reports. */
   #failure: unknown;
 
-  constructor(dispatch: (records: OutgoingRecord[]) => Promise<void>, options: BatcherOptions) {
+  constructor(dispatch: Dispatch, options: BatcherOptions) {
     this.#dispatch = dispatch;
     this.#options = options;
   }
 
   add(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const waits: Promise<void>[] = [];
+    const waits: Promise<readonly Refusal[]>[] = [];
     for (const record of records) {
       const batch = (this.#current ??= this.#open());
       batch.records.push(record);
@@ -71,7 +76,11 @@ export class Batcher {
       waits.push(this.#current.done);
       this.#timer ??= setTimeout(() => this.#send(), this.#options.lingerMs);
     }
-    return waits.length === 1 ? waits[0]! : Promise.all(waits).then(() => undefined);
+    const settled = waits.length === 1 ? waits[0]! : Promise.all(waits).then((each) => each.flat());
+    return settled.then((refusals) => {
+      const refused = refusalOf(records, refusals);
+      if (refused !== undefined) throw refused;
+    });
   }
 
   /** Sends the open batch now; resolves when every batch sent so far is acknowledged, else rejects with the first failure. */
@@ -84,9 +93,9 @@ export class Batcher {
   }
 
   #open(): Batch {
-    let resolve!: () => void;
+    let resolve!: (refused: readonly Refusal[]) => void;
     let reject!: (err: unknown) => void;
-    const done = new Promise<void>((res, rej) => {
+    const done = new Promise<readonly Refusal[]>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -122,8 +131,11 @@ export class Batcher {
     });
     sent.then(batch.resolve, batch.reject);
     // A failed batch fails its own callers; the batches after it still go.
-    this.#tail = sent.catch((err: unknown) => {
-      this.#failure ??= err;
-    });
+    this.#tail = sent.then(
+      () => undefined,
+      (err: unknown) => {
+        this.#failure ??= err;
+      },
+    );
   }
 }

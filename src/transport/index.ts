@@ -12,6 +12,7 @@ export { createEmbeddedTransport } from './embedded/transport.ts';
 export { createSourceStream, SourceStream, type SourceStreamOptions } from './source.ts';
 export { createSinkStream, SinkStream, type SinkRecord, type SinkStreamOptions } from './sink.ts';
 export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
+export { RecordsRefusedError, refusedRecords, type RefusedRecord } from './refused.ts';
 export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 
 /** Kafka when brokers are given, else the process-wide embedded broker. */

@@ -9,7 +9,12 @@
  *
  * - Produce: `Producer.send` resolves only when every record is acknowledged by
  *   all in-sync replicas (acks=-1). Records of one partition keep their order.
- *   A rejected promise means none of the records may be assumed written.
+ *   A rejected promise means none of the records may be assumed written, with
+ *   one exception: SLUICE_ERR_RECORD_REFUSED (a `RecordsRefusedError`, see
+ *   refused.ts) lists records the broker refused on their own (too large for
+ *   the topic, invalid for it), and every other record of the call was
+ *   acknowledged. Both transports refuse a record over its topic's
+ *   `max.message.bytes` so.
  *
  * - Consume: records reach a bounded `SourceStream` (see source.ts). When it
  *   is full the consumer stops fetching (kafkajs `pause`) and resumes when the
@@ -18,9 +23,16 @@
  *
  * - Commit: explicit only. `commit(topic, partition, next)` stores `next`, the
  *   offset of the first record NOT yet done (Kafka's convention), for this
- *   consumer's group. The runtime computes that watermark. A commit for a
+ *   consumer's group. The runtime computes that watermark, past transaction
+ *   markers through `position()`. A commit for a
  *   partition this member does not own any more is refused (resolves `false`)
  *   instead of overwriting the new owner's progress (kafkajs issue 1046).
+ *
+ * - Transactions leave markers: a committed or aborted transaction writes a
+ *   control record to every partition it wrote, which takes an offset but is
+ *   never delivered. Both transports do (the embedded log keeps a marker
+ *   entry), so offsets of a topic written by exactly-once stages have gaps
+ *   and its end is past its last record.
  *
  * - Rebalance: `onRevoke(partitions)` is awaited before records of the new
  *   assignment are delivered; the source has already dropped its buffered
@@ -75,8 +87,28 @@ export interface TopicPartitions {
 
 export interface PartitionOffset {
   partition: number;
-  /** High watermark for `endOffsets`, next offset to read for `committedOffsets`; null when the group has none. */
+  /**
+   * For `endOffsets`, the end a read_committed reader can reach (the last
+   * stable offset: the high watermark unless a transaction is open); for
+   * `committedOffsets`, the next offset to read, null when the group has none.
+   */
   offset: string | null;
+}
+
+/**
+ * Where a consumer reads a partition. Offsets after `lastDelivered` and
+ * before `next` hold no record for this reader: transaction markers (control
+ * records) and records of aborted transactions, which Kafka never delivers
+ * but which take offsets. A reader that has finished everything up to
+ * `lastDelivered` has finished everything before `next`, and commits `next`
+ * (Kafka Streams commits the consumer's position in the same way), so its
+ * committed offset can reach the end of a topic written by transactions.
+ */
+export interface ReadPosition {
+  /** Offset of the last record delivered since the partition was assigned or sought; null when none was. */
+  lastDelivered: string | null;
+  /** The next offset to fetch. */
+  next: string;
 }
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
@@ -101,7 +133,7 @@ export interface TopicDescription {
   config: Record<string, string>;
 }
 
-export type Compression = 'lz4' | 'gzip' | 'none';
+export type Compression = 'lz4' | 'gzip' | 'snappy' | 'none';
 
 export interface ProducerOptions {
   /** Exactly-once per partition across retries (Kafka's idempotent producer). Default true. */
@@ -196,7 +228,9 @@ export interface Consumer {
   owns(topic: string, partition: number): boolean;
   /** Next delivery of this partition starts at `offset`; buffered records of it are dropped. */
   seek(topic: string, partition: number, offset: string): void;
-  /** High watermark of every partition of `topic` (offset of the next record to be written). */
+  /** Where this member reads a partition it owns; undefined before it has fetched anything of it since it got it. */
+  position(topic: string, partition: number): ReadPosition | undefined;
+  /** The end of every partition of `topic` for a read_committed reader: the last stable offset. */
   endOffsets(topic: string): Promise<PartitionOffset[]>;
   /** This group's committed offsets for every partition of `topic`. */
   committedOffsets(topic: string): Promise<PartitionOffset[]>;
@@ -224,7 +258,10 @@ export interface TransactionOffsets {
  * the caller must stop, as the work now belongs to someone else. After a
  * failure whose outcome is unknown (a timeout) the producer re-initialises
  * itself rather than guess (KIP-890), and the caller retries from its last
- * committed position.
+ * committed position. Records the broker refuses on their own make
+ * `transact` reject with SLUICE_ERR_RECORD_REFUSED (`RecordsRefusedError`,
+ * indices into `records`) and nothing written: the caller commits again
+ * without them (or with dead letters in their place).
  */
 export interface TransactionalProducer {
   readonly transactionalId: string;
@@ -300,7 +337,12 @@ export interface PartitionRange {
   partition: number;
   /** First offset still in the log. */
   low: string;
-  /** High watermark: offset of the next record to be written. */
+  /**
+   * The end for read_committed readers, which every sluice stage is: the last
+   * stable offset (ListOffsets with isolation READ_COMMITTED), the high
+   * watermark unless a transaction is open. Lag measured against it is what
+   * a reader can actually reach.
+   */
   high: string;
 }
 

@@ -1,7 +1,9 @@
 /**
  * A stage's topic sink: the transport's acknowledged sink stream, over
  * envelopes. When a batch is acknowledged, each envelope's offset token is
- * told, so the input offset it came from can be committed.
+ * told, so the input offset it came from can be committed. A record the
+ * broker refuses on its own goes to the stage's dead-letter topic, whose
+ * acknowledgement finishes its token, and the stage goes on.
  *
  * A batch the broker refused with a retriable error (a leader moving, a
  * broker away past kafkajs' own retries) is sent again with the node's
@@ -9,6 +11,7 @@
  * of a partition holds, and at-least-once allows the duplicate a resend of a
  * batch that did land may make.
  */
+import type { SluiceError } from '../../core/index.ts';
 import { SinkStream, type Producer, type SinkRecord } from '../../transport/index.ts';
 import type { Envelope } from '../envelope.ts';
 import { withRetry, type RetryOptions, type RetryPolicy } from '../retry.ts';
@@ -24,6 +27,8 @@ export interface TopicSinkOptions {
   /** Resends of a batch that failed with a retriable error; none by default. */
   retry?: RetryPolicy;
   onRetry?: RetryOptions['onRetry'];
+  /** Takes a record the broker refused on its own (the dead-letter topic); without it such a refusal fails the stage. */
+  deadLetter?: (error: SluiceError, env: Envelope) => Promise<void>;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -35,7 +40,13 @@ export class TopicSink extends SinkStream<Envelope> {
   retries = 0;
 
   constructor(producer: Producer, topic: string, options: TopicSinkOptions = {}) {
-    super(producer, topic, { prepare: toSinkRecord, ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}) });
+    const { deadLetter } = options;
+    super(producer, topic, {
+      prepare: toSinkRecord,
+      onAcknowledged: (env) => env.token?.done(),
+      ...(deadLetter !== undefined ? { onRefused: (env: Envelope, error: SluiceError) => deadLetter(error, env) } : {}),
+      ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+    });
     this.#retry = {
       policy: options.retry ?? { retries: 0, initialDelayMs: 0, maxDelayMs: 0, factor: 1 },
       signal: this.#teardown.signal,
@@ -47,21 +58,11 @@ export class TopicSink extends SinkStream<Envelope> {
   }
 
   override _write(chunk: Envelope, encoding: BufferEncoding, callback: Callback): void {
-    this.#sent(
-      (cb) => super._write(chunk, encoding, cb),
-      () => chunk.token?.done(),
-      callback,
-    );
+    this.#sent((cb) => super._write(chunk, encoding, cb), callback);
   }
 
   override _writev(chunks: { chunk: Envelope }[], callback: Callback): void {
-    this.#sent(
-      (cb) => super._writev(chunks, cb),
-      () => {
-        for (let i = 0; i < chunks.length; i++) chunks[i]!.chunk.token?.done();
-      },
-      callback,
-    );
+    this.#sent((cb) => super._writev(chunks, cb), callback);
   }
 
   override _destroy(err: Error | null, callback: Callback): void {
@@ -69,13 +70,10 @@ export class TopicSink extends SinkStream<Envelope> {
     super._destroy(err, callback);
   }
 
-  #sent(send: (cb: Callback) => void, acknowledged: () => void, callback: Callback): void {
+  #sent(send: (cb: Callback) => void, callback: Callback): void {
     const attempt = () => new Promise<void>((resolve, reject) => send((err) => (err ? reject(err) : resolve())));
     withRetry(attempt, this.#retry).then(
-      () => {
-        acknowledged();
-        callback();
-      },
+      () => callback(),
       (err: unknown) => callback(err as Error),
     );
   }

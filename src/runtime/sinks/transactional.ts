@@ -10,18 +10,27 @@
  * consumed offset up to which every input is finished, dead letters included,
  * so outputs and progress commit or abort together. A batch is cut only at an
  * input record's boundary: outputs of a record that fanned out never straddle
- * two transactions. A failed transaction fails the stage; its instance is
+ * two transactions. A partition whose consumer has moved past transaction
+ * markers with nothing left to write commits that position in a transaction
+ * of offsets alone. A record the broker refuses on its own (too large) aborts
+ * its transaction; it is committed again with the record's dead letter in
+ * its place (cut down if the dead-letter topic refuses that too), so one
+ * record never blocks its partition. A failed transaction fails the stage; its instance is
  * restarted from the last committed offsets.
  */
 import { Writable } from 'node:stream';
-import { ErrorCodes, isSluiceError, type Logger } from '../../core/index.ts';
-import type { OutgoingRecord, ProducerOptions, TransactionalProducer, Transport } from '../../transport/index.ts';
+import { ErrorCodes, isSluiceError, type Logger, type SluiceError } from '../../core/index.ts';
+import { refusedRecords, type OutgoingRecord, type ProducerOptions, type TransactionalProducer, type TransactionOffsets, type Transport } from '../../transport/index.ts';
+import { smallerDeadLetter } from '../dead-letter.ts';
 import type { Envelope } from '../envelope.ts';
 import type { Completion, OffsetTracker } from '../offsets.ts';
 
 interface Entry {
   record: OutgoingRecord;
   token: Completion | undefined;
+  env: Envelope;
+  /** The record is a dead letter already: refused again, it is cut down, not dead-lettered. */
+  deadLetter: boolean;
 }
 
 class PartitionBatch {
@@ -49,6 +58,8 @@ export interface TransactionalSinkOptions {
   batchRecords?: number;
   /** ... or once its first record has waited this long. Default 100 ms. */
   lingerMs?: number;
+  /** The dead letter of an output the broker refused (the stage's dead-letter writer builds it). */
+  deadLetterOf: (error: SluiceError, env: Envelope) => OutgoingRecord;
 }
 
 function toOutgoing(env: Envelope): OutgoingRecord {
@@ -84,22 +95,22 @@ export class TransactionalSink extends Writable {
    * committed now (with no offset, which has gone to the next owner), that
    * owner would write them again.
    */
-  #add(env: Envelope, record: OutgoingRecord): PartitionBatch | undefined {
+  #add(env: Envelope, record: OutgoingRecord, deadLetter: boolean): PartitionBatch | undefined {
     if (env.token?.revoked === true) return undefined;
     const batch = this.#batch(env.origin.topic!, env.origin.partition!);
-    batch.entries.push({ record, token: env.token });
+    batch.entries.push({ record, token: env.token, env, deadLetter });
     batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
     return batch;
   }
 
   /** The error channel of an exactly-once stage: the dead letter joins its partition's next transaction. */
   readonly deadLetter = async (record: OutgoingRecord, env: Envelope): Promise<void> => {
-    this.#add(env, record);
+    this.#add(env, record, true);
   };
 
   override _write(env: Envelope, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.#failure !== undefined) return callback(this.#failure);
-    const batch = this.#add(env, toOutgoing(env));
+    const batch = this.#add(env, toOutgoing(env), false);
     if (batch === undefined || batch.entries.length < this.#batchRecords) return callback();
     // A full batch: take no more until it is committed (backpressure).
     this.#flush(batch).then(() => callback(), callback);
@@ -181,17 +192,19 @@ export class TransactionalSink extends Writable {
     }
     if (this.#failure !== undefined) throw this.#failure;
     const cut = completeUpTo(batch.entries);
-    if (cut === 0) {
-      if (batch.entries.length > 0) batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    if (cut === 0 && batch.entries.length > 0) {
+      batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
       return;
     }
     const entries = batch.entries.splice(0, cut);
     for (const e of entries) e.token?.done();
     const mark = this.#options.tracker.watermark(batch.topic, batch.partition);
     const next = mark.committable();
+    // With no record, a transaction of offsets alone moves the group past markers the consumer skipped.
+    if (entries.length === 0 && next === undefined) return;
     const offsets = next === undefined ? [] : [{ groupId: this.#options.groupId, topic: batch.topic, partition: batch.partition, offset: next.toString() }];
     try {
-      await (await this.#producerOf(batch)).transact(entries.map((e) => e.record), offsets);
+      await this.#transact(batch, entries, offsets);
     } catch (err) {
       // A partition being given up may be fenced by its next owner first: nothing is lost (that owner
       // re-reads from the committed offset) and the stage goes on with its other partitions.
@@ -203,6 +216,26 @@ export class TransactionalSink extends Writable {
     this.transactions++;
     if (batch.entries.length > 0) batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
   }
+
+  /** One transaction of `entries`; refused records are replaced (dead-lettered, or cut down) and the transaction made again. */
+  async #transact(batch: PartitionBatch, entries: Entry[], offsets: TransactionOffsets[]): Promise<void> {
+    for (;;) {
+      try {
+        await (await this.#producerOf(batch)).transact(entries.map((e) => e.record), offsets);
+        return;
+      } catch (err) {
+        const refused = refusedRecords(err);
+        if (refused === undefined) throw err;
+        for (const { index, error } of refused) {
+          const entry = entries[index]!;
+          const replacement = entry.deadLetter ? smallerDeadLetter(entry.record) : this.#options.deadLetterOf(error, entry.env);
+          if (replacement === undefined) throw err;
+          this.#options.logger.warn({ err: error, topic: batch.topic, partition: batch.partition, deadLetter: entry.deadLetter }, entry.deadLetter ? 'dead letter refused by its topic; cut down to fit' : 'record refused by its topic; dead-lettered');
+          entries[index] = { ...entry, record: replacement, deadLetter: true };
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -211,7 +244,7 @@ export class TransactionalSink extends Writable {
  * partition arrive in offset order, so everything after that entry comes from
  * later offsets and must wait with it.
  */
-export function completeUpTo(entries: readonly Entry[]): number {
+export function completeUpTo(entries: readonly { token: Completion | undefined }[]): number {
   const counts = new Map<Completion, number>();
   for (const e of entries) if (e.token !== undefined) counts.set(e.token, (counts.get(e.token) ?? 0) + 1);
   for (let i = 0; i < entries.length; i++) {

@@ -3,7 +3,10 @@
  * envelopes carrying offset tokens. Commits are the watermark of settled
  * offsets, written every `commitIntervalMs`, before partitions are given up in
  * a rebalance, and on close, so a crash re-processes at most what was in
- * flight (at-least-once) and a clean stop re-processes nothing.
+ * flight (at-least-once) and a clean stop re-processes nothing. Once all it
+ * read of a partition is settled the watermark is the consumer's position,
+ * past transaction markers (offsets.ts), so commits and "caught up" reach
+ * the end of topics that exactly-once stages write.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +72,7 @@ export class TopicSource {
   #timer: NodeJS.Timeout | undefined;
   #committing: Promise<void> = Promise.resolve();
   /** End offsets to reach before stopping (set by `finishWhenCaughtUp`). */
-  #targets: Map<string, bigint> | undefined;
+  #targets: Array<{ topic: string; partition: number; end: bigint }> | undefined;
   /** Next offset to read per partition: what has been handed to the stage. */
   readonly #positions = new Map<string, bigint>();
   /** Per partition (exactly-once): the committed offset it was resumed from; records below it are stale. */
@@ -97,6 +100,7 @@ export class TopicSource {
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     };
     source.#consumer = await transport.consumer(consumerOptions);
+    source.tracker.readPositionsFrom((topic, partition) => source.#consumer.position(topic, partition));
     const raw = await createSourceStream(source.#consumer, { maxBuffered: options.maxBuffered ?? 10_000 });
     const toEnvelopes = new Transform({
       objectMode: true,
@@ -105,11 +109,23 @@ export class TopicSource {
         source.#current(record) ? cb(null, source.#envelope(record)) : cb(),
     });
     source.#streams = [raw, toEnvelopes];
-    if (!options.transactional) {
-      source.#timer = setInterval(() => void source.commit(), options.commitIntervalMs ?? 1_000);
-      source.#timer.unref();
-    }
+    source.#timer = setInterval(() => source.#tick(), options.commitIntervalMs ?? 1_000);
+    source.#timer.unref();
     return source;
+  }
+
+  /**
+   * Every commit interval: commit (exactly-once: let the stage's transactions
+   * commit positions that moved past markers with no record to carry them),
+   * and see whether a position that moved so has caught up.
+   */
+  #tick(): void {
+    if (this.#options.transactional) {
+      this.#options.flushTransactions?.().catch((err: unknown) => this.#logger.warn({ err }, 'committing transactions failed; the next write fails the stage'));
+    } else {
+      void this.commit();
+    }
+    this.#checkCaughtUp();
   }
 
   /** The consumer's bounded stream and the step that wraps its records: the first two streams of a stage's pipeline. */
@@ -186,6 +202,8 @@ export class TopicSource {
   }
 
   async #onAssign(partitions: TopicPartitions[]): Promise<void> {
+    // A watermark for each, so a partition whose consumer moves only past markers still commits.
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.tracker.watermark(topic, p);
     if (this.#options.afterAssign !== undefined) {
       await this.#options.afterAssign(partitions);
       await this.#resumeFromCommitted(partitions);
@@ -200,6 +218,7 @@ export class TopicSource {
         if (offset === null || !ps.includes(partition)) continue;
         this.#floors.set(`${topic}\u0000${partition}`, BigInt(offset));
         this.#consumer.seek(topic, partition, offset);
+        this.tracker.markCommitted(topic, partition, offset);
       }
     }
   }
@@ -250,14 +269,14 @@ export class TopicSource {
    * now (`--until-caught-up`, and embedded runs once upstream stages are done).
    */
   async finishWhenCaughtUp(): Promise<void> {
-    const targets = new Map<string, bigint>();
+    const targets: Array<{ topic: string; partition: number; end: bigint }> = [];
     for (const topic of this.#options.topics) {
       const [ends, committed] = await Promise.all([this.#consumer.endOffsets(topic), this.#consumer.committedOffsets(topic)]);
       const done = new Map(committed.map((c: PartitionOffset) => [c.partition, c.offset]));
       for (const { partition, offset } of ends) {
         const end = BigInt(offset ?? '0');
         const from = BigInt(done.get(partition) ?? '0');
-        if (end > from) targets.set(`${topic}\u0000${partition}`, end);
+        if (end > from) targets.push({ topic, partition, end });
       }
     }
     this.#targets = targets;
@@ -266,11 +285,22 @@ export class TopicSource {
 
   #checkCaughtUp(): void {
     if (this.#targets === undefined || this.#stopping !== undefined) return;
-    for (const [id, end] of this.#targets) {
-      if ((this.#positions.get(id) ?? 0n) < end) return;
+    for (const { topic, partition, end } of this.#targets) {
+      if (this.#readUpTo(topic, partition) < end) return;
     }
     this.#logger.info('caught up with the end offsets; stopping');
     void this.stop();
+  }
+
+  /**
+   * How far a partition is read: what the stage was handed, or the
+   * consumer's position past markers after it (what the consumer holds
+   * beyond the stage still drains through once the source stops).
+   */
+  #readUpTo(topic: string, partition: number): bigint {
+    const handed = this.#positions.get(`${topic}\u0000${partition}`) ?? 0n;
+    const next = this.#consumer.position(topic, partition)?.next;
+    return next !== undefined && BigInt(next) > handed ? BigInt(next) : handed;
   }
 
   /** Stops fetching; the stream ends once what is buffered has been read. */

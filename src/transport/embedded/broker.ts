@@ -2,7 +2,9 @@
  * An in-process broker: topics of append-only partition logs with Kafka's
  * offsets, and consumer groups (group.ts). Topics are created on first use
  * with one partition, as a broker with auto.create.topics.enable does.
- * Retention is not enforced: logs live as long as the process.
+ * Retention is not enforced: logs live as long as the process. A
+ * transaction leaves a marker in each partition it wrote, as Kafka's do: an
+ * entry that takes an offset and is never delivered.
  */
 import type { ConsumedRecord, PartitionOffset, TopicDescription, TopicSpec } from '../types.ts';
 import { EmbeddedGroup } from './group.ts';
@@ -10,10 +12,16 @@ import { EmbeddedGroup } from './group.ts';
 /** Kafka's defaults, reported by describeTopics when a spec leaves them out. */
 const DEFAULT_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': '604800000' };
 
+/** Kafka's default `max.message.bytes`: the largest record batch a topic takes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** A record, or null for a transaction marker. */
+export type LogEntry = ConsumedRecord | null;
+
 export interface EmbeddedTopic {
   spec: TopicSpec;
-  /** One log per partition; a record's offset is its index. */
-  logs: ConsumedRecord[][];
+  /** One log per partition; an entry's offset is its index. */
+  logs: LogEntry[][];
 }
 
 export class EmbeddedBroker {
@@ -45,12 +53,23 @@ export class EmbeddedBroker {
     return { name, partitions: topic.logs.length, replicationFactor: spec.replicationFactor ?? 1, config };
   }
 
+  /** The largest record `name` takes: its `max.message.bytes`, else Kafka's default. */
+  maxMessageBytes(name: string): number {
+    const configured = Number(this.topic(name).spec.config?.['max.message.bytes']);
+    return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
   /** Appends to the record's partition, which assigns its offset. */
   append(record: Omit<ConsumedRecord, 'offset'>): void {
     const log = this.topic(record.topic).logs[record.partition]!;
     const stored = record as ConsumedRecord;
     stored.offset = String(log.length);
     log.push(stored);
+  }
+
+  /** Ends a transaction in one partition of `topic`: a marker takes the next offset. */
+  appendMarker(topic: string, partition: number): void {
+    this.topic(topic).logs[partition]!.push(null);
   }
 
   /** Tells consumers that `topic` has new records. */

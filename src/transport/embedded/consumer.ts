@@ -3,11 +3,12 @@
  * into the source stream, partition by partition in turns: when the stream
  * refuses records, delivery stops (the same pause) until `drained()`, and new
  * appends wake it. Positions start at the group's committed offset, else the
- * log's start or end per `fromBeginning`.
+ * log's start or end per `fromBeginning`, and move past transaction markers
+ * as Kafka's consumer does.
  */
 import { randomUUID } from 'node:crypto';
 import { notOwned, partitionKey, PartitionOwner } from '../assignment.ts';
-import type { Consumer, ConsumerOptions, PartitionOffset, RecordSink, TopicPartitions } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, PartitionOffset, ReadPosition, RecordSink, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import type { EmbeddedGroup, MemberHandle } from './group.ts';
 
@@ -23,6 +24,8 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
   #sink: RecordSink | undefined;
   /** Next offset to deliver, per "partition\0topic" owned. */
   readonly #positions = new Map<string, number>();
+  /** Offset of the last record delivered per partition, since it was assigned or sought. */
+  readonly #delivered = new Map<string, string>();
   #paused = false;
   #stopped = false;
   #left = false;
@@ -72,7 +75,15 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
     if (!this.owns(topic, partition)) throw notOwned(topic, partition, offset);
     this.#sink?.discard([{ topic, partitions: [partition] }]);
     this.#positions.set(partitionKey(topic, partition), Number(offset));
+    this.#delivered.delete(partitionKey(topic, partition));
     this.#schedule();
+  }
+
+  position(topic: string, partition: number): ReadPosition | undefined {
+    if (!this.owns(topic, partition)) return undefined;
+    const key = partitionKey(topic, partition);
+    const next = this.#positions.get(key);
+    return next === undefined ? undefined : { lastDelivered: this.#delivered.get(key) ?? null, next: String(next) };
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
@@ -110,6 +121,7 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
         for (const p of ps) {
           this.owned.get(topic)?.delete(p);
           this.#positions.delete(partitionKey(topic, p));
+          this.#delivered.delete(partitionKey(topic, p));
         }
       }
       this.#rebalancing--;
@@ -158,10 +170,13 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
           const position = this.#positions.get(key)!;
           const log = logs[partition]!;
           if (position >= log.length) continue;
-          const records = log.slice(position, position + CHUNK);
-          const taken = sink.offer(records);
-          this.#positions.set(key, position + taken);
-          if (taken > 0) progress = true;
+          const entries = log.slice(position, position + CHUNK);
+          const records = entries.filter((e): e is ConsumedRecord => e !== null);
+          const taken = records.length > 0 ? sink.offer(records) : 0;
+          if (taken > 0) this.#delivered.set(key, records[taken - 1]!.offset);
+          // All taken: past the markers that follow too. Else up to the first record refused.
+          this.#positions.set(key, taken === records.length ? position + entries.length : Number(records[taken]!.offset));
+          progress = true;
           if (taken < records.length) {
             this.#paused = true;
             return;

@@ -1,7 +1,7 @@
 /**
  * Transactions in process: records and offsets of one `transact` call are
  * applied together in one synchronous step, so no reader ever sees half of
- * one. Transactional ids carry an epoch as Kafka's do: opening a producer with
+ * one, and leave a marker in each partition written, as Kafka's do. Transactional ids carry an epoch as Kafka's do: opening a producer with
  * an id fences the one opened before it.
  */
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
@@ -36,8 +36,7 @@ class EmbeddedTransactionalProducer implements TransactionalProducer {
           context: { transactionalId: this.transactionalId },
         });
       }
-      // send() validates every record before appending any, and appends synchronously.
-      await this.#producer.send(records);
+      this.#producer.writeTransaction(records);
       for (const o of offsets) this.#broker.group(o.groupId).commit(o.topic, o.partition, o.offset);
     });
     this.#lock = run.catch(() => undefined);

@@ -5,10 +5,10 @@
  * One admin connection serves every call; nothing here joins a group, so a
  * monitor never disturbs the groups it watches.
  */
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { ErrorCodes } from '../../core/index.ts';
 import type { ClusterAdmin, GroupDescription, GroupState, PartitionOffset, PartitionRange, TopicPartitions } from '../types.ts';
-import { createKafkaClient, type KafkaClientOptions } from './client.ts';
+import { connectKafka, createKafkaClient, type KafkaClientOptions } from './client.ts';
 import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { kafkaCall } from './errors.ts';
 
@@ -32,15 +32,17 @@ function decodeAssignment(bytes: Buffer): TopicPartitions[] {
 
 class KafkaClusterAdmin implements ClusterAdmin {
   readonly kind = 'kafka';
+  readonly #kafka: Kafka;
   readonly #admin: Admin;
   #connected: Promise<void> | undefined;
 
   constructor(options: KafkaClientOptions) {
-    this.#admin = createKafkaClient(options).admin();
+    this.#kafka = createKafkaClient(options);
+    this.#admin = this.#kafka.admin();
   }
 
   async #ready(): Promise<Admin> {
-    this.#connected ??= kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => this.#admin.connect());
+    this.#connected ??= connectKafka(this.#kafka, this.#admin);
     try {
       await this.#connected;
     } catch (err) {

@@ -23,12 +23,19 @@
  *   the committed offsets. Pause is
  *   re-applied after every join.
  * - A batch handler checks `isStale()` (a seek happened) before offering.
+ * - Position: kafkajs hides transaction markers and aborted records, and
+ *   hands a fetch holding nothing else to no handler at all (it only emits
+ *   START_BATCH_PROCESS for it). The consumer follows both to know where it
+ *   reads past them (`position()`): after a batch delivered whole, at its
+ *   last offset + 1; after such an empty batch, at its last offset + 1 too,
+ *   if it starts where this consumer was.
  */
 import kafkajs, { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
-import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, RecordSink } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
+import { connectKafka } from './client.ts';
 import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
 
@@ -76,8 +83,10 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   readonly #options: ConsumerOptions;
   readonly #logger: Logger;
   #sink: RecordSink | undefined;
-  /** Next offset to deliver per partition ("partition\0topic"), for partitions delivered from. */
+  /** Next offset to deliver per partition ("partition\0topic"), past markers, for partitions fetched from. */
   readonly #positions = new Map<string, bigint>();
+  /** Offset of the last record delivered per partition, since it was assigned or sought. */
+  readonly #delivered = new Map<string, string>();
   #paused = false;
   #stopped = false;
   /** This member's id at its last join: a new one means it was out of the group meanwhile. */
@@ -101,6 +110,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     const { events } = this.#consumer;
     // Rebalances learnt outside the batch handler (kafkajs' own heartbeats) get no wait, only this head start.
     this.#consumer.on(events.REBALANCING, () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
+    this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => this.#skipped(payload));
     const joined = new Promise<void>((resolve, reject) => {
       this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
         this.#onJoin(payload);
@@ -150,8 +160,31 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   seek(topic: string, partition: number, offset: string): void {
     if (!this.owns(topic, partition)) throw notOwned(topic, partition, offset);
     this.#sink?.discard([{ topic, partitions: [partition] }]);
-    this.#positions.set(partitionKey(topic, partition), BigInt(offset));
+    const key = partitionKey(topic, partition);
+    this.#positions.set(key, BigInt(offset));
+    this.#delivered.delete(key);
     this.#consumer.seek({ topic, partition, offset });
+  }
+
+  position(topic: string, partition: number): ReadPosition | undefined {
+    if (!this.owns(topic, partition)) return undefined;
+    const key = partitionKey(topic, partition);
+    const next = this.#positions.get(key);
+    return next === undefined ? undefined : { lastDelivered: this.#delivered.get(key) ?? null, next: next.toString() };
+  }
+
+  /**
+   * A fetch that held only markers or aborted records: kafkajs moves past it
+   * without a handler. Taken as this consumer's position only when it starts
+   * where this consumer was (or, before anything of the partition was
+   * fetched, where kafkajs started it), so a stale fetch never moves it.
+   */
+  #skipped({ topic, partition, batchSize, firstOffset, lastOffset }: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string }): void {
+    if (batchSize > 0 || firstOffset === null || this.#stopped || !this.owns(topic, partition)) return;
+    const key = partitionKey(topic, partition);
+    const known = this.#positions.get(key);
+    if (known !== undefined && known !== BigInt(firstOffset)) return;
+    this.#positions.set(key, BigInt(lastOffset) + 1n);
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
@@ -208,7 +241,10 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     const { revoked, assigned, kept } = diffAssignment(stayed ? this.owned : new Map(), next);
     this.owned = next;
     for (const { topic, partitions } of [...revoked, ...lost]) {
-      for (const partition of partitions) this.#positions.delete(partitionKey(topic, partition));
+      for (const partition of partitions) {
+        this.#positions.delete(partitionKey(topic, partition));
+        this.#delivered.delete(partitionKey(topic, partition));
+      }
     }
     this.#sink?.discard([...revoked, ...lost]);
     if (lost.length > 0) {
@@ -252,6 +288,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
         const last = records[done - 1]!.offset;
         resolveOffset(last);
         this.#positions.set(key, BigInt(last) + 1n);
+        this.#delivered.set(key, last);
       }
       if (done === records.length) break;
       // Full. A reader that is merely slower than the broker frees room soon:
@@ -264,6 +301,11 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
         break;
       }
       await this.#heartbeat(heartbeat);
+    }
+    if (done === records.length) {
+      // Delivered whole: whatever follows its last record in the fetch is markers or aborted records.
+      const end = BigInt(batch.lastOffset()) + 1n;
+      if (end > (this.#positions.get(key) ?? 0n)) this.#positions.set(key, end);
     }
     await this.#heartbeat(heartbeat);
   }
@@ -315,6 +357,6 @@ export async function createKafkaConsumer(
     maxWaitTimeInMs: 500,
     partitionAssigners: [options.assignor === 'roundrobin' ? roundRobinAssigner : rangeAssigner],
   });
-  await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId }, () => consumer.connect());
+  await connectKafka(kafka, consumer, ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId });
   return new KafkaConsumer(consumer, admin, options, logger);
 }

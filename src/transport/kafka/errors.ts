@@ -34,6 +34,8 @@ function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
   // Refused credentials are the user's to fix, not a broker that is away: a
   // stage that restarts on them (TRANSIENT_CRASH_CODES) would retry forever.
   if (err instanceof KafkaJSSASLAuthenticationError) return ErrorCodes.CONFIG_INVALID;
+  // Set by the guarded socket (socket.ts): an address that is no Kafka listener is the user's to fix too.
+  if (err instanceof KafkaJSConnectionError && (err as { code?: unknown }).code === ErrorCodes.BROKER_PROTOCOL) return ErrorCodes.BROKER_PROTOCOL;
   if (err instanceof KafkaJSConnectionError || err instanceof KafkaJSBrokerNotFound) return ErrorCodes.BROKER_UNAVAILABLE;
   if (err instanceof KafkaJSRequestTimeoutError || err instanceof KafkaJSTimeout) return ErrorCodes.TIMEOUT;
   return fallback;
@@ -43,10 +45,12 @@ function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
 export function fromKafkaError(err: unknown, fallback: ErrorCode, context: ErrorContext = {}): SluiceError {
   if (isSluiceError(err)) return err.withContext(context);
   const root = rootCause(err);
-  const retriable = root instanceof KafkaJSError ? root.retriable : false;
+  const code = codeOf(root, fallback);
+  // kafkajs calls every connection error retriable; talking to something that is not Kafka again will not help.
+  const retriable = code !== ErrorCodes.BROKER_PROTOCOL && root instanceof KafkaJSError ? root.retriable : false;
   const message = err instanceof Error ? err.message : String(err);
-  const detail = root !== err && root instanceof Error ? `${message}: ${root.message}` : message;
-  return new SluiceError(codeOf(root, fallback), detail, { cause: err, retriable, context });
+  const detail = root !== err && root instanceof Error && !message.includes(root.message) ? `${message}: ${root.message}` : message;
+  return new SluiceError(code, detail, { cause: err, retriable, context });
 }
 
 /** Runs a kafkajs call, rethrowing its failure as a SluiceError. */

@@ -3,13 +3,22 @@
  * at a time (a promise chain is the lock kafkajs lacks), and a fresh producer
  * after any failure whose outcome is unknown, since kafkajs cannot say whether
  * a timed-out commit happened.
+ *
+ * A transaction the broker refuses records of, for reasons of their own (too
+ * large for the topic), is aborted, and the refused records are found by
+ * sending the refused partitions' records again in halves, each in a probe
+ * transaction that is always aborted (read_committed readers never see it):
+ * `transact` then rejects with exactly those records (RecordsRefusedError),
+ * so the caller can commit the rest with dead letters in their place.
  */
 import kafkajs, { type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
 import { ErrorCodes, SluiceError, type Logger } from '../../core/index.ts';
+import { refusalOf, type Refusal } from '../refused.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
-import { compressionType } from './client.ts';
+import { compressionType, connectKafka } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
-import { byTopic } from './producer.ts';
+import { byTopic, pinned, refusalError, refusedPartitions } from './producer.ts';
+import type { PartitionResult } from './produce-results.ts';
 
 const { KafkaJSProtocolError } = kafkajs;
 
@@ -59,12 +68,14 @@ class KafkaTransactionalProducer implements TransactionalProducer {
 
   async connect(): Promise<void> {
     const producer = this.#kafka.producer({
+      // Kafka's own (murmur2) partitioner, named so kafkajs does not warn about its v2 default change.
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
     });
-    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.connect());
+    await connectKafka(this.#kafka, producer);
     // kafkajs' connect() only gets an idempotent producer id. The transactional InitProducerId, which
     // bumps the epoch (fencing any older producer with this id) and waits until that producer's last
     // transaction has committed or aborted, comes with the first transaction: open and drop an empty
@@ -93,17 +104,61 @@ class KafkaTransactionalProducer implements TransactionalProducer {
       for (const group of groupOffsets(offsets)) await txn.sendOffsets(group);
       await txn.commit();
     } catch (err) {
-      if (isFenced(err)) {
-        this.#fenced = true;
-        await producer.disconnect().catch(() => undefined);
-        throw this.#fencedError(err);
+      await this.#failed(producer, txn, err);
+      const partial = refusedPartitions(err);
+      if (partial !== undefined) {
+        const refusals: Refusal[] = [];
+        for (const result of partial.refused) refusals.push(...(await this.#isolate(result, result.records, refusalError(result))));
+        throw refusalOf(records, refusals) ?? fromKafkaError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
       }
-      if (txn?.isActive()) await txn.abort().catch(() => undefined);
-      // The outcome may be unknown (a timed-out commit): start over with a fresh producer id.
-      this.#producer = undefined;
-      await producer.disconnect().catch(() => undefined);
       this.#logger.warn({ err, transactionalId: this.transactionalId }, 'transaction failed; producer re-initialised');
       throw fromKafkaError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
+    }
+  }
+
+  /**
+   * After a failed transaction: fenced, this producer is done (throws
+   * SLUICE_ERR_PRODUCER_FENCED). Otherwise what is open is aborted and the
+   * producer dropped: the outcome may be unknown (a timed-out commit), so the
+   * next transaction starts with a fresh producer id.
+   */
+  async #failed(producer: KafkaJsProducer, txn: Awaited<ReturnType<KafkaJsProducer['transaction']>> | undefined, err: unknown): Promise<void> {
+    if (isFenced(err)) {
+      this.#fenced = true;
+      await producer.disconnect().catch(() => undefined);
+      throw this.#fencedError(err);
+    }
+    if (txn?.isActive()) await txn.abort().catch(() => undefined);
+    this.#producer = undefined;
+    await producer.disconnect().catch(() => undefined);
+  }
+
+  /** The refused records among `records` (one partition's), found with probe transactions that are always aborted. */
+  async #isolate(result: PartitionResult, records: OutgoingRecord[], error: SluiceError): Promise<Refusal[]> {
+    if (records.length === 1) return [{ record: records[0]!, error }];
+    const half = Math.ceil(records.length / 2);
+    const refusals: Refusal[] = [];
+    for (const part of [records.slice(0, half), records.slice(half)]) {
+      const refused = await this.#probe(pinned(result, part));
+      if (refused !== undefined) refusals.push(...(await this.#isolate(result, part, refusalError(refused))));
+    }
+    return refusals;
+  }
+
+  /** Sends `records` in a transaction it aborts; the partition's refusal, if it refused them. */
+  async #probe(records: OutgoingRecord[]): Promise<PartitionResult | undefined> {
+    if (this.#producer === undefined) await this.connect();
+    const producer = this.#producer!;
+    const txn = await producer.transaction();
+    try {
+      await txn.sendBatch({ acks: -1, compression: this.#compression, topicMessages: byTopic(records) });
+      await txn.abort();
+      return undefined;
+    } catch (err) {
+      await this.#failed(producer, txn, err);
+      const refused = refusedPartitions(err)?.refused[0];
+      if (refused === undefined) throw fromKafkaError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
+      return refused;
     }
   }
 

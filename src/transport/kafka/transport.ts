@@ -11,7 +11,7 @@ import type {
   TransactionalProducer,
   Transport,
 } from '../types.ts';
-import { createKafkaClient, type KafkaClientOptions } from './client.ts';
+import { connectKafka, createKafkaClient, type KafkaClientOptions } from './client.ts';
 import { createKafkaConsumer } from './consumer.ts';
 import { kafkaCall } from './errors.ts';
 import { createKafkaProducer } from './producer.ts';
@@ -45,7 +45,7 @@ class KafkaTransport implements Transport {
   #connectedAdmin = (): Promise<Admin> => {
     this.#admin ??= (async () => {
       const admin = this.#kafka.admin();
-      await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => admin.connect());
+      await connectKafka(this.#kafka, admin);
       return admin;
     })();
     // A failed connect is not cached: the next call tries again.

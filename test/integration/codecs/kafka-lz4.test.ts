@@ -5,35 +5,16 @@
  */
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createKafkaLz4Codec } from '../../../src/transport/kafka/lz4-codec.ts';
-import { kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
+import { registerKafkaLz4Codec } from '../../../src/transport/kafka/lz4-codec.ts';
+import { kafka, uniqueName } from '../harness/kafka.ts';
+import { countCodecCalls, createTopicWith } from './codec-calls.ts';
 
-const { CompressionCodecs, CompressionTypes } = kafkajs;
+const { CompressionTypes } = kafkajs;
 
-/** Installs the codec with call counters, so a test can prove it was the one at work. */
-function installCountingCodec(): { compressed: number; decompressed: number } {
-  const codec = createKafkaLz4Codec();
-  const calls = { compressed: 0, decompressed: 0 };
-  CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => {
-      calls.compressed++;
-      return codec.compress(encoder);
-    },
-    decompress: async (buffer: Buffer) => {
-      calls.decompressed++;
-      return codec.decompress(buffer);
-    },
-  });
-  return calls;
-}
-
-async function createTopicWith(topic: string, compression: string): Promise<void> {
-  await withAdmin(async (admin) => {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'compression.type', value: compression }] }],
-      waitForLeaders: true,
-    });
-  });
+/** sluice's codec, freshly installed, with call counters: the proof it was the one at work. */
+function installCountingCodec(): ReturnType<typeof countCodecCalls> {
+  registerKafkaLz4Codec();
+  return countCodecCalls(CompressionTypes.LZ4);
 }
 
 const COUNT = 2_000;

@@ -118,3 +118,42 @@ ${extra}
   });
   return loadTopology(file);
 }
+
+/** `read`: the lines of a file, as they are, to topic `lines` (3 partitions). */
+export function linesToTopicTopology(lines: readonly string[]): string {
+  return writeTopology({
+    'in.txt': lines.join('\n') + '\n',
+    'topology.yaml': `
+name: big
+topics:
+  lines: { partitions: 3 }
+nodes:
+  read:
+    source: { file: ./in.txt, format: lines }
+    to: lines
+`,
+  });
+}
+
+/** `grow`, exactly-once from `in` to `out` (2 partitions each): the record `{ id: growId }` comes out 2 MB larger; dead letters to `grow.dlq`. */
+export function growingTopology(growId: number): string {
+  return writeTopology({
+    'processors/inflate.ts': `import { defineProcessor } from 'sluice';
+import { randomBytes } from 'node:crypto';
+export default defineProcessor<{ id: number; pad?: string }>((v) => (v.id === ${growId} ? { ...v, pad: randomBytes(1_500_000).toString('base64') } : v));`,
+    'topology.yaml': `
+name: eosbig
+topics:
+  in: { partitions: 2 }
+  out: { partitions: 2 }
+nodes:
+  grow:
+    from: in
+    guarantee: exactly-once
+    process:
+      - map: { module: ./processors/inflate.ts }
+    to: out
+    dead-letter: grow.dlq
+`,
+  });
+}

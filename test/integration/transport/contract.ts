@@ -233,6 +233,35 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
       }));
 
+    it("leaves a transaction's marker in each partition it wrote: offsets skip it, the end is past it, positions pass it", () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 2);
+        const txn = await transport.transactionalProducer(uniq('txn'));
+        const to = (partition: number, value: string) => ({ topic, key: null, value, partition });
+        await txn.transact([to(0, 'a'), to(0, 'b'), to(0, 'c'), to(1, 'd'), to(1, 'e')], []);
+        await txn.transact([to(0, 'f')], []);
+        await txn.close();
+        const groupId = uniq('g');
+        const first = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        const records = await take(first.stream, 6);
+        const offsets = (p: number) => records.filter((r) => r.partition === p).map((r) => [r.offset, r.value!.toString()]);
+        expect(offsets(0)).toEqual([['0', 'a'], ['1', 'b'], ['2', 'c'], ['4', 'f']]);
+        expect(offsets(1)).toEqual([['0', 'd'], ['1', 'e']]);
+        expect(await first.consumer.endOffsets(topic)).toEqual([{ partition: 0, offset: '6' }, { partition: 1, offset: '3' }]);
+        await until(() => first.consumer.position(topic, 0)?.next === '6' && first.consumer.position(topic, 1)?.next === '3', 'positions past the markers');
+        expect(first.consumer.position(topic, 0)).toEqual({ lastDelivered: '4', next: '6' });
+        expect(first.consumer.position(topic, 1)).toEqual({ lastDelivered: '1', next: '3' });
+        // Committed one past the last record, where a marker sits: the group's next member reads nothing, yet passes it.
+        expect(await first.consumer.commit(topic, 0, '5')).toBe(true);
+        expect(await first.consumer.commit(topic, 1, '2')).toBe(true);
+        await first.consumer.disconnect();
+        const second = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        await until(() => second.consumer.position(topic, 0)?.next === '6' && second.consumer.position(topic, 1)?.next === '3', 'a member starting at a marker passes it');
+        expect(second.consumer.position(topic, 0)).toEqual({ lastDelivered: null, next: '6' });
+        expect(second.stream.buffered).toBe(0);
+        await second.consumer.disconnect();
+      }));
+
     it('keeps at most maxBuffered records in the source while 50,000 wait for a slow reader', () =>
       withTransport(async (transport) => {
         const topic = await newTopic(transport, 2);

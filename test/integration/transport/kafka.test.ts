@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
-import { createTransport, partitionForKey, type Transport } from '../../../src/transport/index.ts';
+import { createClusterAdmin, createTransport, partitionForKey, type Transport } from '../../../src/transport/index.ts';
 import { brokers, createTopic, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
 import { join, owned, take, transportContract, until } from './contract.ts';
 
@@ -27,6 +27,31 @@ describe('kafka transport', () => {
       for (const r of records) expect(r.partition, r.key!.toString()).toBe(partitionForKey(r.key!, 7));
       expect(new Set(records.map((r) => r.partition)).size).toBe(7);
     } finally {
+      await transport.close();
+    }
+  });
+
+  it('gives end offsets a read_committed reader can reach: an open transaction is not counted until it commits', async () => {
+    const topic = uniqueName('lso');
+    await createTopic(topic, 1);
+    const raw = kafka().producer({ transactionalId: uniqueName('lso-txn'), idempotent: true, maxInFlightRequests: 1 });
+    await raw.connect();
+    await raw.send({ topic, acks: -1, messages: [{ value: 'plain' }] });
+    const txn = await raw.transaction();
+    await txn.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] });
+    const transport = kafkaTransport();
+    const admin = createClusterAdmin({ brokers: brokers(), clientId: 'sluice-lso', logger: silentLogger });
+    const consumer = await transport.consumer({ groupId: uniqueName('lso'), topics: [topic] });
+    try {
+      expect(await consumer.endOffsets(topic)).toEqual([{ partition: 0, offset: '1' }]);
+      expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '1' }]);
+      await txn.commit();
+      // Two records and the commit marker.
+      expect(await consumer.endOffsets(topic)).toEqual([{ partition: 0, offset: '4' }]);
+      expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '4' }]);
+    } finally {
+      await raw.disconnect();
+      await admin.close();
       await transport.close();
     }
   });

@@ -82,3 +82,53 @@ describe('OffsetTracker', () => {
     expect(tracker.inFlight).toBe(0);
   });
 });
+
+describe('committing past transaction markers', () => {
+  /** A tracker whose consumer stands at `position` for t[0]. */
+  function tracked(position: { lastDelivered: string | null; next: string } | undefined) {
+    const tracker = new OffsetTracker();
+    let at = position;
+    tracker.readPositionsFrom((topic, partition) => (topic === 't' && partition === 0 ? at : undefined));
+    return { tracker, mark: tracker.watermark('t', 0), move: (p: typeof position) => (at = p) };
+  }
+
+  it("commits the consumer's position once every record it delivered is settled", () => {
+    // Records 0-2 of a transaction, its marker at 3.
+    const { mark } = tracked({ lastDelivered: '2', next: '4' });
+    const tokens = [mark.track('0'), mark.track('1'), mark.track('2')];
+    tokens[0]!.done();
+    tokens[1]!.done();
+    expect(mark.committable()).toBe(2n);
+    tokens[2]!.done();
+    expect(mark.committable()).toBe(4n);
+    mark.markCommitted(4n);
+    expect(mark.committable()).toBeUndefined();
+  });
+
+  it('stops at the last settled record while the consumer holds records the stage has not tracked yet', () => {
+    const { mark, move } = tracked({ lastDelivered: '5', next: '7' });
+    mark.track('0').done();
+    expect(mark.committable()).toBe(1n);
+    // Those records reach the stage and settle: now the position counts.
+    for (const offset of ['1', '2', '5']) mark.track(offset).done();
+    expect(mark.committable()).toBe(7n);
+    // The consumer delivered more (record 9): until it is tracked, only the settled prefix counts.
+    move({ lastDelivered: '9', next: '11' });
+    expect(mark.committable()).toBe(6n);
+  });
+
+  it('moves a partition that delivered nothing, its committed offset at a marker, past that marker', () => {
+    const { tracker, mark } = tracked({ lastDelivered: null, next: '1001' });
+    mark.markCommitted(1000n);
+    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: '1001' }]);
+  });
+
+  it('never commits a position the consumer has not reported, nor one behind what is settled', () => {
+    const unknown = tracked(undefined);
+    unknown.mark.track('3').done();
+    expect(unknown.mark.committable()).toBe(4n);
+    const behind = tracked({ lastDelivered: '3', next: '2' });
+    behind.mark.track('3').done();
+    expect(behind.mark.committable()).toBe(4n);
+  });
+});

@@ -33,6 +33,10 @@ function fakeTransport(log: Txn[], created: string[]): Transport {
   return transport as unknown as Transport;
 }
 
+const noDeadLetters = (): never => {
+  throw new Error('no record is refused in these tests');
+};
+
 function envelope(tracker: OffsetTracker, partition: number, offset: number): Envelope {
   const token = tracker.track('in', partition, BigInt(offset));
   const record = { topic: 'out', key: null, value: `p${partition}@${offset}`, headers: {}, timestamp: 0 };
@@ -59,7 +63,7 @@ describe('TransactionalSink', () => {
   it('commits what it holds for a released partition, then keeps later records of it out of every transaction', async () => {
     const log: Txn[] = [];
     const tracker = new OffsetTracker();
-    const sink = new TransactionalSink({ transport: fakeTransport(log, []), tracker, groupId: 'g', idPrefix: 't.n', logger: silentLogger, lingerMs: 60_000 });
+    const sink = new TransactionalSink({ transport: fakeTransport(log, []), tracker, groupId: 'g', idPrefix: 't.n', logger: silentLogger, lingerMs: 60_000, deadLetterOf: noDeadLetters });
     await write(sink, envelope(tracker, 0, 0));
     await write(sink, envelope(tracker, 1, 0));
     const late = envelope(tracker, 0, 1); // read before the revoke, reaching the sink after it
@@ -75,7 +79,7 @@ describe('TransactionalSink', () => {
 
   it('claim opens the producers of arriving partitions before any record (fencing their previous owner)', async () => {
     const created: string[] = [];
-    const sink = new TransactionalSink({ transport: fakeTransport([], created), tracker: new OffsetTracker(), groupId: 'g', idPrefix: 't.n', logger: silentLogger });
+    const sink = new TransactionalSink({ transport: fakeTransport([], created), tracker: new OffsetTracker(), groupId: 'g', idPrefix: 't.n', logger: silentLogger, deadLetterOf: noDeadLetters });
     await sink.claim([{ topic: 'in', partitions: [2, 0] }]);
     expect(created).toEqual(['t.n.in.2', 't.n.in.0']);
   });

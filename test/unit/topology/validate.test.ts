@@ -183,6 +183,13 @@ nodes:
     expect(summary(r2.problems)).toEqual([`${ErrorCodes.SCHEMA_NOT_FOUND} 6:3 topic \`out\` uses codec \`avro|lz4\` but has no schema (add \`schema: NAME\`, or set \`codec: json\`)`]);
   });
 
+  it('record-batch compression sluice cannot write (zstd) is refused at its position, not replaced by lz4', async () => {
+    const r = await ws.validate(base(`  n:\n    from: users.raw\n    to: out\n`, '  out: { compression: zstd }\n'));
+    expect(summary(r.problems)).toEqual([`${ErrorCodes.TOPOLOGY_INVALID} 6:23 topic \`out\`: \`compression\` must be one of \`none\`, \`gzip\`, \`lz4\`, \`snappy\`, not the text "zstd"`]);
+    const snappy = await ws.validate(base(`  n:\n    from: users.raw\n    to: out\n`, '  out: { compression: snappy }\n'));
+    expect(snappy.topology?.topics.out?.compression).toBe('snappy');
+  });
+
   it('a stage whose input schema cannot read its upstream writer schema', async () => {
     const r = await ws.validate(
       base(`  reader:\n    from: users.raw\n    schema: UserV2\n    sink: { stdout: true }\n  copy:\n    from: users.raw\n    process:\n      - filter: { field: age, gte: 0 }\n    to: users.v2\n`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../../src/transport/batcher.ts';
+import { recordRefused, refusedRecords } from '../../../src/transport/refused.ts';
 import type { OutgoingRecord } from '../../../src/transport/types.ts';
 
 const rec = (i: number, bytes = 1): OutgoingRecord => ({ topic: 't', key: null, value: Buffer.alloc(bytes, i) });
@@ -15,6 +16,7 @@ function recording(fail?: (batch: OutgoingRecord[]) => boolean) {
     active--;
     batches.push(records.map((r) => (r.value as Buffer)[0]!));
     if (fail?.(records)) throw new Error('broker said no');
+    return [];
   };
   return { batches, dispatch, most: () => most };
 }
@@ -64,6 +66,24 @@ describe('Batcher', () => {
     await expect(second).rejects.toThrow('broker said no');
     await expect(third).resolves.toBeUndefined();
     await expect(b.flush()).rejects.toThrow('broker said no');
+    await expect(b.flush()).resolves.toBeUndefined();
+  });
+
+  it('rejects only the callers whose records were refused, with their own indices; the batch counts as sent', async () => {
+    const refuse = new Set([3, 6]);
+    const b = new Batcher(
+      async (records) =>
+        records.filter((r) => refuse.has((r.value as Buffer)[0]!)).map((record) => ({ record, error: recordRefused('MESSAGE_TOO_LARGE', 'too big', { topic: 't', partition: 0 }) })),
+      { batchCount: 100, batchBytes: 1e9, lingerMs: 1e6 },
+    );
+    const calls = [b.add([rec(0), rec(1)]), b.add([rec(2), rec(3), rec(4)]), b.add([rec(5), rec(6)])];
+    await b.flush();
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes[0]!.status).toBe('fulfilled');
+    expect(outcomes.slice(1).map((o) => refusedRecords((o as PromiseRejectedResult).reason)?.map((r) => [r.index, r.error.context.brokerError]))).toEqual([
+      [[1, 'MESSAGE_TOO_LARGE']],
+      [[1, 'MESSAGE_TOO_LARGE']],
+    ]);
     await expect(b.flush()).resolves.toBeUndefined();
   });
 });
