@@ -269,8 +269,50 @@ export interface TransactionalProducer {
   close(): Promise<void>;
 }
 
+/** Where to start reading one partition outside any group: `from` null is the log's start. */
+export interface PartitionRead {
+  partition: number;
+  from: string | null;
+}
+
+/** How far a partition read got: `end` is the next offset after the last record read (past transaction markers). */
+export interface PartitionReadEnd {
+  partition: number;
+  end: string;
+  /**
+   * `from` was past the partition's end or before its first retained offset:
+   * nothing was read (a changelog that was recreated, or a checkpoint from
+   * another cluster), so the reader's copy cannot be trusted.
+   */
+  outOfRange: boolean;
+}
+
+export interface ReadPartitionsOptions {
+  /** Skip aborted transactions and stop at the last stable offset. Default true. */
+  readCommitted?: boolean;
+}
+
+/** Offsets a write reached: the first offset of what it wrote per topic-partition (of the request batch holding it). */
+export interface WrittenOffset {
+  topic: string;
+  partition: number;
+  baseOffset: string;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'embedded';
+  /**
+   * Reads partitions of `topic` outside any consumer group, each from its
+   * `from` up to its end as of the call, handing records over in order per
+   * partition, one batch at a time (the next batch waits for `onRecords`).
+   * For restoring state stores from their changelogs.
+   */
+  readPartitions(
+    topic: string,
+    reads: readonly PartitionRead[],
+    onRecords: (records: readonly ConsumedRecord[]) => Promise<void>,
+    options?: ReadPartitionsOptions,
+  ): Promise<PartitionReadEnd[]>;
   /** A connected transactional producer (exactly-once stages). */
   transactionalProducer(transactionalId: string, options?: ProducerOptions): Promise<TransactionalProducer>;
   /** Creates what is missing; an existing topic is fine (its settings are not compared here). */

@@ -1,9 +1,23 @@
 /** The embedded Transport: the same interface over an in-process broker. */
-import type { Consumer, ConsumerOptions, Producer, TopicDescription, TopicSpec, TransactionalProducer, Transport } from '../types.ts';
+import type {
+  ConsumedRecord,
+  Consumer,
+  ConsumerOptions,
+  PartitionRead,
+  PartitionReadEnd,
+  Producer,
+  TopicDescription,
+  TopicSpec,
+  TransactionalProducer,
+  Transport,
+} from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import { EmbeddedConsumer } from './consumer.ts';
 import { EmbeddedProducer } from './producer.ts';
 import { createEmbeddedTransactionalProducer } from './transactional.ts';
+
+/** Records handed over per call while reading partitions. */
+const READ_CHUNK = 1_000;
 
 class EmbeddedTransport implements Transport {
   readonly kind = 'embedded';
@@ -20,6 +34,24 @@ class EmbeddedTransport implements Transport {
 
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
     return names.flatMap((name) => this.#broker.describe(name) ?? []);
+  }
+
+  /** Embedded logs keep every record and have no transaction markers: a read is a slice. */
+  async readPartitions(topic: string, reads: readonly PartitionRead[], onRecords: (records: readonly ConsumedRecord[]) => Promise<void>): Promise<PartitionReadEnd[]> {
+    const logs = this.#broker.topic(topic).logs;
+    const results: PartitionReadEnd[] = [];
+    for (const { partition, from } of reads) {
+      const log = logs[partition] ?? [];
+      const end = log.length;
+      const start = from === null ? 0 : Number(from);
+      if (start > end) {
+        results.push({ partition, end: String(end), outOfRange: true });
+        continue;
+      }
+      for (let at = start; at < end; at += READ_CHUNK) await onRecords(log.slice(at, Math.min(end, at + READ_CHUNK)));
+      results.push({ partition, end: String(end), outOfRange: false });
+    }
+    return results;
   }
 
   async producer(): Promise<Producer> {

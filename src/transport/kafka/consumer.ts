@@ -53,7 +53,7 @@ function headerBytes(headers: IHeaders | undefined): HeaderBytes {
 }
 
 /** The batch's records from offset `from` on (records before it were delivered already). */
-function recordsOf(batch: Batch, from: bigint | undefined): ConsumedRecord[] {
+export function recordsOf(batch: Batch, from: bigint | undefined): ConsumedRecord[] {
   const { topic, partition, messages } = batch;
   let start = 0;
   if (from !== undefined) while (start < messages.length && BigInt(messages[start]!.offset) < from) start++;

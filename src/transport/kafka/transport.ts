@@ -2,10 +2,14 @@
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type {
+  ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionRead,
+  PartitionReadEnd,
   Producer,
   ProducerOptions,
+  ReadPartitionsOptions,
   TopicDescription,
   TopicSpec,
   TransactionalProducer,
@@ -14,6 +18,7 @@ import type {
 import { connectKafka, createKafkaClient, type KafkaClientOptions } from './client.ts';
 import { createKafkaConsumer } from './consumer.ts';
 import { kafkaCall } from './errors.ts';
+import { readKafkaPartitions } from './partition-reader.ts';
 import { createKafkaProducer } from './producer.ts';
 import { waitForLeaders } from './topic-leaders.ts';
 import { createKafkaTransactionalProducer } from './transactional.ts';
@@ -34,12 +39,14 @@ class KafkaTransport implements Transport {
   readonly kind = 'kafka';
   readonly #kafka: Kafka;
   readonly #logger: Logger;
+  readonly #clientId: string;
   #admin: Promise<Admin> | undefined;
   readonly #open = new Set<{ close(): Promise<void> }>();
 
   constructor(options: KafkaClientOptions) {
     this.#kafka = createKafkaClient(options);
     this.#logger = options.logger;
+    this.#clientId = options.clientId;
   }
 
   #connectedAdmin = (): Promise<Admin> => {
@@ -94,6 +101,15 @@ class KafkaTransport implements Transport {
         config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
       };
     });
+  }
+
+  async readPartitions(
+    topic: string,
+    reads: readonly PartitionRead[],
+    onRecords: (records: readonly ConsumedRecord[]) => Promise<void>,
+    options?: ReadPartitionsOptions,
+  ): Promise<PartitionReadEnd[]> {
+    return readKafkaPartitions(this.#kafka, await this.#connectedAdmin(), this.#clientId, topic, reads, onRecords, options);
   }
 
   async producer(options: ProducerOptions = {}): Promise<Producer> {

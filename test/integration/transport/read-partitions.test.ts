@@ -1,0 +1,89 @@
+/**
+ * Transport.readPartitions, the restore path of state stores, on every
+ * transport: ranges read exactly, transaction markers and aborted
+ * transactions passed over, out-of-range starts reported, not read.
+ */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/index.ts';
+import { createTransport, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
+import { brokers, kafka, uniqueName } from '../harness/kafka.ts';
+
+const transports: Array<[string, () => Transport]> = [
+  ['embedded', () => createTransport({ clientId: 'read', logger: silentLogger })],
+  ['kafka', () => createTransport({ brokers: brokers(), clientId: 'sluice-read', logger: silentLogger })],
+];
+
+describe.each(transports)('readPartitions on the %s transport', (kind, make) => {
+  it('reads each partition from its start to its end as of the call, in order, past transaction markers', async () => {
+    const transport = make();
+    const topic = uniqueName('read');
+    try {
+      await transport.createTopics([{ name: topic, partitions: 3 }]);
+      const producer = await transport.transactionalProducer(uniqueName('read-txn'));
+      // Partition 0 and 1 get 10 transactions of 50 records each (a marker after each on Kafka); 2 stays empty.
+      for (let t = 0; t < 10; t++) {
+        const records = [0, 1].flatMap((partition) =>
+          Array.from({ length: 50 }, (_, i) => ({ topic, partition, key: `k${t * 50 + i}`, value: `p${partition}-${t * 50 + i}` })),
+        );
+        await producer.transact(records, []);
+      }
+      await producer.close();
+      const seen = new Map<number, ConsumedRecord[]>();
+      const midway = kind === 'kafka' ? '255' : '250'; // record 250 of partition 1 (5 markers before it on Kafka)
+      const ends = await transport.readPartitions(
+        topic,
+        [
+          { partition: 0, from: null },
+          { partition: 1, from: midway },
+          { partition: 2, from: null },
+        ],
+        async (records) => {
+          for (const r of records) seen.set(r.partition, [...(seen.get(r.partition) ?? []), r]);
+        },
+      );
+      expect(seen.get(0)!.map((r) => r.value!.toString())).toEqual(Array.from({ length: 500 }, (_, i) => `p0-${i}`));
+      expect(seen.get(1)!.map((r) => r.value!.toString())).toEqual(Array.from({ length: 250 }, (_, i) => `p1-${250 + i}`));
+      expect(seen.has(2)).toBe(false);
+      const markers = kind === 'kafka' ? 10 : 0;
+      expect(ends).toEqual([
+        { partition: 0, end: String(500 + markers), outOfRange: false },
+        { partition: 1, end: String(500 + markers), outOfRange: false },
+        { partition: 2, end: '0', outOfRange: false },
+      ]);
+      // A start past the end (a checkpoint of a changelog that was recreated) is reported, and nothing is read.
+      const past = await transport.readPartitions(topic, [{ partition: 2, from: '7' }], async () => {
+        throw new Error('nothing to read');
+      });
+      expect(past).toEqual([{ partition: 2, end: '0', outOfRange: true }]);
+    } finally {
+      await transport.close();
+    }
+  });
+});
+
+describe('readPartitions on Kafka', () => {
+  it('skips the records of an aborted transaction', async () => {
+    const transport = transports[1]![1]();
+    const topic = uniqueName('read-abort');
+    try {
+      await transport.createTopics([{ name: topic, partitions: 1 }]);
+      const raw = kafka().producer({ transactionalId: uniqueName('aborter'), idempotent: true, maxInFlightRequests: 1 });
+      await raw.connect();
+      for (const [value, commit] of [['a', true], ['b', false], ['c', true]] as const) {
+        const txn = await raw.transaction();
+        await txn.send({ topic, messages: [{ value }] });
+        if (commit) await txn.commit();
+        else await txn.abort();
+      }
+      await raw.disconnect();
+      const values: string[] = [];
+      const [end] = await transport.readPartitions(topic, [{ partition: 0, from: null }], async (records) => {
+        for (const r of records) values.push(r.value!.toString());
+      });
+      expect(values).toEqual(['a', 'c']);
+      expect(end).toEqual({ partition: 0, end: '6', outOfRange: false });
+    } finally {
+      await transport.close();
+    }
+  });
+});
