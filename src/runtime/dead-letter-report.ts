@@ -5,7 +5,7 @@
  * start mark where they begin (one process may run several topologies, or one
  * many times, on its embedded broker).
  */
-import { createSourceStream, type ConsumedRecord, type Consumer, type Transport } from '../transport/index.ts';
+import type { ConsumedRecord, Transport } from '../transport/index.ts';
 import { readDeadLetter, type DeadLetter } from './dead-letter.ts';
 
 export interface DeadLetterTopic {
@@ -16,44 +16,22 @@ export interface DeadLetterTopic {
 /** Per dead-letter topic, per partition: the offset this run's dead letters start at. */
 export type DeadLetterMarks = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
 
-async function ends(consumer: Consumer, topic: string): Promise<Map<number, bigint>> {
-  return new Map((await consumer.endOffsets(topic)).map(({ partition, offset }) => [partition, BigInt(offset ?? '0')]));
-}
-
-function reader(transport: Transport, topic: string): Promise<Consumer> {
-  return transport.consumer({ groupId: `sluice.dead-letter-report.${topic}`, topics: [topic], fromBeginning: true });
+/** Per partition, the end offset now. */
+async function ends(transport: Transport, topic: string): Promise<Map<number, bigint>> {
+  return new Map((await transport.endOffsets(topic)).map(({ partition, offset }) => [partition, BigInt(offset ?? '0')]));
 }
 
 export async function deadLetterMarks(transport: Transport, topics: readonly string[]): Promise<DeadLetterMarks> {
   const marks = new Map<string, Map<number, bigint>>();
-  for (const topic of new Set(topics)) {
-    const consumer = await reader(transport, topic);
-    try {
-      marks.set(topic, await ends(consumer, topic));
-    } finally {
-      await consumer.disconnect();
-    }
-  }
+  for (const topic of new Set(topics)) marks.set(topic, await ends(transport, topic));
   return marks;
 }
 
-/** The records of `topic` from `from` to its end now; needs a log whose offsets are contiguous (embedded). */
+/** The records of `topic` from `from` to its end now. */
 async function readSince(transport: Transport, topic: string, from: ReadonlyMap<number, bigint>): Promise<ConsumedRecord[]> {
-  const consumer = await reader(transport, topic);
   const out: ConsumedRecord[] = [];
-  try {
-    const pending = new Map([...(await ends(consumer, topic))].filter(([p, end]) => end > (from.get(p) ?? 0n)));
-    if (pending.size === 0) return out;
-    for await (const chunk of await createSourceStream(consumer)) {
-      const r = chunk as ConsumedRecord;
-      const offset = BigInt(r.offset);
-      if (offset >= (from.get(r.partition) ?? 0n)) out.push(r);
-      if (offset + 1n >= (pending.get(r.partition) ?? 0n)) pending.delete(r.partition);
-      if (pending.size === 0) break;
-    }
-  } finally {
-    await consumer.disconnect();
-  }
+  const reads = [...from].map(([partition, at]) => ({ partition, from: at.toString() }));
+  await transport.readPartitions(topic, reads, async (records) => void out.push(...records));
   return out;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../core/index.ts';
 import type { Topology, TopologyNode, TopicSpec } from '../topology/index.ts';
-import { createSourceStream, type Producer, type Transport } from '../transport/index.ts';
+import type { Producer, Transport } from '../transport/index.ts';
 import { decodePosition, encodePosition, type SourcePosition } from './sources/position.ts';
 import type { PositionStore } from './sources/progress.ts';
 import { withRetry } from './retry.ts';
@@ -36,31 +36,17 @@ export function addSourceOffsetTopics(topology: Topology): Topology {
   return { ...topology, topics };
 }
 
-/**
- * The value last written under `key`: every record of the topic is read from
- * its start up to its end offsets of now, by a consumer group that never
- * commits, so each read starts from the beginning again.
- */
-export async function readLatestValue(transport: Transport, topic: string, key: string, groupId: string): Promise<Buffer | null> {
-  const consumer = await transport.consumer({ groupId, topics: [topic], fromBeginning: true });
-  try {
-    const ends = new Map<number, bigint>();
-    for (const { partition, offset } of await consumer.endOffsets(topic)) {
-      if (offset !== null && BigInt(offset) > 0n) ends.set(partition, BigInt(offset));
-    }
-    if (ends.size === 0) return null;
-    let latest: Buffer | null = null;
-    for await (const record of await createSourceStream(consumer)) {
-      const r = record as { key: Buffer | null; value: Buffer | null; partition: number; offset: string };
-      if (r.key?.toString() === key) latest = r.value;
-      const end = ends.get(r.partition);
-      if (end !== undefined && BigInt(r.offset) + 1n >= end) ends.delete(r.partition);
-      if (ends.size === 0) break;
-    }
-    return latest;
-  } finally {
-    await consumer.disconnect();
-  }
+/** The value last written under `key`: the whole topic read, outside any group, up to its end offsets of now. */
+export async function readLatestValue(transport: Transport, topic: string, key: string): Promise<Buffer | null> {
+  let latest: Buffer | null = null;
+  await transport.readPartitions(
+    topic,
+    (await transport.endOffsets(topic)).map(({ partition }) => ({ partition, from: null })),
+    async (records) => {
+      for (const r of records) if (r.key?.toString() === key) latest = r.value;
+    },
+  );
+  return latest;
 }
 
 /** A source's positions in its source-offsets topic, under `key`. */
@@ -75,7 +61,7 @@ export class TopicPositionStore implements PositionStore {
 
   async load(): Promise<SourcePosition | undefined> {
     // A topic created a moment ago may still be electing its leader.
-    const bytes = await withRetry(() => readLatestValue(this.transport, this.topic, this.key, `${this.topic}.reader`), {
+    const bytes = await withRetry(() => readLatestValue(this.transport, this.topic, this.key), {
       onRetry: (err, attempt, delayMs) => this.logger.warn({ err, attempt, delayMs, topic: this.topic }, 'transient broker error reading the stored source position; retrying'),
     });
     if (bytes === null) return undefined;

@@ -301,6 +301,8 @@ export interface WrittenOffset {
 
 export interface Transport {
   readonly kind: 'kafka' | 'embedded';
+  /** The end of every partition of `topic`: the last stable offset, what a read_committed reader reaches. */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
   /**
    * Reads partitions of `topic` outside any consumer group, each from its
    * `from` up to its end as of the call, handing records over in order per

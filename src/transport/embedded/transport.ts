@@ -3,6 +3,7 @@ import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionOffset,
   PartitionRead,
   PartitionReadEnd,
   Producer,
@@ -36,7 +37,11 @@ class EmbeddedTransport implements Transport {
     return names.flatMap((name) => this.#broker.describe(name) ?? []);
   }
 
-  /** Embedded logs keep every record and have no transaction markers: a read is a slice. */
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    return this.#broker.endOffsets(topic);
+  }
+
+  /** Embedded logs keep every record: a read is a slice, transaction markers left out. */
   async readPartitions(topic: string, reads: readonly PartitionRead[], onRecords: (records: readonly ConsumedRecord[]) => Promise<void>): Promise<PartitionReadEnd[]> {
     const logs = this.#broker.topic(topic).logs;
     const results: PartitionReadEnd[] = [];
@@ -48,7 +53,11 @@ class EmbeddedTransport implements Transport {
         results.push({ partition, end: String(end), outOfRange: true });
         continue;
       }
-      for (let at = start; at < end; at += READ_CHUNK) await onRecords(log.slice(at, Math.min(end, at + READ_CHUNK)));
+      for (let at = start; at < end; at += READ_CHUNK) {
+        // Transaction markers hold their offsets but are no records.
+        const records = log.slice(at, Math.min(end, at + READ_CHUNK)).filter((r): r is ConsumedRecord => r !== null);
+        if (records.length > 0) await onRecords(records);
+      }
       results.push({ partition, end: String(end), outOfRange: false });
     }
     return results;

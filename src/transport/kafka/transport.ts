@@ -5,6 +5,7 @@ import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionOffset,
   PartitionRead,
   PartitionReadEnd,
   Producer,
@@ -101,6 +102,12 @@ class KafkaTransport implements Transport {
         config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
       };
     });
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    const admin = await this.#connectedAdmin();
+    const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
+    return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
   }
 
   async readPartitions(

@@ -8,7 +8,10 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Unit tests run on the embedded transport whatever broker the shell names (`npm test` may be given one). */
 export async function runCli(...args: string[]): Promise<CliRun> {
+  const brokers = process.env.KAFKA_BROKERS;
+  delete process.env.KAFKA_BROKERS;
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -27,6 +30,7 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     err.mockRestore();
     // main() reports through process.exitCode; leave none behind for the test runner.
     process.exitCode = undefined;
+    if (brokers !== undefined) process.env.KAFKA_BROKERS = brokers;
   }
 }
 
