@@ -1,0 +1,124 @@
+/**
+ * Producer on @platformatic/kafka: batches through `Batcher`, one `send` per
+ * batch (acks=-1, LZ4 record batches), idempotent by default. Partitions are
+ * chosen by sluice's partitioner: the client's default one hashes keys with
+ * murmur2 `>>> 0` where Kafka masks with `& 0x7fffffff`, which puts about
+ * half the keys on another partition than Java clients and kafkajs do.
+ */
+import { Producer as PlatformaticProducer, type MessageToProduce } from '@platformatic/kafka';
+import { ErrorCodes } from '../../core/index.ts';
+import { Batcher } from '../batcher.ts';
+import { murmur2, toPositive } from '../partitioner.ts';
+import type { Compression, OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
+import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
+import { fromPlatformaticError, platformaticCall } from './errors.ts';
+
+export type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+function toBuffer(data: Buffer | string | null | undefined): Buffer | undefined {
+  if (data === null || data === undefined) return undefined;
+  return typeof data === 'string' ? Buffer.from(data) : data;
+}
+
+/**
+ * Kafka's partitioner for keyed records; a per-topic counter from a random
+ * start for keyless ones. The client takes the result modulo the partition
+ * count, so the hash goes as it is.
+ */
+export function kafkaPartitioner(): (message: Message, key: Buffer | undefined) => number {
+  const counters = new Map<string, number>();
+  return (message, key) => {
+    if (key !== undefined) return toPositive(murmur2(key));
+    const next = ((counters.get(message.topic) ?? Math.floor(Math.random() * 0x7fffffff)) + 1) & 0x7fffffff;
+    counters.set(message.topic, next);
+    return next;
+  };
+}
+
+/** One record as the client sends it: bytes only, headers as a Map, a bigint timestamp. */
+export function toMessage(record: OutgoingRecord): Message {
+  const message: Message = { topic: record.topic, key: toBuffer(record.key), value: toBuffer(record.value) };
+  if (record.headers !== undefined) {
+    const headers = new Map<Buffer, Buffer>();
+    for (const name in record.headers) headers.set(Buffer.from(name), toBuffer(record.headers[name])!);
+    message.headers = headers;
+  }
+  if (record.partition !== undefined) message.partition = record.partition;
+  if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
+  return message;
+}
+
+export function compressionOf(compression: Compression | undefined): 'lz4' | 'gzip' | 'none' {
+  return compression ?? 'lz4';
+}
+
+class PlatformaticProducerAdapter implements Producer {
+  readonly #producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #batcher: Batcher;
+  readonly #compression: 'lz4' | 'gzip' | 'none';
+  #acknowledged = 0;
+
+  constructor(producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>, options: Required<ProducerOptions>) {
+    this.#producer = producer;
+    this.#compression = compressionOf(options.compression);
+    this.#batcher = new Batcher((records) => this.#dispatch(records), options);
+  }
+
+  get acknowledged(): number {
+    return this.#acknowledged;
+  }
+
+  send(records: readonly OutgoingRecord[]): Promise<void> {
+    return this.#batcher.add(records);
+  }
+
+  flush(): Promise<void> {
+    return this.#batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await platformaticCall(ErrorCodes.PRODUCE, {}, () => this.#producer.close());
+    }
+  }
+
+  async #dispatch(records: OutgoingRecord[]): Promise<void> {
+    const messages = new Array<Message>(records.length);
+    for (let i = 0; i < records.length; i++) messages[i] = toMessage(records[i]!);
+    try {
+      await this.#producer.send({ messages, acks: -1, compression: this.#compression });
+    } catch (err) {
+      throw fromPlatformaticError(err, ErrorCodes.PRODUCE, { topic: [...new Set(records.map((r) => r.topic))].join(',') });
+    }
+    this.#acknowledged += records.length;
+  }
+}
+
+export const producerDefaults: Required<ProducerOptions> = {
+  idempotent: true,
+  compression: 'lz4',
+  batchCount: 1_000,
+  batchBytes: 1 << 20,
+  lingerMs: 5,
+};
+
+export async function createPlatformaticProducer(client: PlatformaticClientOptions, options: ProducerOptions = {}): Promise<Producer> {
+  const settings = { ...producerDefaults, ...options };
+  const producer = new PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>({
+    ...clientOptions(client),
+    idempotent: settings.idempotent,
+    acks: -1,
+    partitioner: kafkaPartitioner(),
+  });
+  logClientEvents(producer, client.logger);
+  // The client connects on first use: reach a broker now, so a bad address or credential fails here, as kafkajs' connect() does.
+  try {
+    await platformaticCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.metadata({ topics: [] }));
+  } catch (err) {
+    await producer.close().catch(() => undefined);
+    throw err;
+  }
+  return new PlatformaticProducerAdapter(producer, settings);
+}
