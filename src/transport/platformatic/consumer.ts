@@ -51,11 +51,16 @@ import { fromPlatformaticError, hasProtocolError, platformaticCall } from './err
 import { committedOffsets, topicRanges } from './reads.ts';
 import { committedBatches, consumedRecords, nextOffset } from './records.ts';
 
-/** sluice's assignors for the client's group leader, named as the Java client names them. */
+/**
+ * sluice's assignors for the client's group leader, named as the Java client
+ * names them. The client passes the leader's own topics; members may
+ * subscribe to others, which are assigned too (the metadata covers them).
+ */
 function assigner(assign: Assignor): GroupPartitionsAssigner {
   return (_self, members, topics, metadata) => {
-    const partitionsPerTopic = new Map([...topics].map((t) => [t, metadata.topics.get(t)?.partitionsCount ?? 0]));
     const subscriptions = [...members.values()].map((m) => ({ id: m.memberId, topics: m.topics ?? [...topics] }));
+    const subscribed = new Set(subscriptions.flatMap((m) => m.topics));
+    const partitionsPerTopic = new Map([...subscribed].map((t) => [t, metadata.topics.get(t)?.partitionsCount ?? 0]));
     return [...assign(subscriptions, partitionsPerTopic)].map(([memberId, assignment]) => ({
       memberId,
       assignments: new Map([...assignment].map(([topic, ps]) => [topic, { topic, partitions: [...ps].sort((a, b) => a - b) }])),

@@ -6,7 +6,7 @@
  * half the keys on another partition than Java clients and kafkajs do.
  */
 import { Producer as PlatformaticProducer, type MessageToProduce } from '@platformatic/kafka';
-import { ErrorCodes } from '../../core/index.ts';
+import { ErrorCodes, SluiceError } from '../../core/index.ts';
 import { Batcher } from '../batcher.ts';
 import { murmur2, toPositive } from '../partitioner.ts';
 import type { Compression, OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
@@ -46,6 +46,25 @@ export function toMessage(record: OutgoingRecord): Message {
   if (record.partition !== undefined) message.partition = record.partition;
   if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
   return message;
+}
+
+/**
+ * The client takes an explicit partition modulo the partition count, so a
+ * record for partition 7 of a 3-partition topic would land on partition 1:
+ * such a record is refused, and none of its batch is sent.
+ */
+export async function checkPartitions(client: Pick<PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>, 'metadata'>, records: readonly OutgoingRecord[]): Promise<void> {
+  if (records.every((r) => r.partition === undefined)) return;
+  const metadata = await client.metadata({ topics: [...new Set(records.map((r) => r.topic))] });
+  records.forEach((record, index) => {
+    if (record.partition === undefined) return;
+    const partitions = metadata.topics.get(record.topic)?.partitionsCount ?? 0;
+    if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
+      throw new SluiceError(ErrorCodes.PRODUCE, `partition ${record.partition} does not exist (topic has ${partitions})`, {
+        context: { topic: record.topic, partition: record.partition, index },
+      });
+    }
+  });
 }
 
 export function compressionOf(compression: Compression | undefined): 'lz4' | 'gzip' | 'none' {
@@ -88,6 +107,7 @@ class PlatformaticProducerAdapter implements Producer {
     const messages = new Array<Message>(records.length);
     for (let i = 0; i < records.length; i++) messages[i] = toMessage(records[i]!);
     try {
+      await checkPartitions(this.#producer, records);
       await this.#producer.send({ messages, acks: -1, compression: this.#compression });
     } catch (err) {
       throw fromPlatformaticError(err, ErrorCodes.PRODUCE, { topic: [...new Set(records.map((r) => r.topic))].join(',') });

@@ -19,7 +19,7 @@ import { ErrorCodes, SluiceError, type Logger } from '../../core/index.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
-import { compressionOf, kafkaPartitioner, toMessage } from './producer.ts';
+import { checkPartitions, compressionOf, kafkaPartitioner, toMessage } from './producer.ts';
 
 /** Kafka's answers that mean "a newer producer owns this transactional id" (kafkajs' list in kafka/transactional.ts). */
 const FENCED = ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'];
@@ -68,6 +68,11 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     const producer: Client = new PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>({
       ...clientOptions(this.#client, TRANSACTION_TIMEOUT_MS),
       transactionalId: this.transactionalId,
+      // A new producer has no id and epoch yet (KIP-360): the client's default, id 0 and epoch 0, asks
+      // the broker to bump producer 0, and every producer but the first with this transactional id
+      // was refused as fenced.
+      producerId: -1n,
+      producerEpoch: -1,
       idempotent: true,
       acks: -1,
       partitioner: kafkaPartitioner(),
@@ -100,6 +105,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     const producer = this.#producer!;
     let txn: Transaction | undefined;
     try {
+      await checkPartitions(producer, records);
       txn = await producer.beginTransaction();
       if (records.length > 0) await txn.send({ messages: records.map(toMessage), compression: this.#compression });
       // One at a time: the client runs concurrent calls of one kind as one request.

@@ -1,9 +1,11 @@
+import { createClusterAdmin } from '../../../src/transport/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
-import { createTransport, type Transport } from '../../../src/transport/index.ts';
 import { brokers } from '../harness/kafka.ts';
 import { transportContract } from './contract.ts';
+import { kafkaDriverContract, kafkaTransport } from './kafka-contract.ts';
 
-const platformaticTransport = (): Transport =>
-  createTransport({ brokers: brokers(), clientId: 'sluice-contract', logger: silentLogger, client: 'platformatic' });
-
-transportContract('platformatic', { transport: platformaticTransport });
+transportContract('platformatic', {
+  transport: () => kafkaTransport('platformatic'),
+  admin: () => createClusterAdmin({ brokers: brokers(), clientId: 'sluice-contract-admin', logger: silentLogger, client: 'platformatic' }),
+});
+kafkaDriverContract('platformatic');
