@@ -6,7 +6,7 @@
  * partitions given up, bounded buffering that survives rebalances, refused
  * partitions, and transactions with fencing.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it as vitestIt } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import {
   type ClusterAdmin,
@@ -26,6 +26,11 @@ export interface ContractTarget {
   transport(): Transport;
   /** The monitoring reads of the same cluster (group members, committed offsets); the test closes it. */
   admin(): ClusterAdmin;
+  /**
+   * Tests this transport is known to fail, each with the reason: they run as
+   * `it.fails`, so fixing the transport turns them red until they are taken off.
+   */
+  knownGaps?: Record<string, string>;
   /** Options for every producer the contract makes. */
   producer?: ProducerOptions;
 }
@@ -102,6 +107,12 @@ export function transportContract(name: string, target: ContractTarget): void {
       await transport.close();
     }
   }
+
+  /** `it`, or `it.fails` for a test of `knownGaps`. */
+  const it = (title: string, test: () => Promise<void>): void => {
+    if (target.knownGaps?.[title] !== undefined) vitestIt.fails(`${title} [known gap: ${target.knownGaps[title]}]`, test);
+    else vitestIt(title, test);
+  };
 
   describe(`Transport contract: ${name}`, () => {
     it('delivers every record once, in offset order per partition, keys on the partition murmur2 names', () =>
@@ -301,7 +312,7 @@ export function transportContract(name: string, target: ContractTarget): void {
           // b joins the same group for another topic: the group rebalances twice (b in, b out) and a,
           // paused all along, keeps both partitions of its topic.
           const b = await join(transport, { groupId, topics: [other], fromBeginning: true });
-          await until(() => owned(b.consumer.assignment()) === 1, 'b gets its topic');
+          await until(() => owned(b.consumer.assignment()) === 1, 'b gets its topic', 150);
           expect(owned(a.consumer.assignment())).toBe(2);
           expect(a.stream.buffered).toBeLessThanOrEqual(10);
           await b.consumer.disconnect();
