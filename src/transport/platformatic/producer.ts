@@ -7,7 +7,8 @@
  */
 import { Producer as PlatformaticProducer, type MessageToProduce } from '@platformatic/kafka';
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
-import { Batcher } from '../batcher.ts';
+import { BatchedProducer } from '../batched-producer.ts';
+import { producerDefaults } from '../kafka/producer.ts';
 import { murmur2, toPositive } from '../partitioner.ts';
 import type { Compression, OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
@@ -71,58 +72,17 @@ export function compressionOf(compression: Compression | undefined): 'lz4' | 'gz
   return compression ?? 'lz4';
 }
 
-class PlatformaticProducerAdapter implements Producer {
-  readonly #producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>;
-  readonly #batcher: Batcher;
-  readonly #compression: 'lz4' | 'gzip' | 'none';
-  #acknowledged = 0;
-
-  constructor(producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>, options: Required<ProducerOptions>) {
-    this.#producer = producer;
-    this.#compression = compressionOf(options.compression);
-    this.#batcher = new Batcher((records) => this.#dispatch(records), options);
-  }
-
-  get acknowledged(): number {
-    return this.#acknowledged;
-  }
-
-  send(records: readonly OutgoingRecord[]): Promise<void> {
-    return this.#batcher.add(records);
-  }
-
-  flush(): Promise<void> {
-    return this.#batcher.flush();
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.flush();
-    } finally {
-      await platformaticCall(ErrorCodes.PRODUCE, {}, () => this.#producer.close());
-    }
-  }
-
-  async #dispatch(records: OutgoingRecord[]): Promise<void> {
-    const messages = new Array<Message>(records.length);
-    for (let i = 0; i < records.length; i++) messages[i] = toMessage(records[i]!);
-    try {
-      await checkPartitions(this.#producer, records);
-      await this.#producer.send({ messages, acks: -1, compression: this.#compression });
-    } catch (err) {
-      throw fromPlatformaticError(err, ErrorCodes.PRODUCE, { topic: [...new Set(records.map((r) => r.topic))].join(',') });
-    }
-    this.#acknowledged += records.length;
+/** One batch in one `send` (acks=-1), with the partitions checked first. */
+async function sendBatch(producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>, compression: 'lz4' | 'gzip' | 'none', records: OutgoingRecord[]): Promise<void> {
+  const messages = new Array<Message>(records.length);
+  for (let i = 0; i < records.length; i++) messages[i] = toMessage(records[i]!);
+  try {
+    await checkPartitions(producer, records);
+    await producer.send({ messages, acks: -1, compression });
+  } catch (err) {
+    throw fromPlatformaticError(err, ErrorCodes.PRODUCE, { topic: [...new Set(records.map((r) => r.topic))].join(',') });
   }
 }
-
-export const producerDefaults: Required<ProducerOptions> = {
-  idempotent: true,
-  compression: 'lz4',
-  batchCount: 1_000,
-  batchBytes: 1 << 20,
-  lingerMs: 5,
-};
 
 export async function createPlatformaticProducer(client: PlatformaticClientOptions, options: ProducerOptions = {}): Promise<Producer> {
   const settings = { ...producerDefaults, ...options };
@@ -140,5 +100,6 @@ export async function createPlatformaticProducer(client: PlatformaticClientOptio
     await producer.close().catch(() => undefined);
     throw err;
   }
-  return new PlatformaticProducerAdapter(producer, settings);
+  const compression = compressionOf(settings.compression);
+  return new BatchedProducer((records) => sendBatch(producer, compression, records), () => platformaticCall(ErrorCodes.PRODUCE, {}, () => producer.close()), settings);
 }

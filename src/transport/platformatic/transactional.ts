@@ -15,7 +15,8 @@
  * transactional id instead.
  */
 import { Producer as PlatformaticProducer, type Consumer as PlatformaticConsumer, type Message as ConsumedMessage } from '@platformatic/kafka';
-import { ErrorCodes, SluiceError, type Logger } from '../../core/index.ts';
+import { ErrorCodes, type Logger } from '../../core/index.ts';
+import { producerFenced, TransactionQueue } from '../transactions.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
@@ -48,7 +49,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
   readonly #coordinator: GroupCoordinator;
   readonly #logger: Logger;
   #producer: Client | undefined;
-  #lock: Promise<unknown> = Promise.resolve();
+  readonly #queue = new TransactionQueue();
   #fenced = false;
 
   constructor(
@@ -94,13 +95,11 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
   }
 
   transact(records: readonly OutgoingRecord[], offsets: readonly TransactionOffsets[]): Promise<void> {
-    const run = this.#lock.then(() => this.#run(records, offsets));
-    this.#lock = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#run(records, offsets));
   }
 
   async #run(records: readonly OutgoingRecord[], offsets: readonly TransactionOffsets[]): Promise<void> {
-    if (this.#fenced) throw this.#fencedError();
+    if (this.#fenced) throw producerFenced(this.transactionalId);
     if (this.#producer === undefined) await this.connect();
     const producer = this.#producer!;
     let txn: Transaction | undefined;
@@ -119,7 +118,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
       if (hasProtocolError(err, ...FENCED)) {
         this.#fenced = true;
         await producer.close().catch(() => undefined);
-        throw this.#fencedError(err);
+        throw producerFenced(this.transactionalId, err);
       }
       if (txn !== undefined && !txn.completed) await txn.abort().catch(() => undefined);
       // The outcome may be unknown (a timed-out commit): start over with a fresh producer id.
@@ -130,15 +129,8 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     }
   }
 
-  #fencedError(cause?: unknown): SluiceError {
-    return new SluiceError(ErrorCodes.PRODUCER_FENCED, `transactional id ${this.transactionalId} is owned by a newer producer`, {
-      ...(cause !== undefined ? { cause } : {}),
-      context: { transactionalId: this.transactionalId },
-    });
-  }
-
   async close(): Promise<void> {
-    await this.#lock;
+    await this.#queue.idle();
     await this.#producer?.close().catch(() => undefined);
     this.#producer = undefined;
   }
