@@ -30,9 +30,14 @@ export function hasProtocolError(err: unknown, ...ids: string[]): boolean {
   return some(err, (e) => e instanceof ProtocolError && ids.includes((e as ProtocolError & { apiId: string }).apiId));
 }
 
+/** Refused credentials, wherever the client nested them. */
+export function isAuthenticationFailure(err: unknown): boolean {
+  return some(err, (e) => e instanceof AuthenticationError) || hasProtocolError(err, 'SASL_AUTHENTICATION_FAILED');
+}
+
 function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
   // Refused credentials are the user's to fix, not a broker that is away (see kafka/errors.ts).
-  if (some(err, (e) => e instanceof AuthenticationError) || hasProtocolError(err, 'SASL_AUTHENTICATION_FAILED')) return ErrorCodes.CONFIG_INVALID;
+  if (isAuthenticationFailure(err)) return ErrorCodes.CONFIG_INVALID;
   // TimeoutError carries NetworkError's code: its class tells them apart.
   if (some(err, (e) => e instanceof TimeoutError)) return ErrorCodes.TIMEOUT;
   if (some(err, (e) => e instanceof NetworkError)) return ErrorCodes.BROKER_UNAVAILABLE;
