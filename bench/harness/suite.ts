@@ -19,4 +19,5 @@ export const suite: readonly ScenarioInfo[] = [
   { name: 'embedded', issue: 8, kafka: true },
   { name: 'processors', kafka: false },
   { name: 'monitor', kafka: true, onRequest: true },
+  { name: 'clients', kafka: true, onRequest: true },
 ];

@@ -1,10 +1,13 @@
-/** The transport layer's public face: the Transport interface and its two implementations. */
+/** The transport layer's public face: the Transport interface and its implementations. */
+import { ErrorCodes, SluiceError } from '../core/index.ts';
 import { getEmbeddedBroker } from './embedded/broker.ts';
 import { createEmbeddedTransport } from './embedded/transport.ts';
 import { createKafkaTransport } from './kafka/transport.ts';
-import type { ClusterAdmin, Transport, TransportOptions } from './types.ts';
+import type { ClusterAdmin, KafkaClient, Transport, TransportOptions } from './types.ts';
 import { createEmbeddedClusterAdmin } from './embedded/admin.ts';
 import { createKafkaClusterAdmin } from './kafka/admin.ts';
+import { createPlatformaticClusterAdmin } from './platformatic/admin.ts';
+import { createPlatformaticTransport } from './platformatic/transport.ts';
 
 export type * from './types.ts';
 export { EmbeddedBroker, getEmbeddedBroker } from './embedded/broker.ts';
@@ -15,18 +18,35 @@ export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
 export { RecordsRefusedError, refusedRecords, type RefusedRecord } from './refused.ts';
 export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 
-/** Kafka when brokers are given, else the process-wide embedded broker. */
-export function createTransport(options: TransportOptions): Transport {
-  if (options.brokers !== undefined && options.brokers.length > 0) {
-    return createKafkaTransport({ brokers: options.brokers, clientId: options.clientId, logger: options.logger, ...(options.security !== undefined ? { security: options.security } : {}) });
+export const kafkaClients: readonly KafkaClient[] = ['kafkajs', 'platformatic'];
+
+/** The option if given, else SLUICE_KAFKA_CLIENT, else kafkajs: the one place the variable is read. */
+export function kafkaClient(options: Pick<TransportOptions, 'client'>, env: NodeJS.ProcessEnv = process.env): KafkaClient {
+  const chosen = options.client ?? env.SLUICE_KAFKA_CLIENT;
+  if (chosen === undefined || chosen === '') return 'kafkajs';
+  if (!(kafkaClients as readonly string[]).includes(chosen)) {
+    const from = options.client !== undefined ? 'client option' : 'SLUICE_KAFKA_CLIENT';
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `unknown Kafka client \`${chosen}\` (${from}): one of ${kafkaClients.join(', ')}`, { context: { client: chosen } });
   }
-  return createEmbeddedTransport(getEmbeddedBroker());
+  return chosen as KafkaClient;
+}
+
+function kafkaOptions(options: TransportOptions & { brokers: string[] }) {
+  return { brokers: options.brokers, clientId: options.clientId, logger: options.logger, ...(options.security !== undefined ? { security: options.security } : {}) };
+}
+
+function hasBrokers(options: TransportOptions): options is TransportOptions & { brokers: string[] } {
+  return options.brokers !== undefined && options.brokers.length > 0;
+}
+
+/** Kafka when brokers are given (through the client `kafkaClient` names), else the process-wide embedded broker. */
+export function createTransport(options: TransportOptions): Transport {
+  if (!hasBrokers(options)) return createEmbeddedTransport(getEmbeddedBroker());
+  return kafkaClient(options) === 'platformatic' ? createPlatformaticTransport(kafkaOptions(options)) : createKafkaTransport(kafkaOptions(options));
 }
 
 /** Monitoring reads (groups, offsets) of the cluster `createTransport` would reach with the same options. */
 export function createClusterAdmin(options: TransportOptions): ClusterAdmin {
-  if (options.brokers !== undefined && options.brokers.length > 0) {
-    return createKafkaClusterAdmin({ brokers: options.brokers, clientId: options.clientId, logger: options.logger, ...(options.security !== undefined ? { security: options.security } : {}) });
-  }
-  return createEmbeddedClusterAdmin(getEmbeddedBroker());
+  if (!hasBrokers(options)) return createEmbeddedClusterAdmin(getEmbeddedBroker());
+  return kafkaClient(options) === 'platformatic' ? createPlatformaticClusterAdmin(kafkaOptions(options)) : createKafkaClusterAdmin(kafkaOptions(options));
 }

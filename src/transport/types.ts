@@ -1,8 +1,9 @@
 /**
  * The Transport interface: what a stage needs from the log it reads and writes.
- * Two implementations keep one set of semantics: `kafka/` (kafkajs against real
- * brokers) and `embedded/` (in-process topics for one process, the default
- * when no brokers are given). Nothing here knows of topologies or codecs: the
+ * Three implementations keep one set of semantics: `kafka/` (kafkajs against
+ * real brokers), `platformatic/` (@platformatic/kafka against real brokers,
+ * chosen by `TransportOptions.client`) and `embedded/` (in-process topics for
+ * one process, the default when no brokers are given). Nothing here knows of topologies or codecs: the
  * runtime turns these byte records into `SluiceRecord`s.
  *
  * Contracts the runtime can build on:
@@ -352,6 +353,9 @@ export interface KafkaSecurity {
   sasl?: KafkaSaslOptions;
 }
 
+/** The Kafka client behind the Transport: kafkajs (`kafka/`) or @platformatic/kafka (`platformatic/`). */
+export type KafkaClient = 'kafkajs' | 'platformatic';
+
 export interface TransportOptions {
   /** Kafka bootstrap brokers; none (or empty) means the embedded in-process broker. */
   brokers?: string[];
@@ -359,6 +363,8 @@ export interface TransportOptions {
   logger: Logger;
   /** Kafka only: TLS and SASL. */
   security?: KafkaSecurity;
+  /** Kafka only: which client; default the SLUICE_KAFKA_CLIENT environment variable, else kafkajs. */
+  client?: KafkaClient;
 }
 
 /** Consumer-group states as the Kafka admin API names them. */

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ErrorCodes, silentLogger } from '../../../src/core/index.ts';
 import { createCodecChain } from '../../../src/codecs/index.ts';
 import { Publisher } from '../../../src/runtime/publisher.ts';
-import { createSourceStream, createTransport, kafkaSecurity, type ConsumedRecord, type KafkaSecurity } from '../../../src/transport/index.ts';
+import { createSourceStream, createTransport, kafkaSecurity, type ConsumedRecord, type KafkaClient, type KafkaSecurity } from '../../../src/transport/index.ts';
 import { uniqueName } from '../harness/kafka.ts';
 import { SecureBroker, type Credentials } from '../harness/secure-broker.ts';
 
@@ -39,8 +39,8 @@ function security(mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', c: Cre
 }
 
 /** Every value of `topic`, read from the beginning by sluice's Kafka consumer over `sec`. */
-async function readBack(topic: string, sec: KafkaSecurity, count: number): Promise<unknown[]> {
-  const transport = createTransport({ brokers: [broker.secure], security: sec, clientId: 'sluice-security-read', logger: silentLogger });
+async function readBack(topic: string, sec: KafkaSecurity, count: number, client: KafkaClient = 'kafkajs'): Promise<unknown[]> {
+  const transport = createTransport({ brokers: [broker.secure], security: sec, clientId: 'sluice-security-read', logger: silentLogger, client });
   try {
     const consumer = await transport.consumer({ groupId: uniqueName('sec-read'), topics: [topic], fromBeginning: true });
     const source = await createSourceStream(consumer);
@@ -192,5 +192,51 @@ describe.concurrent('Kafka security against a real broker (SASL_SSL listener)', 
     const publisher = await Publisher.open({ brokers: [broker.secure], security: insecure, topic, partitions: 1, codec: 'json' });
     await publisher.publish(values('no-verify'));
     expect(await publisher.close()).toEqual({ acknowledged: 3 });
+  });
+});
+
+describe.concurrent.each(['kafkajs', 'platformatic'] as const)('the %s driver over TLS + SASL', (client) => {
+  const open = (sec: KafkaSecurity) => createTransport({ brokers: [broker.secure], security: sec, clientId: `sluice-security-${client}`, logger: silentLogger, client });
+
+  it.for([
+    ['scram-sha-256', 'scram256'],
+    ['scram-sha-512', 'scram512'],
+    ['plain', 'plain'],
+  ] as const)('SASL %s: its producer sends and its consumer reads back', async ([mechanism, user], { expect }) => {
+    const sec = security(mechanism, broker[user]);
+    const topic = uniqueName(`sec-${client}-${mechanism}`);
+    const transport = open(sec);
+    try {
+      await transport.createTopics([{ name: topic, partitions: 1 }]);
+      const producer = await transport.producer();
+      await producer.send(values(client).map((v) => ({ topic, key: null, value: json.encode(v) })));
+      await producer.close();
+    } finally {
+      await transport.close();
+    }
+    expect(await readBack(topic, sec, 3, client)).toEqual(values(client));
+  });
+
+  it('a wrong password is refused as CONFIG_INVALID, not retriable, and never shown', async ({ expect }) => {
+    const transport = open(security('scram-sha-512', { username: broker.scram512.username, password: 'not-the-password' }));
+    try {
+      const err = await transport.producer().then(
+        () => undefined,
+        (e: unknown) => e as { code: string; retriable: boolean; message: string },
+      );
+      expect(err).toMatchObject({ code: ErrorCodes.CONFIG_INVALID, retriable: false });
+      expect(err!.message).not.toContain('not-the-password');
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a client that does not trust the CA fails as BROKER_UNAVAILABLE', async ({ expect }) => {
+    const transport = open(security('scram-sha-256', broker.scram256, broker.otherCaFile));
+    try {
+      await expect(transport.producer()).rejects.toMatchObject({ code: ErrorCodes.BROKER_UNAVAILABLE, message: expect.stringMatching(/self-signed certificate in certificate chain/) });
+    } finally {
+      await transport.close();
+    }
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * A `Producer` over a client's "send one batch and wait for its
+ * acknowledgement" call: records are grouped by `Batcher`, acknowledged ones
+ * counted, and `close` flushes before it disconnects. A driver supplies the
+ * two client calls (src/transport/platformatic/producer.ts).
+ */
+import { Batcher, type BatcherOptions } from './batcher.ts';
+import type { OutgoingRecord, Producer } from './types.ts';
+
+export class BatchedProducer implements Producer {
+  readonly #batcher: Batcher;
+  readonly #disconnect: () => Promise<void>;
+  #acknowledged = 0;
+
+  constructor(dispatch: (records: OutgoingRecord[]) => Promise<void>, disconnect: () => Promise<void>, options: BatcherOptions) {
+    this.#disconnect = disconnect;
+    this.#batcher = new Batcher(async (records) => {
+      await dispatch(records);
+      this.#acknowledged += records.length;
+    }, options);
+  }
+
+  get acknowledged(): number {
+    return this.#acknowledged;
+  }
+
+  send(records: readonly OutgoingRecord[]): Promise<void> {
+    return this.#batcher.add(records);
+  }
+
+  flush(): Promise<void> {
+    return this.#batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.#disconnect();
+    }
+  }
+}

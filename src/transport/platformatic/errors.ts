@@ -1,0 +1,82 @@
+/**
+ * @platformatic/kafka errors → SluiceError, with the same codes and
+ * `retriable` as kafka/errors.ts gives kafkajs' (branch on the code, never on
+ * text). The client nests its errors two ways: `errors` (one per attempt when
+ * it gave up retrying, one per partition in a broker's answer) and `cause` (a
+ * failed connection wrapping the TLS or SASL failure under it), so the whole
+ * tree is read. `retriable` is the client's own `canRetry`: false as soon as
+ * any error in the tree says so, since the client stops retrying at such an
+ * error, and the client gives up on the others only after its retries.
+ */
+import { AuthenticationError, GenericError, NetworkError, ProtocolError, TimeoutError } from '@platformatic/kafka';
+import { ErrorCodes, SluiceError, isSluiceError, type ErrorCode, type ErrorContext } from '../../core/index.ts';
+
+/** Depth-first, the error itself first; bounded, since a cause may point anywhere. */
+function* tree(err: unknown, depth = 0): Generator<unknown> {
+  if (err === undefined || err === null || depth > 8) return;
+  yield err;
+  const nested = (err as { errors?: unknown }).errors;
+  if (Array.isArray(nested)) for (const e of nested) yield* tree(e, depth + 1);
+  yield* tree((err as { cause?: unknown }).cause, depth + 1);
+}
+
+function some(err: unknown, test: (e: unknown) => boolean): boolean {
+  for (const e of tree(err)) if (test(e)) return true;
+  return false;
+}
+
+/** The broker's error name (`UNSTABLE_OFFSET_COMMIT`, ...) anywhere in the tree. */
+export function hasProtocolError(err: unknown, ...ids: string[]): boolean {
+  return some(err, (e) => e instanceof ProtocolError && ids.includes((e as ProtocolError & { apiId: string }).apiId));
+}
+
+/** Refused credentials, wherever the client nested them. */
+export function isAuthenticationFailure(err: unknown): boolean {
+  return some(err, (e) => e instanceof AuthenticationError) || hasProtocolError(err, 'SASL_AUTHENTICATION_FAILED');
+}
+
+function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
+  // Refused credentials are the user's to fix, not a broker that is away (see kafka/errors.ts).
+  if (isAuthenticationFailure(err)) return ErrorCodes.CONFIG_INVALID;
+  // TimeoutError carries NetworkError's code: its class tells them apart.
+  if (some(err, (e) => e instanceof TimeoutError)) return ErrorCodes.TIMEOUT;
+  if (some(err, (e) => e instanceof NetworkError)) return ErrorCodes.BROKER_UNAVAILABLE;
+  return fallback;
+}
+
+/** The innermost message along the last branch: what the last attempt ran into. */
+function detail(err: unknown): string | undefined {
+  let current: unknown = err;
+  let found: string | undefined;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    if (current !== err && current instanceof Error) {
+      const e = current as Error & { apiId?: string; serverErrorMessage?: string | null };
+      found = e.apiId !== undefined ? `${e.apiId}${e.serverErrorMessage ? ` (${e.serverErrorMessage})` : ''}` : e.message;
+    }
+    const nested = (current as { errors?: unknown[] }).errors;
+    current = Array.isArray(nested) && nested.length > 0 ? nested[nested.length - 1] : (current as { cause?: unknown }).cause;
+  }
+  return found;
+}
+
+/** Wraps anything a @platformatic/kafka call threw; `fallback` names the operation (PRODUCE, CONSUME, ...). */
+export function fromPlatformaticError(err: unknown, fallback: ErrorCode, context: ErrorContext = {}): SluiceError {
+  if (isSluiceError(err)) return err.withContext(context);
+  const code = codeOf(err, fallback);
+  const retriable =
+    code === ErrorCodes.BROKER_UNAVAILABLE || code === ErrorCodes.TIMEOUT
+      ? true
+      : code !== ErrorCodes.CONFIG_INVALID && GenericError.isGenericError(err as Error) && !some(err, (e) => (e as { canRetry?: boolean }).canRetry === false);
+  const message = err instanceof Error ? err.message : String(err);
+  const inner = detail(err);
+  return new SluiceError(code, inner !== undefined && inner !== message ? `${message}: ${inner}` : message, { cause: err, retriable, context });
+}
+
+/** Runs a @platformatic/kafka call, rethrowing its failure as a SluiceError. */
+export async function platformaticCall<T>(fallback: ErrorCode, context: ErrorContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fromPlatformaticError(err, fallback, context);
+  }
+}
