@@ -6,6 +6,7 @@ import { MemoryBackend } from '../../../src/state/memory-backend.ts';
 import { b, put, readable, tempDir, tombstone } from './helpers.ts';
 
 const all = (store: CachedStore): [string, string][] => readable(store.range(b(0), b(0xff)));
+const stored = (backend: StoreBackend): [string, string][] => readable(backend.range(b(0), b(0xff)));
 const text = (entries: ChangelogEntry[]): [string, string | null][] =>
   entries.map(({ key, value }) => [key.toString('hex'), value === null ? null : value.toString()]);
 
@@ -85,7 +86,7 @@ describe('CachedStore commits', () => {
     await store.applied(20);
     expect(backend.checkpoint).toBe(20);
     expect(store.checkpoint).toBe(20);
-    expect(readable(backend.range(b(0), b(0xff)))).toEqual([
+    expect(stored(backend)).toEqual([
       ['02', 'y'],
       ['09', 'x2'],
     ]);
@@ -100,7 +101,7 @@ describe('CachedStore commits', () => {
     expect(text(store.snapshot())).toEqual([['01', 'second']]);
     store.put(b(3), Buffer.from('later'));
     await store.applied(5);
-    expect(readable(backend.range(b(0), b(0xff)))).toEqual([
+    expect(stored(backend)).toEqual([
       ['01', 'second'],
       ['02', 'kept'],
     ]);
@@ -122,7 +123,7 @@ describe('CachedStore commits', () => {
     expect(store.dirty).toBe(0);
     expect(text(store.snapshot())).toEqual([]);
     await store.applied(6);
-    expect(readable(backend.range(b(0), b(0xff)))).toEqual([['01', 'committed']]);
+    expect(stored(backend)).toEqual([['01', 'committed']]);
   });
 
   it('refuses an invalid key at put, before it reaches a snapshot', async () => {
@@ -166,7 +167,7 @@ describe('CachedStore restore', () => {
     ]);
     await store.flush();
     expect(backend.checkpoint).toBe(12);
-    expect(readable(backend.range(b(0), b(0xff)))).toEqual([
+    expect(stored(backend)).toEqual([
       ['03', 'c2'],
       ['04', 'd'],
     ]);
@@ -192,7 +193,7 @@ describe('CachedStore restore', () => {
     store.snapshot();
     await store.applied(9);
     expect(backend.checkpoint).toBe(9);
-    expect(readable(backend.range(b(0), b(0xff)))).toEqual([
+    expect(stored(backend)).toEqual([
       ['01', 'restored'],
       ['02', 'processed'],
     ]);
