@@ -42,12 +42,14 @@ export class WindowStore<V> {
 
   /**
    * Windows with start < upTo, oldest first, without reading any later one. Deleting the windows
-   * returned while walking is fine: the walk reads the store as it was when it began.
+   * returned while walking is fine: the walk reads the store as it was when it began. upTo may be
+   * any number: -Infinity (no stream time yet) closes nothing, Infinity everything.
    */
   *closable(upTo: number): IterableIterator<WindowEntry<V>> {
     const [from, end] = namespaceRange(Namespace.window);
+    if (!(upTo > Number.MIN_SAFE_INTEGER)) return;
     // start < upTo is start < ceil(upTo) for integer starts.
-    const to = upTo === Infinity ? end : windowStartPrefix(Math.ceil(upTo));
+    const to = upTo > Number.MAX_SAFE_INTEGER ? end : windowStartPrefix(Math.ceil(upTo));
     for (const [stored, bytes] of this.#store.range(from, to)) yield this.#entry(stored, bytes);
   }
 

@@ -29,6 +29,8 @@ describe('WindowStore', () => {
     expect(summary(windows.closable(30))).toEqual(['a@-10-0=4', 'zz@0-10=3', 'a@20-30=2', 'b@20-30=1']);
     expect(summary(windows.closable(20.5))).toEqual(['a@-10-0=4', 'zz@0-10=3', 'a@20-30=2', 'b@20-30=1']);
     expect(summary(windows.closable(-10))).toEqual([]);
+    expect(summary(windows.closable(-Infinity))).toEqual([]);
+    expect(summary(windows.closable(Number.MAX_VALUE))).toHaveLength(6);
     expect(summary(windows.closable(Infinity)).at(-1)).toBe('b@1700000000000-1700000000010=6');
   });
 
