@@ -11,7 +11,7 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
-import type { Topology, TopologyNode } from '../topology/index.ts';
+import { sourceOffsetsTopicOf, type Topology, type TopologyNode } from '../topology/index.ts';
 import type { Compression, Producer, Transport } from '../transport/index.ts';
 import { createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
@@ -23,7 +23,7 @@ import type { BatchSink } from './sinks/batch-sink.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
 import { TransactionalSink } from './sinks/transactional.ts';
-import { TopicPositionStore, sourceOffsetsTopicOf } from './source-offsets.ts';
+import { TopicPositionStore } from './source-offsets.ts';
 import { createGeneratorSource, type GeneratorOptions } from './sources/generator.ts';
 import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
