@@ -71,6 +71,7 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     commitIntervalMs: params.commitIntervalMs,
     sessionTimeoutMs: params.sessionTimeoutMs,
     ...(params.fromStart === true ? { fromStart: true } : {}),
+    stateDir: params.stateDir,
   });
   if (early !== undefined) apply(early);
   const reporting = setInterval(() => void send({ type: 'report', report: stage.report() }), REPORT_INTERVAL_MS);

@@ -32,6 +32,8 @@ export interface RunOptions extends ResourceOptions {
   sessionTimeoutMs?: number;
   /** File and counted generator sources ignore their stored positions and read from the start. */
   fromStart?: boolean;
+  /** Where state stores keep local copies (see StageOptions.stateDir). */
+  stateDir?: string | undefined;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }
@@ -110,6 +112,7 @@ export class TopologyRun {
           ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
           ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
           ...(options.fromStart === true ? { fromStart: true } : {}),
+          stateDir: options.stateDir,
           ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
           ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
         };
