@@ -21,7 +21,7 @@ import {
   type Transport,
 } from '../../../src/transport/index.ts';
 import { brokers, createTopic, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
-import { join, take, until } from './contract.ts';
+import { eventually, join, take, until } from './contract.ts';
 
 export function kafkaTransport(client: KafkaClient, brokerList: string[] = brokers()): Transport {
   return createTransport({ brokers: brokerList, clientId: 'sluice-contract', logger: silentLogger, client });
@@ -84,7 +84,8 @@ export function kafkaDriverContract(client: KafkaClient): void {
           expect(await transport.endOffsets(topic)).toEqual([{ partition: 0, offset: '1' }]);
           expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '1' }]);
           await txn.commit();
-          // Two records and the commit marker.
+          // Two records and the commit marker, which the coordinator writes after it has answered the commit.
+          await eventually(async () => (await consumer.endOffsets(topic))[0]?.offset !== '1', 'the commit marker is written');
           expect(await consumer.endOffsets(topic)).toEqual([{ partition: 0, offset: '4' }]);
           expect(await transport.endOffsets(topic)).toEqual([{ partition: 0, offset: '4' }]);
           expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '4' }]);
