@@ -32,7 +32,7 @@ import {
   type WindowResult,
   type WindowSpec,
 } from '../../processors/index.ts';
-import { KeyValueStore, WindowStore, readStreamTime, writeStreamTime } from '../../state/index.ts';
+import { KeyValueStore, TaskMeta, WindowStore } from '../../state/index.ts';
 import { AGGREGATE_STORE } from '../../topology/index.ts';
 import type { Envelope, Provenance } from '../envelope.ts';
 import type { ErrorChannel } from '../step.ts';
@@ -69,15 +69,20 @@ export async function loadAggregator(spec: WindowedAggregate, root: string): Pro
 class TaskWindows {
   readonly windows: WindowStore<Slot>;
   readonly table: KeyValueStore<Slot>;
+  readonly meta: TaskMeta;
   streamTime: number;
   /** Earliest stream time at which some open window closes; -Infinity until the store has been looked at. */
   nextClose = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly task: Task) {
+  constructor(
+    readonly task: Task,
+    size: number,
+  ) {
     const store = task.store(AGGREGATE_STORE);
-    this.windows = new WindowStore<Slot>(store);
+    this.windows = new WindowStore<Slot>(store, { size });
     this.table = new KeyValueStore<Slot>(store);
-    this.streamTime = readStreamTime(store) ?? Number.NEGATIVE_INFINITY;
+    this.meta = new TaskMeta(store);
+    this.streamTime = this.meta.streamTime ?? Number.NEGATIVE_INFINITY;
   }
 }
 
@@ -87,7 +92,7 @@ export class WindowStream extends Transform {
   readonly #keyOf: (record: SluiceRecord) => string | null;
   readonly #onError: ErrorChannel;
   readonly #single: Task | undefined;
-  readonly #tasks = new WeakMap<Task, TaskWindows>();
+  readonly #tasks = new Map<Task, TaskWindows>();
   late = 0;
 
   constructor(options: WindowStreamOptions) {
@@ -107,7 +112,8 @@ export class WindowStream extends Transform {
 
   #of(task: Task): TaskWindows {
     let state = this.#tasks.get(task);
-    if (state === undefined) this.#tasks.set(task, (state = new TaskWindows(task)));
+    if (state === undefined) for (const gone of this.#tasks.keys()) if (gone.closed) this.#tasks.delete(gone);
+    if (state === undefined) this.#tasks.set(task, (state = new TaskWindows(task, this.#window.kind === 'global' ? Number.POSITIVE_INFINITY : this.#window.sizeMs)));
     return state;
   }
 
@@ -115,7 +121,7 @@ export class WindowStream extends Transform {
   readonly beforeSnapshot = (task: Task): void => {
     const state = this.#of(task);
     // Kept with the changes, so a restart knows which windows are closed.
-    if (state.streamTime > Number.NEGATIVE_INFINITY) writeStreamTime(task.store(AGGREGATE_STORE), state.streamTime);
+    if (state.streamTime > Number.NEGATIVE_INFINITY && state.streamTime !== state.meta.streamTime) state.meta.streamTime = state.streamTime;
     if (this.#window.kind !== 'global') return;
     for (const key of state.table.changed()) {
       const slot = state.table.get(key);
@@ -130,8 +136,7 @@ export class WindowStream extends Transform {
       const slot = state.table.get(key);
       return slot === undefined ? [] : [{ key: slot.key, start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY, value: this.#aggregator.result(slot.acc) }];
     }
-    const size = this.#window.sizeMs;
-    return [...state.windows.fetch(key)].map(({ start, value }) => ({ key: value.key, start, end: start + size, value: this.#aggregator.result(value.acc) }));
+    return [...state.windows.fetch(key)].map(({ start, end, value }) => ({ key: value.key, start, end, value: this.#aggregator.result(value.acc) }));
   }
 
   override _transform(env: Envelope, _enc: BufferEncoding, callback: TransformCallback): void {
@@ -195,7 +200,9 @@ export class WindowStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    // Open windows stay in their stores: a stop is not the end of event time.
+    // Open windows stay in their stores: a stop is not the end of event time. The last
+    // commit follows, so a global window's updates go out now, while the stream still flows.
+    for (const task of this.#tasks.keys()) if (!task.closed) this.beforeSnapshot(task);
     callback();
   }
 

@@ -5,11 +5,13 @@
  * changes, and read back after a restore: a record below them is already
  * counted, and at-least-once re-reads it without adding it twice.
  */
-import { META_POSITIONS_KEY, type CachedStore } from '../../state/index.ts';
+import { metaKey, type CachedStore } from '../../state/index.ts';
 import type { Task } from './task.ts';
 
+const POSITIONS = metaKey('input-positions');
+
 export function readPositions(store: CachedStore): Map<string, bigint> {
-  const bytes = store.get(META_POSITIONS_KEY);
+  const bytes = store.get(POSITIONS);
   const out = new Map<string, bigint>();
   if (bytes === undefined) return out;
   for (const [topic, offset] of Object.entries(JSON.parse(bytes.toString('utf8')) as Record<string, string>)) out.set(topic, BigInt(offset));
@@ -29,5 +31,5 @@ export function writePositions(store: CachedStore, task: Task): void {
   if (!moved) return;
   const json: Record<string, string> = {};
   for (const [topic, next] of positions) json[topic] = next.toString();
-  store.put(META_POSITIONS_KEY, Buffer.from(JSON.stringify(json)));
+  store.put(POSITIONS, Buffer.from(JSON.stringify(json)));
 }
