@@ -54,6 +54,8 @@ export interface CoordinatorOptions {
   untilCaughtUp?: boolean;
   /** File and counted generator sources read from the start, ignoring their stored positions (`--from-start`). */
   fromStart?: boolean;
+  /** Where state stores keep local copies (lmdb); in memory when undefined. */
+  stateDir?: string;
   isolation?: Isolation;
   restartPolicy?: Partial<RestartPolicy>;
   alerts?: Partial<AlertThresholds>;
@@ -176,14 +178,15 @@ export class Coordinator {
         policy: { ...defaultRestartPolicy, ...options.restartPolicy },
         untilCaughtUp: options.untilCaughtUp ?? false,
         fromStart: options.fromStart ?? false,
+        stateDir: options.stateDir,
         commitIntervalMs: options.commitIntervalMs,
         sessionTimeoutMs: options.sessionTimeoutMs,
         keyFile: options.keyFile,
         random: options.random,
       });
     }
-    const { namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout } = options;
-    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, commitIntervalMs, keyFile, env, stdin, stdout });
+    const { namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, env, stdin, stdout } = options;
+    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, env, stdin, stdout });
   }
 
   /**

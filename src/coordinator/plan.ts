@@ -7,8 +7,8 @@
  * `sluice status` on a machine that runs nothing.
  */
 import { ErrorCodes, SluiceError } from '../core/index.ts';
-import { deadLetterTopicOf, groupIdOf, runnableTopology } from '../runtime/index.ts';
-import type { Topology, TopologyNode, Trigger } from '../topology/index.ts';
+import { deadLetterTopicOf, groupIdOf } from '../runtime/index.ts';
+import { physicalTopology, type Topology, type TopologyNode, type Trigger } from '../topology/index.ts';
 
 export interface StagePlan {
   /** The stage's node id (`<node>.window` for the second half of a split window). */
@@ -53,7 +53,7 @@ export function planTopology(source: Topology, options: PlanOptions = {}): Topol
   if (unknown.length > 0) {
     throw new SluiceError(ErrorCodes.CLI_USAGE, `--instances names no node of ${source.name}: ${unknown.join(', ')}; nodes: ${[...known].join(', ')}`);
   }
-  const topology = runnableTopology(source, namespace);
+  const topology = physicalTopology(source, namespace);
   const stages = topology.nodes.map((node): StagePlan => {
     const id = originalId(node.id, source);
     return {

@@ -28,6 +28,8 @@ export interface InstanceParams {
    * after a crash continues from what that life committed.
    */
   fromStart?: boolean;
+  /** Where its state stores keep local copies; in memory when undefined. */
+  stateDir?: string | undefined;
 }
 
 /** Worker → coordinator. */

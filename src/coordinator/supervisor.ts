@@ -40,6 +40,7 @@ export interface SupervisorOptions {
   untilCaughtUp: boolean;
   /** The first life of each instance reads its file or counted generator from the start (`--from-start`). */
   fromStart: boolean;
+  stateDir?: string | undefined;
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   keyFile?: string;
@@ -90,6 +91,7 @@ export class Supervisor implements StageRunner {
                 keyFile: options.keyFile,
                 readsStdin: stage.node.input.kind === 'stdin',
                 ...(options.fromStart ? { fromStart: true } : {}),
+                ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
               },
               isolation: options.isolation,
               policy: options.policy,

@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCodes, SluiceError, createLogger, isSluiceError } from '../core/index.ts';
-import { Stage, TopologyResources, runnableTopology, type StageReport } from '../runtime/index.ts';
-import { loadTopology } from '../topology/index.ts';
+import { Stage, TopologyResources, type StageReport } from '../runtime/index.ts';
+import { loadTopology, physicalTopology } from '../topology/index.ts';
 import { createTransport } from '../transport/index.ts';
 import { PARAMS_ENV, REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
 
@@ -57,7 +57,7 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
   onControl((message) => (stage !== undefined ? apply(message) : (early ??= message)));
   const logger = createLogger({ instance: `${params.stage}#${params.instance}` }, { level: params.logLevel });
   const source = await loadTopology(params.file);
-  const topology = runnableTopology(source, params.namespace);
+  const topology = physicalTopology(source, params.namespace);
   const node = topology.nodes.find((n) => n.id === params.stage);
   if (node === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `no stage \`${params.stage}\` in ${params.file}`);
   const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger, ...(params.security !== undefined ? { security: params.security } : {}) });
@@ -71,6 +71,7 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     commitIntervalMs: params.commitIntervalMs,
     sessionTimeoutMs: params.sessionTimeoutMs,
     ...(params.fromStart === true ? { fromStart: true } : {}),
+    stateDir: params.stateDir,
   });
   if (early !== undefined) apply(early);
   const reporting = setInterval(() => void send({ type: 'report', report: stage.report() }), REPORT_INTERVAL_MS);

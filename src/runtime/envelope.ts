@@ -6,6 +6,7 @@
  */
 import type { SluiceRecord } from '../core/index.ts';
 import type { Completion } from './offsets.ts';
+import type { Task } from './task/task.ts';
 
 export interface Provenance {
   /** Topic sources. */
@@ -26,10 +27,12 @@ export interface Envelope<V = unknown> {
   record: SluiceRecord<V>;
   /** Undefined for sources without offsets to commit (files, generators). */
   token: Completion | undefined;
+  /** The task of the input partition it came from: its stores, its transaction. Sources without partitions have one task. */
+  task?: Task | undefined;
   origin: Provenance;
 }
 
 /** The same envelope around a new record: outputs of a step share their input's token and origin. */
 export function derive<V>(from: Envelope, record: SluiceRecord<V>): Envelope<V> {
-  return { record, token: from.token, origin: from.origin };
+  return { record, token: from.token, task: from.task, origin: from.origin };
 }

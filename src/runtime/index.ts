@@ -1,12 +1,9 @@
 /** The runtime: makes topology nodes live as stream pipelines over a transport. */
-export { TopologyRun, topicSpecsOf, runnableTopology, type RunOptions, type RunReport } from './run.ts';
+export { TopologyRun, topicSpecsOf, type RunOptions, type RunReport } from './run.ts';
 export { Stage, groupIdOf, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
 export { TopologyResources, type ResourceOptions } from './resources.ts';
-export { OffsetTracker, PartitionWatermark, OffsetToken } from './offsets.ts';
+export { PartitionWatermark, OffsetToken } from './offsets.ts';
 export { withRetry, defaultRetryPolicy, backoffCeiling, type RetryPolicy } from './retry.ts';
 export { deadLetterHeaders, readDeadLetter, DLQ_HEADER_PREFIX, type DeadLetter, type BytesEncoding } from './dead-letter.ts';
 export type { DeadLetterTopic } from './dead-letter-report.ts';
-export { namespaced } from './namespace.ts';
-export { expandRepartitions, repartitionTopicOf } from './repartition.ts';
 export { emptyOverwrittenFiles } from './sinks/file-modes.ts';
-export { sourceOffsetsTopicOf, keepsSourcePosition } from './source-offsets.ts';

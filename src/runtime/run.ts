@@ -8,22 +8,19 @@
  * this process writes), and followed forever otherwise.
  */
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
-import type { Topology, TopologyNode } from '../topology/index.ts';
+import { physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
 import type { Transport, TopicSpec as TransportTopicSpec } from '../transport/index.ts';
 import { deadLetterMarks, readDeadLetterTopics, type DeadLetterMarks, type DeadLetterTopic } from './dead-letter-report.ts';
-import { namespaced } from './namespace.ts';
 import { withRetry } from './retry.ts';
-import { expandRepartitions } from './repartition.ts';
 import { TopologyResources, type ResourceOptions } from './resources.ts';
 import { emptyOverwrittenFiles } from './sinks/file-modes.ts';
-import { addSourceOffsetTopics } from './source-offsets.ts';
 import { Stage, deadLetterTopicOf, type StageOptions, type StageReport } from './stage.ts';
 
 export interface RunOptions extends ResourceOptions {
   topology: Topology;
   transport: Transport;
   logger: Logger;
-  /** Prefix for every topic and consumer group (see namespace.ts). */
+  /** Prefix for every topic and consumer group (see topology/namespace.ts). */
   namespace?: string;
   /** Only these node ids; all by default. */
   nodes?: readonly string[];
@@ -35,6 +32,8 @@ export interface RunOptions extends ResourceOptions {
   sessionTimeoutMs?: number;
   /** File and counted generator sources ignore their stored positions and read from the start. */
   fromStart?: boolean;
+  /** Where state stores keep local copies (see StageOptions.stateDir). */
+  stateDir?: string | undefined;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }
@@ -46,11 +45,6 @@ export interface RunReport {
   failed: Array<{ node: string; error: string; code?: string }>;
   /** Embedded runs: the dead-letter topics that hold any, with every dead letter (the topics end with the process). */
   deadLetters?: DeadLetterTopic[];
-}
-
-/** The topology as its stages run: namespaced, windows split around repartition topics, source-offsets topics added. */
-export function runnableTopology(topology: Topology, namespace: string): Topology {
-  return addSourceOffsetTopics(expandRepartitions(namespaced(topology, namespace)));
 }
 
 export function topicSpecsOf(topology: Topology): TransportTopicSpec[] {
@@ -97,7 +91,7 @@ export class TopologyRun {
   /** Creates the topology's topics, builds every selected stage, and starts them. */
   static async start(options: RunOptions): Promise<TopologyRun> {
     const { transport, logger } = options;
-    const topology = runnableTopology(options.topology, options.namespace ?? '');
+    const topology = physicalTopology(options.topology, options.namespace ?? '');
     // A broker that has just started may still be electing leaders or loading its group coordinator.
     await withRetry(() => transport.createTopics(topicSpecsOf(topology)), {
       onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'transient broker error creating topics; retrying'),
@@ -118,6 +112,7 @@ export class TopologyRun {
           ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
           ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
           ...(options.fromStart === true ? { fromStart: true } : {}),
+          stateDir: options.stateDir,
           ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
           ...(options.stdout !== undefined ? { stdout: options.stdout } : {}),
         };

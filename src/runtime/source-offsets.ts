@@ -7,34 +7,10 @@
  * Kafka and on the embedded transport (where it lasts as long as the process).
  */
 import type { Logger } from '../core/index.ts';
-import type { Topology, TopologyNode, TopicSpec } from '../topology/index.ts';
 import type { Producer, Transport } from '../transport/index.ts';
 import { decodePosition, encodePosition, type SourcePosition } from './sources/position.ts';
 import type { PositionStore } from './sources/progress.ts';
 import { withRetry } from './retry.ts';
-
-/** Nodes whose source has a position to keep: files and generators with a `count`. */
-export function keepsSourcePosition(node: TopologyNode): boolean {
-  return node.input.kind === 'file' || (node.input.kind === 'generator' && node.input.count !== undefined);
-}
-
-export function sourceOffsetsTopicOf(topology: Topology, node: TopologyNode): string {
-  return `${topology.name}.${node.id}.source-offsets`;
-}
-
-/** The topology with the source-offsets topic of every node that keeps a source position. */
-export function addSourceOffsetTopics(topology: Topology): Topology {
-  const nodes = topology.nodes.filter(keepsSourcePosition);
-  if (nodes.length === 0) return topology;
-  const topics: Record<string, TopicSpec> = { ...topology.topics };
-  for (const node of nodes) {
-    const name = sourceOffsetsTopicOf(topology, node);
-    // As durable as the topic the source writes into.
-    const replication = Math.max(1, ...node.writes.map((t) => topology.topics[t]?.replication ?? 1));
-    topics[name] = { name, partitions: 1, replication, cleanup: 'compact', codec: 'json', compression: 'lz4', declared: false, deadLetter: false };
-  }
-  return { ...topology, topics };
-}
 
 /** The value last written under `key`: the whole topic read, outside any group, up to its end offsets of now. */
 export async function readLatestValue(transport: Transport, topic: string, key: string): Promise<Buffer | null> {

@@ -11,8 +11,9 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
-import type { Topology, TopologyNode } from '../topology/index.ts';
-import type { Compression, Producer, Transport } from '../transport/index.ts';
+import { changelogTopicOf, sourceOffsetsTopicOf, storesOf, taskCountOf, type Topology, type TopologyNode } from '../topology/index.ts';
+import { openBackend } from '../state/index.ts';
+import { partitionForKey, type Compression, type Producer, type Transport } from '../transport/index.ts';
 import { createAvroFileSource } from './avro-files.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import type { Envelope } from './envelope.ts';
@@ -23,17 +24,20 @@ import type { BatchSink } from './sinks/batch-sink.ts';
 import { createFileLineSink, createStdoutLineSink, jsonLines, type BatchFormatter } from './sinks/lines.ts';
 import { TopicSink } from './sinks/topic.ts';
 import { TransactionalSink } from './sinks/transactional.ts';
-import { TopicPositionStore, sourceOffsetsTopicOf } from './source-offsets.ts';
+import { TopicPositionStore } from './source-offsets.ts';
 import { createGeneratorSource, type GeneratorOptions } from './sources/generator.ts';
 import { HttpSource } from './sources/http.ts';
 import { createFileLineSource, createStdinLineSource } from './sources/lines.ts';
 import { SourceProgress, type SourceProgressOptions } from './sources/progress.ts';
 import { openTrackedFile, type TrackedFile } from './sources/tracked-file.ts';
-import { OffsetTracker } from './offsets.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
 import { StepStream, type ErrorChannel } from './step.ts';
-import { WindowStream, loadAggregator } from './window.ts';
+import { WindowStream, loadAggregator } from './steps/window.ts';
+import { TaskManager } from './task/task-manager.ts';
+import type { RestoreProgress } from './task/restore.ts';
+import type { WindowResult } from '../processors/index.ts';
+import { stateDirOf } from './task/state-dir.ts';
 
 export interface StageOptions {
   topology: Topology;
@@ -49,10 +53,19 @@ export interface StageOptions {
   sessionTimeoutMs?: number;
   /** Ignore the positions file and counted generator sources stored: read from the start (`--from-start`). */
   fromStart?: boolean;
+  /**
+   * Where state stores keep their local copies (lmdb), one directory per
+   * topology, node, task and store. Undefined keeps them in memory (restored
+   * from their changelogs at every start).
+   */
+  stateDir?: string | undefined;
   /** For stdin/stdout nodes; the process's own by default. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }
+
+/** An interactive query's answer: the key's aggregates here, or the partition that holds them elsewhere. */
+export type StoreAnswer = { owned: true; partition: number; results: WindowResult<unknown>[] } | { owned: false; partition: number };
 
 export interface StageReport {
   node: string;
@@ -129,6 +142,11 @@ export class Stage {
   #progress: SourceProgress | undefined;
   #file: TrackedFile | undefined;
   #transactions: TransactionalSink | undefined;
+  #tasks!: TaskManager;
+  #window: WindowStream | undefined;
+  /** Commits the single task of a stateful stage whose source is not a topic (a topic source commits its own). */
+  #commitTimer: NodeJS.Timeout | undefined;
+  #changelogProducer: Promise<Producer> | undefined;
   #source!: Readable[];
   #steps!: Transform[];
   #sink!: Writable;
@@ -218,27 +236,18 @@ export class Stage {
       this.#logger.warn('exactly-once needs a topic input and a topic output; this stage runs at-least-once');
     }
 
+    this.#tasks = this.#taskManager();
     switch (input.kind) {
       case 'topics': {
-        const tracker = new OffsetTracker();
         const transactions = this.exactlyOnce
-          ? new TransactionalSink({ transport, tracker, groupId: groupIdOf(topology, node), idPrefix: groupIdOf(topology, node), logger: this.#logger, producer: { compression: this.#compression() }, deadLetterOf: (error, env) => this.#deadLetters.record(error, env) })
+          ? new TransactionalSink({ tasks: this.#tasks, groupId: groupIdOf(topology, node), logger: this.#logger, deadLetterOf: (error, env) => this.#deadLetters.record(error, env) })
           : undefined;
         this.#transactions = transactions;
         this.#topicSource = await TopicSource.open(transport, {
           groupId: groupIdOf(topology, node),
           topics: [...input.topics],
           logger: this.#logger,
-          tracker,
-          ...(transactions !== undefined
-            ? {
-                transactional: true,
-                beforeRevoke: (partitions) => transactions.release(partitions),
-                onLost: (partitions) => transactions.abandon(partitions),
-                afterAssign: (partitions) => transactions.claim(partitions),
-                flushTransactions: () => transactions.flushAll(),
-              }
-            : {}),
+          tasks: this.#tasks,
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
           ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
           ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
@@ -348,14 +357,51 @@ export class Stage {
     // What enters the first step entered the stage (a retry of it is not a second read).
     this.#counted = this.#steps[0] as StepStream;
     if (node.window !== undefined && aggregator !== undefined) {
-      const window = new WindowStream({
-        spec: node.window,
-        aggregator,
-        onError,
-        ...(this.#options.commitIntervalMs !== undefined ? { flushIntervalMs: this.#options.commitIntervalMs } : {}),
-      });
+      const single = input.kind === 'topics' ? undefined : await this.#tasks.openSingle();
+      const window = new WindowStream({ spec: node.window, aggregator, onError, single });
+      this.#tasks.beforeSnapshot = window.beforeSnapshot;
+      this.#window = window;
       this.#steps.splice(steps.length === 0 ? 1 : windowAt, 0, window);
+      if (single !== undefined) this.#commitTimer = setInterval(() => void this.#tasks.commit(), this.#options.commitIntervalMs ?? 1_000).unref();
     }
+  }
+
+  /** The tasks of this instance: one per input partition it is assigned (one for other sources). */
+  #taskManager(): TaskManager {
+    const { topology, node, transport } = this.#options;
+    const stateDir = this.#options.stateDir;
+    const tasks = new TaskManager({
+      transport,
+      logger: this.#logger,
+      groupId: groupIdOf(topology, node),
+      idPrefix: groupIdOf(topology, node),
+      topics: node.input.kind === 'topics' ? node.input.topics : [],
+      stores: storesOf(node).map((name) => ({ name, changelog: changelogTopicOf(topology, node, name) })),
+      openBackend: (task, store) => openBackend(stateDir === undefined ? { kind: 'memory' } : { kind: 'lmdb', dir: stateDirOf(stateDir, topology, node, task, store) }),
+      exactlyOnce: this.exactlyOnce,
+      producer: { compression: this.#compression() },
+      changelogProducer: () => (this.#changelogProducer ??= transport.producer({ compression: 'lz4' })),
+    });
+    return tasks;
+  }
+
+  /** The aggregates of `key` in this instance's stores, or which partition owns it when this instance does not. */
+  query(key: string): StoreAnswer {
+    const window = this.#window;
+    if (window === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `node \`${this.node.id}\` keeps no store`, { context: { stage: this.node.id } });
+    const partition = this.node.input.kind === 'topics' ? partitionForKey(key, taskCountOf(this.#options.topology, this.node)) : 0;
+    const task = this.#tasks.task(partition);
+    return task === undefined ? { owned: false, partition } : { owned: true, partition, results: window.query(task, key) };
+  }
+
+  /** Partitions (tasks) this instance holds now. */
+  get partitions(): number[] {
+    return [...this.#tasks.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  /** Restores in progress or done, per store and task. */
+  get restores(): RestoreProgress[] {
+    return [...this.#tasks.restores.values()];
   }
 
   /** Runs until the source ends (files, caught up) or `stop()`; rejects with the first real error. */
@@ -440,16 +486,22 @@ export class Stage {
   }
 
   async #close(commit: boolean): Promise<void> {
+    if (this.#commitTimer !== undefined) clearInterval(this.#commitTimer);
     if (this.#topicSource !== undefined) {
       if (commit) await this.#topicSource.close();
       else await this.#topicSource.abandon();
+    } else if (commit) {
+      // The state first: a file position is committed only for records whose changes are in the changelog.
+      await this.#tasks.close();
+    } else {
+      await this.#tasks.abandon();
     }
     if (this.#progress !== undefined) {
       if (commit) await this.#progress.close();
       else this.#progress.abandon();
     }
     for (const producer of this.#producers) await producer.close();
-    await this.#transactions?.closeProducers();
+    if (this.#changelogProducer !== undefined) await (await this.#changelogProducer).close();
     await this.#file?.close();
   }
 }

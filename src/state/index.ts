@@ -10,4 +10,5 @@ export { CachedStore } from './cached-store.ts';
 export { KeyValueStore } from './kv-store.ts';
 export { WindowStore, type WindowEntry, type WindowStoreOptions } from './window-store.ts';
 export { TaskMeta } from './meta.ts';
+export { metaKey } from './keys.ts';
 export { v8Serde, type Serde } from './serde.ts';

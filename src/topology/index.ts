@@ -44,3 +44,15 @@ export { parseYaml, defaultYamlLimits, type YamlLimits, type ParsedYaml } from '
 export { editDistance, closest, didYouMean } from './suggest.ts';
 export { renderGraph, renderDot, renderMermaid, renderSvg, sceneOf, mermaidId, graphFormats, type GraphFormat, type Scene, type SceneVertex } from './render/index.ts';
 export { topologyJsonSchema, topologyJsonSchemaText, SCHEMA_ID } from './json-schema.ts';
+export { namespaced } from './namespace.ts';
+export { expandRepartitions, repartitionTopicOf, needsRepartition } from './repartition.ts';
+export {
+  physicalTopology,
+  addInternalTopics,
+  changelogTopicOf,
+  sourceOffsetsTopicOf,
+  keepsSourcePosition,
+  storesOf,
+  taskCountOf,
+  AGGREGATE_STORE,
+} from './physical.ts';

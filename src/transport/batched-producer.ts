@@ -4,7 +4,7 @@
  * counted, and `close` flushes before it disconnects. A driver supplies the
  * two client calls (src/transport/platformatic/producer.ts).
  */
-import { Batcher, type BatcherOptions } from './batcher.ts';
+import { Batcher, type BatcherOptions, type Dispatch } from './batcher.ts';
 import type { OutgoingRecord, Producer } from './types.ts';
 
 export class BatchedProducer implements Producer {
@@ -12,11 +12,13 @@ export class BatchedProducer implements Producer {
   readonly #disconnect: () => Promise<void>;
   #acknowledged = 0;
 
-  constructor(dispatch: (records: OutgoingRecord[]) => Promise<void>, disconnect: () => Promise<void>, options: BatcherOptions) {
+  /** `dispatch` sends one batch and resolves the records the broker refused on their own: all others are acknowledged. */
+  constructor(dispatch: Dispatch, disconnect: () => Promise<void>, options: BatcherOptions) {
     this.#disconnect = disconnect;
     this.#batcher = new Batcher(async (records) => {
-      await dispatch(records);
-      this.#acknowledged += records.length;
+      const refused = await dispatch(records);
+      this.#acknowledged += records.length - refused.length;
+      return refused;
     }, options);
   }
 

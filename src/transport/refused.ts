@@ -62,3 +62,24 @@ export function refusalOf(records: readonly OutgoingRecord[], refusals: readonly
   }
   return mine.length > 0 ? new RecordsRefusedError(mine.sort((a, b) => a.index - b.index), records.length) : undefined;
 }
+
+/**
+ * The refused records among `records` (one partition's, in order, which the
+ * partition refused with `error`): halves are sent again through `probe`,
+ * which resolves the partition's refusal of them, or undefined when it took
+ * them, until each refused record stands alone.
+ */
+export async function isolateRefused(
+  records: readonly OutgoingRecord[],
+  error: SluiceError,
+  probe: (part: OutgoingRecord[]) => Promise<SluiceError | undefined>,
+): Promise<Refusal[]> {
+  if (records.length === 1) return [{ record: records[0]!, error }];
+  const half = Math.ceil(records.length / 2);
+  const refusals: Refusal[] = [];
+  for (const part of [records.slice(0, half), records.slice(half)]) {
+    const refused = await probe(part);
+    if (refused !== undefined) refusals.push(...(await isolateRefused(part, refused, probe)));
+  }
+  return refusals;
+}

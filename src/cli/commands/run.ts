@@ -22,11 +22,15 @@ import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-secur
 import { collectList, tokenOf, type TokenFlags } from './http-token.ts';
 import type { RegisterCommand } from './index.ts';
 
+/** Under the working directory, as Kafka Streams' state.dir is per application: `.sluice/state/<topology>/<node>/...`. */
+export const DEFAULT_STATE_DIR = '.sluice/state';
+
 interface RunCliOptions extends KafkaSecurityFlags, TokenFlags {
   brokers?: string;
   node?: string;
   untilCaughtUp?: boolean;
   fromStart?: boolean;
+  stateDir?: string;
   shutdownTimeout: string;
   commitInterval: string;
   keyFile?: string;
@@ -93,6 +97,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--node <ids>', 'run only these nodes, comma-separated')
     .option('--until-caught-up', 'stop each stage once it has read its topics up to their end offsets (always on when embedded)')
     .option('--from-start', 'file and counted generator sources read from the start, ignoring how far earlier runs got')
+    .option('--state-dir <dir>', `where state stores keep their local copies on Kafka (default ${DEFAULT_STATE_DIR}; embedded runs keep them in memory)`)
     .option('--shutdown-timeout <ms>', 'how long a graceful stop may take before exiting non-zero', '30000')
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
     .option('--namespace <name>', `${NAMESPACE_HELP}: isolates copies of one topology`)
@@ -129,6 +134,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
         ...(opts.fromStart ? { fromStart: true } : {}),
+        ...(brokers !== undefined ? { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR } : {}),
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
         ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
         ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),

@@ -1,29 +1,33 @@
 /**
  * The sink of an exactly-once stage (`guarantee: exactly-once`, topics in and
- * out). Outputs are grouped by the *input* partition they came from, and each
- * input partition has its own transactional producer,
- * `<topology>.<node>.<topic>.<partition>`: a newer owner of the partition
+ * out). Outputs are grouped by the task (input partition) they came from,
+ * and each task has its own transactional producer, `<topology>.<node>.<task>`
+ * (made by the task manager on assignment): a newer owner of the partition
  * fences an older one, which is the zombie protection kafkajs cannot give
  * through group generations (KIP-447).
  *
- * A partition's batch is written in one transaction together with the
- * consumed offset up to which every input is finished, dead letters included,
- * so outputs and progress commit or abort together. A batch is cut only at an
- * input record's boundary: outputs of a record that fanned out never straddle
- * two transactions. A partition whose consumer has moved past transaction
- * markers with nothing left to write commits that position in a transaction
- * of offsets alone. A record the broker refuses on its own (too large) aborts
- * its transaction; it is committed again with the record's dead letter in
- * its place (cut down if the dead-letter topic refuses that too), so one
- * record never blocks its partition. A failed transaction fails the stage; its instance is
- * restarted from the last committed offsets.
+ * A task's batch is written in one transaction together with the consumed
+ * offsets up to which every input is finished, dead letters included, and
+ * the changes of its state stores that those inputs made, so outputs,
+ * progress and state commit or abort together; the stores' local copies take
+ * the changes only once the transaction has committed. A batch is cut only
+ * at an input record's boundary: outputs of a record that fanned out never
+ * straddle two transactions. A task whose consumer has moved past
+ * transaction markers with nothing left to write commits that position in a
+ * transaction of offsets alone. A record the broker refuses on its own (too
+ * large) aborts its transaction; it is committed again with the record's
+ * dead letter in its place (cut down if the dead-letter topic refuses that
+ * too), so one record never blocks its partition. A failed transaction fails
+ * the stage; its instance is restarted from the last committed offsets.
  */
 import { Writable } from 'node:stream';
 import { ErrorCodes, isSluiceError, type Logger, type SluiceError } from '../../core/index.ts';
-import { refusedRecords, type OutgoingRecord, type ProducerOptions, type TransactionalProducer, type TransactionOffsets, type Transport } from '../../transport/index.ts';
+import { refusedRecords, type OutgoingRecord, type TransactionOffsets } from '../../transport/index.ts';
 import { smallerDeadLetter } from '../dead-letter.ts';
 import type { Envelope } from '../envelope.ts';
-import type { Completion, OffsetTracker } from '../offsets.ts';
+import type { Completion } from '../offsets.ts';
+import { applySnapshot, changelogRecords, snapshotReady, type Task } from '../task/task.ts';
+import type { TaskManager } from '../task/task-manager.ts';
 
 interface Entry {
   record: OutgoingRecord;
@@ -33,28 +37,20 @@ interface Entry {
   deadLetter: boolean;
 }
 
-class PartitionBatch {
+class TaskBatch {
   entries: Entry[] = [];
   timer: NodeJS.Timeout | undefined;
-  producer: Promise<TransactionalProducer> | undefined;
-  /** The transaction in progress, so batches of one partition commit in order. */
+  /** The transaction in progress, so batches of one task commit in order. */
   flushing: Promise<void> = Promise.resolve();
 
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-  ) {}
+  constructor(readonly task: Task) {}
 }
 
 export interface TransactionalSinkOptions {
-  transport: Transport;
-  tracker: OffsetTracker;
+  tasks: TaskManager;
   groupId: string;
-  /** `<topology>.<node>`: transactional ids are `<prefix>.<topic>.<partition>`. */
-  idPrefix: string;
   logger: Logger;
-  producer?: ProducerOptions;
-  /** Commit a partition's transaction once it holds this many records. Default 1,000. */
+  /** Commit a task's transaction once it holds this many records. Default 1,000. */
   batchRecords?: number;
   /** ... or once its first record has waited this long. Default 100 ms. */
   lingerMs?: number;
@@ -69,7 +65,7 @@ function toOutgoing(env: Envelope): OutgoingRecord {
 
 export class TransactionalSink extends Writable {
   readonly #options: TransactionalSinkOptions;
-  readonly #batches = new Map<string, PartitionBatch>();
+  readonly #batches = new Map<Task, TaskBatch>();
   readonly #batchRecords: number;
   readonly #lingerMs: number;
   #failure: Error | undefined;
@@ -81,26 +77,31 @@ export class TransactionalSink extends Writable {
     this.#options = options;
     this.#batchRecords = options.batchRecords ?? 1_000;
     this.#lingerMs = options.lingerMs ?? 100;
+    options.tasks.transactions = (tasks) => this.flush(tasks);
   }
 
-  #batch(topic: string, partition: number): PartitionBatch {
-    const id = `${topic}\u0000${partition}`;
-    let batch = this.#batches.get(id);
-    if (batch === undefined) this.#batches.set(id, (batch = new PartitionBatch(topic, partition)));
+  #batch(task: Task): TaskBatch {
+    let batch = this.#batches.get(task);
+    if (batch === undefined) this.#batches.set(task, (batch = new TaskBatch(task)));
     return batch;
   }
 
   /**
-   * Undefined for a record of a partition being given up: were its outputs
+   * Undefined for a record of a task being given up: were its outputs
    * committed now (with no offset, which has gone to the next owner), that
    * owner would write them again.
    */
-  #add(env: Envelope, record: OutgoingRecord, deadLetter: boolean): PartitionBatch | undefined {
-    if (env.token?.revoked === true) return undefined;
-    const batch = this.#batch(env.origin.topic!, env.origin.partition!);
+  #add(env: Envelope, record: OutgoingRecord, deadLetter: boolean): TaskBatch | undefined {
+    const task = env.task;
+    if (task === undefined || task.closed || env.token?.revoked === true) return undefined;
+    const batch = this.#batch(task);
     batch.entries.push({ record, token: env.token, env, deadLetter });
-    batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    this.#arm(batch);
     return batch;
+  }
+
+  #arm(batch: TaskBatch): void {
+    batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
   }
 
   /** The error channel of an exactly-once stage: the dead letter joins its partition's next transaction. */
@@ -125,103 +126,83 @@ export class TransactionalSink extends Writable {
     callback(err);
   }
 
+  /** Commits the transactions of these tasks (every task's by default), state and positions included. */
+  async flush(tasks?: readonly Task[]): Promise<void> {
+    const all = tasks ?? [...this.#options.tasks.tasks.values()];
+    await Promise.all(all.map((task) => this.#flush(this.#batch(task))));
+    for (const [task, batch] of this.#batches) if (task.closed && batch.entries.length === 0) this.#batches.delete(task);
+  }
+
   async flushAll(): Promise<void> {
-    await Promise.all([...this.#batches.values()].map((b) => this.#flush(b)));
+    await this.flush();
   }
 
-  /** Before partitions are given up: commit what is finished, then close their producers. */
-  release(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
-    return this.#letGo(partitions, true);
-  }
-
-  /**
-   * Partitions lost while this member was out of its group: their next owner
-   * may have committed past them, and kafkajs' transactional offset commits
-   * carry no group generation to refuse a stale one, so nothing of them is
-   * committed; their producers are closed (an open transaction aborts).
-   */
-  abandon(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): void {
-    void this.#letGo(partitions, false);
-  }
-
-  async #letGo(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>, commit: boolean): Promise<void> {
-    // First, so that records still on their way through the stage stay out of every later transaction.
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#options.tracker.revoke(topic, p);
-    const gone = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batches.get(`${topic}\u0000${p}`)));
-    for (const batch of gone) if (batch !== undefined) this.#batches.delete(`${batch.topic}\u0000${batch.partition}`);
-    await Promise.all(
-      gone.map(async (batch) => {
-        if (batch === undefined) return;
-        if (commit) await this.#flush(batch).catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'commit before revoke failed'));
-        else if (batch.timer !== undefined) clearTimeout(batch.timer);
-        if (batch.producer !== undefined) await (await batch.producer).close().catch((err: unknown) => this.#options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'closing the producer of a lost partition failed'));
-      }),
-    );
-  }
-
-  /**
-   * When partitions arrive: their producers are made now, which fences the
-   * previous owner's (a newer epoch for the same transactional id) and waits
-   * until its last transaction has committed or aborted.
-   */
-  async claim(partitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Promise<void> {
-    const batches = partitions.flatMap(({ topic, partitions: ps }) => ps.map((p) => this.#batch(topic, p)));
-    await Promise.all(batches.map((batch) => this.#producerOf(batch)));
-  }
-
-  #producerOf(batch: PartitionBatch): Promise<TransactionalProducer> {
-    const { transport, idPrefix, producer } = this.#options;
-    batch.producer ??= transport.transactionalProducer(`${idPrefix}.${batch.topic}.${batch.partition}`, producer);
-    return batch.producer;
-  }
-
-  async closeProducers(): Promise<void> {
-    const producers = [...this.#batches.values()].flatMap((b) => (b.producer !== undefined ? [b.producer] : []));
-    await Promise.all(producers.map(async (p) => (await p).close().catch(() => undefined)));
-  }
-
-  #flush(batch: PartitionBatch): Promise<void> {
+  #flush(batch: TaskBatch): Promise<void> {
     batch.flushing = batch.flushing.then(() => this.#commit(batch));
     return batch.flushing;
   }
 
-  async #commit(batch: PartitionBatch): Promise<void> {
+  async #commit(batch: TaskBatch): Promise<void> {
     if (batch.timer !== undefined) {
       clearTimeout(batch.timer);
       batch.timer = undefined;
     }
     if (this.#failure !== undefined) throw this.#failure;
+    const { task } = batch;
+    if (task.closed && task.producer === undefined) return;
+    // The state changes go in with the outputs of the records that made them, once all of those are here.
+    const snapshot = task.stateful ? this.#options.tasks.prepare(task) : undefined;
+    if (snapshot !== undefined) {
+      const counts = countTokens(batch.entries);
+      if (!snapshotReady(snapshot, (t) => counts.get(t) ?? 0)) {
+        this.#arm(batch);
+        return;
+      }
+      for (const token of snapshot.held) token.done();
+    }
     const cut = completeUpTo(batch.entries);
-    if (cut === 0 && batch.entries.length > 0) {
-      batch.timer = setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    if (cut === 0 && batch.entries.length > 0 && snapshot === undefined) {
+      this.#arm(batch);
       return;
     }
     const entries = batch.entries.splice(0, cut);
     for (const e of entries) e.token?.done();
-    const mark = this.#options.tracker.watermark(batch.topic, batch.partition);
-    const next = mark.committable();
+    const offsets: TransactionOffsets[] = [];
+    for (const mark of task.watermarks.values()) {
+      const next = mark.committable();
+      if (next !== undefined) offsets.push({ groupId: this.#options.groupId, topic: mark.topic, partition: mark.partition, offset: next.toString() });
+    }
+    const changes = snapshot === undefined ? [] : changelogRecords(task, snapshot);
     // With no record, a transaction of offsets alone moves the group past markers the consumer skipped.
-    if (entries.length === 0 && next === undefined) return;
-    const offsets = next === undefined ? [] : [{ groupId: this.#options.groupId, topic: batch.topic, partition: batch.partition, offset: next.toString() }];
+    if (entries.length === 0 && offsets.length === 0 && changes.length === 0) {
+      if (snapshot !== undefined) task.pending = undefined;
+      return;
+    }
     try {
-      await this.#transact(batch, entries, offsets);
+      await this.#transact(batch, entries, changes, offsets);
     } catch (err) {
-      // A partition being given up may be fenced by its next owner first: nothing is lost (that owner
-      // re-reads from the committed offset) and the stage goes on with its other partitions.
-      if (!(mark.revoked && isSluiceError(err) && err.code === ErrorCodes.PRODUCER_FENCED)) this.#failure = err as Error;
+      // A task being given up may be fenced by its next owner first: nothing is lost (that owner
+      // re-reads from the committed offset) and the stage goes on with its other tasks.
+      if (!(task.closed && isSluiceError(err) && err.code === ErrorCodes.PRODUCER_FENCED)) this.#failure = err as Error;
       throw err;
     }
-    if (next !== undefined) mark.markCommitted(next);
+    for (const o of offsets) task.watermark(o.topic).markCommitted(BigInt(o.offset));
+    if (snapshot !== undefined) {
+      await applySnapshot(snapshot);
+      task.pending = undefined;
+    }
     this.acknowledged += entries.length;
     this.transactions++;
-    if (batch.entries.length > 0) batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
+    if (batch.entries.length > 0) this.#arm(batch);
   }
 
   /** One transaction of `entries`; refused records are replaced (dead-lettered, or cut down) and the transaction made again. */
-  async #transact(batch: PartitionBatch, entries: Entry[], offsets: TransactionOffsets[]): Promise<void> {
+  async #transact(batch: TaskBatch, entries: Entry[], changes: readonly OutgoingRecord[], offsets: TransactionOffsets[]): Promise<void> {
+    const producer = batch.task.producer;
+    if (producer === undefined) throw new Error(`task ${batch.task.id} has no transactional producer`);
     for (;;) {
       try {
-        await (await this.#producerOf(batch)).transact(entries.map((e) => e.record), offsets);
+        await (await producer).transact([...entries.map((e) => e.record), ...changes], offsets);
         return;
       } catch (err) {
         const refused = refusedRecords(err);
@@ -230,7 +211,7 @@ export class TransactionalSink extends Writable {
           const entry = entries[index]!;
           const replacement = entry.deadLetter ? smallerDeadLetter(entry.record) : this.#options.deadLetterOf(error, entry.env);
           if (replacement === undefined) throw err;
-          this.#options.logger.warn({ err: error, topic: batch.topic, partition: batch.partition, deadLetter: entry.deadLetter }, entry.deadLetter ? 'dead letter refused by its topic; cut down to fit' : 'record refused by its topic; dead-lettered');
+          this.#options.logger.warn({ err: error, partition: batch.task.id, deadLetter: entry.deadLetter }, entry.deadLetter ? 'dead letter refused by its topic; cut down to fit' : 'record refused by its topic; dead-lettered');
           entries[index] = { ...entry, record: replacement, deadLetter: true };
         }
       }
@@ -245,11 +226,17 @@ export class TransactionalSink extends Writable {
  * later offsets and must wait with it.
  */
 export function completeUpTo(entries: readonly { token: Completion | undefined }[]): number {
-  const counts = new Map<Completion, number>();
-  for (const e of entries) if (e.token !== undefined) counts.set(e.token, (counts.get(e.token) ?? 0) + 1);
+  const counts = countTokens(entries);
   for (let i = 0; i < entries.length; i++) {
     const token = entries[i]!.token;
     if (token !== undefined && counts.get(token)! < token.remaining) return i;
   }
   return entries.length;
+}
+
+/** How many entries each token has in a batch. */
+function countTokens(entries: readonly { token: Completion | undefined }[]): Map<Completion, number> {
+  const counts = new Map<Completion, number>();
+  for (const e of entries) if (e.token !== undefined) counts.set(e.token, (counts.get(e.token) ?? 0) + 1);
+  return counts;
 }

@@ -1,12 +1,13 @@
 /**
  * A stage's topic source: a consumer group member whose records become
- * envelopes carrying offset tokens. Commits are the watermark of settled
- * offsets, written every `commitIntervalMs`, before partitions are given up in
- * a rebalance, and on close, so a crash re-processes at most what was in
- * flight (at-least-once) and a clean stop re-processes nothing. Once all it
- * read of a partition is settled the watermark is the consumer's position,
- * past transaction markers (offsets.ts), so commits and "caught up" reach
- * the end of topics that exactly-once stages write.
+ * envelopes of the task that owns their partition (task-manager.ts), with
+ * offset tokens. The task manager commits every `commitIntervalMs`, before
+ * partitions are given up in a rebalance, and on close, so a crash
+ * re-processes at most what was in flight (at-least-once) and a clean stop
+ * re-processes nothing. Once all it read of a partition is settled the
+ * watermark is the consumer's position, past transaction markers
+ * (offsets.ts), so commits and "caught up" reach the end of topics that
+ * exactly-once stages write.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,8 +22,7 @@ import {
   type Transport,
 } from '../../transport/index.ts';
 import type { Envelope } from '../envelope.ts';
-import { OffsetTracker } from '../offsets.ts';
-import { withRetry } from '../retry.ts';
+import type { TaskManager } from '../task/task-manager.ts';
 
 export interface TopicSourceOptions {
   groupId: string;
@@ -35,26 +35,8 @@ export interface TopicSourceOptions {
   /** Records buffered between the consumer and the stage (bounds memory). Default 10,000. */
   maxBuffered?: number;
   sessionTimeoutMs?: number;
-  /**
-   * Offsets are committed by the stage's transactions (exactly-once), never
-   * by this source; `beforeRevoke` lets the stage commit before partitions go.
-   */
-  transactional?: boolean;
-  beforeRevoke?: (partitions: TopicPartitions[]) => Promise<void>;
-  /** Partitions lost while this member was out of its group: the stage drops their work without committing it. */
-  onLost?: (partitions: TopicPartitions[]) => void;
-  /**
-   * Exactly-once: runs when partitions arrive, before any of their records is
-   * read, so the stage can fence their previous owner (whose last transaction
-   * then either commits or aborts); the source then resumes each partition
-   * from the offset committed by now, not the one the consumer fetched when
-   * it joined, which that owner may still have been moving.
-   */
-  afterAssign?: (partitions: TopicPartitions[]) => Promise<void>;
-  /** Shared with an exactly-once sink, which has to exist before the first assignment arrives. */
-  tracker?: OffsetTracker;
-  /** Exactly-once: commits the transactions of what the stage has finished (where others commit offsets). */
-  flushTransactions?: () => Promise<void>;
+  /** Owns the tasks of the assigned partitions: their positions, stores and commits. */
+  tasks: TaskManager;
 }
 
 /**
@@ -64,7 +46,7 @@ export interface TopicSourceOptions {
 const REJOIN_DRAIN_MS = 1_000;
 
 export class TopicSource {
-  readonly tracker: OffsetTracker;
+  readonly tasks: TaskManager;
   readonly #options: TopicSourceOptions;
   readonly #logger: Logger;
   #consumer!: Consumer;
@@ -75,13 +57,9 @@ export class TopicSource {
   #targets: Array<{ topic: string; partition: number; end: bigint }> | undefined;
   /** Next offset to read per partition: what has been handed to the stage. */
   readonly #positions = new Map<string, bigint>();
-  /** Per partition (exactly-once): the committed offset it was resumed from; records below it are stale. */
-  readonly #floors = new Map<string, bigint>();
   #stopping: Promise<void> | undefined;
-  committed = 0;
-
   private constructor(options: TopicSourceOptions) {
-    this.tracker = options.tracker ?? new OffsetTracker();
+    this.tasks = options.tasks;
     this.#options = options;
     this.#logger = options.logger;
   }
@@ -100,13 +78,15 @@ export class TopicSource {
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     };
     source.#consumer = await transport.consumer(consumerOptions);
-    source.tracker.readPositionsFrom((topic, partition) => source.#consumer.position(topic, partition));
+    options.tasks.attach(source.#consumer);
     const raw = await createSourceStream(source.#consumer, { maxBuffered: options.maxBuffered ?? 10_000 });
     const toEnvelopes = new Transform({
       objectMode: true,
       highWaterMark: 256,
-      transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) =>
-        source.#current(record) ? cb(null, source.#envelope(record)) : cb(),
+      transform: (record: ConsumedRecord, _enc: BufferEncoding, cb: TransformCallback) => {
+        const env = source.#envelope(record);
+        return env === undefined ? cb() : cb(null, env);
+      },
     });
     source.#streams = [raw, toEnvelopes];
     source.#timer = setInterval(() => source.#tick(), options.commitIntervalMs ?? 1_000);
@@ -114,17 +94,9 @@ export class TopicSource {
     return source;
   }
 
-  /**
-   * Every commit interval: commit (exactly-once: let the stage's transactions
-   * commit positions that moved past markers with no record to carry them),
-   * and see whether a position that moved so has caught up.
-   */
+  /** Every commit interval: commit, and see whether a position that moved past markers has caught up. */
   #tick(): void {
-    if (this.#options.transactional) {
-      this.#options.flushTransactions?.().catch((err: unknown) => this.#logger.warn({ err }, 'committing transactions failed; the next write fails the stage'));
-    } else {
-      void this.commit();
-    }
+    void this.commit();
     this.#checkCaughtUp();
   }
 
@@ -138,19 +110,15 @@ export class TopicSource {
   }
 
   /**
-   * False for a record read before its partition was revoked that reaches the
-   * stage only now: tracking it would start a new watermark whose commits
-   * skip what the partition's next owner has not read. (Its new owner, or
-   * this instance once it has the partition back, reads it again.)
+   * Undefined for a record to skip: one read before its partition was
+   * revoked that reaches the stage only now (tracking it would start a
+   * watermark whose commits skip what the next owner has not read), or one
+   * below its task's floor (already in its stores, or committed).
    */
-  #current(r: ConsumedRecord): boolean {
-    if (!this.#consumer.owns(r.topic, r.partition)) return false;
-    const floor = this.#floors.get(`${r.topic}\u0000${r.partition}`);
-    return floor === undefined || BigInt(r.offset) >= floor;
-  }
-
-  #envelope(r: ConsumedRecord): Envelope<Buffer | null> {
-    const token = this.tracker.track(r.topic, r.partition, r.offset);
+  #envelope(r: ConsumedRecord): Envelope<Buffer | null> | undefined {
+    const tracked = this.tasks.track(r);
+    if (tracked === undefined) return undefined;
+    const { task, token } = tracked;
     this.#positions.set(`${r.topic}\u0000${r.partition}`, BigInt(r.offset) + 1n);
     if (this.#targets !== undefined) queueMicrotask(() => this.#checkCaughtUp());
     return {
@@ -164,6 +132,7 @@ export class TopicSource {
         offset: r.offset,
       },
       token,
+      task,
       origin: {
         topic: r.topic,
         partition: r.partition,
@@ -176,51 +145,13 @@ export class TopicSource {
     };
   }
 
-  /** Commits every partition's settled watermark; serialised so commits never go backwards. */
   commit(): Promise<void> {
-    if (this.#options.transactional) return this.#committing;
-    // Partitions in parallel: before a rebalance every round trip counts.
-    this.#committing = this.#committing.then(() =>
-      Promise.all(
-        this.tracker.committable().map(async ({ topic, partition, offset }) => {
-          try {
-            const stored = await this.#consumer.commit(topic, partition, offset);
-            if (stored) {
-              this.tracker.markCommitted(topic, partition, offset);
-              this.committed++;
-            } else {
-              // Not ours any more: the new owner re-reads from its committed offset.
-              this.tracker.drop(topic, partition);
-            }
-          } catch (err) {
-            this.#logger.warn({ err, topic, partition, offset }, 'commit failed; will retry at the next interval');
-          }
-        }),
-      ).then(() => undefined),
-    );
-    return this.#committing;
+    return this.tasks.commit();
   }
 
   async #onAssign(partitions: TopicPartitions[]): Promise<void> {
-    // A watermark for each, so a partition whose consumer moves only past markers still commits.
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.tracker.watermark(topic, p);
-    if (this.#options.afterAssign !== undefined) {
-      await this.#options.afterAssign(partitions);
-      await this.#resumeFromCommitted(partitions);
-    }
+    await this.tasks.assign(partitions);
     this.#logger.info({ assigned: partitions }, 'partitions assigned');
-  }
-
-  async #resumeFromCommitted(partitions: TopicPartitions[]): Promise<void> {
-    for (const { topic, partitions: ps } of partitions) {
-      // Unstable (a transaction moving it is still completing) is retriable: wait it out.
-      for (const { partition, offset } of await withRetry(() => this.#consumer.committedOffsets(topic))) {
-        if (offset === null || !ps.includes(partition)) continue;
-        this.#floors.set(`${topic}\u0000${partition}`, BigInt(offset));
-        this.#consumer.seek(topic, partition, offset);
-        this.tracker.markCommitted(topic, partition, offset);
-      }
-    }
   }
 
   /**
@@ -229,39 +160,27 @@ export class TopicSource {
    * commit that too.
    */
   async #beforeRejoin(waited: boolean): Promise<void> {
-    const flush = () => (this.#options.transactional ? (this.#options.flushTransactions?.() ?? Promise.resolve()) : this.commit());
-    await flush();
+    await this.commit();
     if (!waited) return;
     const deadline = Date.now() + REJOIN_DRAIN_MS;
-    while (this.tracker.inFlight > 0 && Date.now() < deadline) await sleep(20);
-    await flush();
+    while (this.tasks.inFlight > 0 && Date.now() < deadline) await sleep(20);
+    await this.commit();
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
-    await this.#options.beforeRevoke?.(partitions);
-    await this.commit();
-    this.#forget(partitions);
+    await this.tasks.revoke(partitions);
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#positions.delete(`${topic}\u0000${p}`);
     this.#logger.info({ revoked: partitions }, 'partitions revoked');
   }
 
   /**
    * Others may have committed past these partitions while this member was out
    * of its group: committing anything of them now could move their offsets
-   * back, so their work is dropped at once, before any later commit runs.
+   * back, so their tasks are dropped at once, before any later commit runs.
    */
   #onLost(partitions: TopicPartitions[]): void {
-    this.#options.onLost?.(partitions);
-    this.#forget(partitions);
-  }
-
-  #forget(partitions: TopicPartitions[]): void {
-    for (const { topic, partitions: ps } of partitions) {
-      for (const p of ps) {
-        this.tracker.drop(topic, p);
-        this.#positions.delete(`${topic}\u0000${p}`);
-        this.#floors.delete(`${topic}\u0000${p}`);
-      }
-    }
+    this.tasks.lost(partitions);
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#positions.delete(`${topic}\u0000${p}`);
   }
 
   /**
@@ -313,13 +232,14 @@ export class TopicSource {
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.stop();
-    await this.commit();
+    await this.tasks.close();
     await this.#consumer.disconnect();
   }
 
   /** After a crash: leave without committing anything more; the next owner re-reads what was in flight. */
   async abandon(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.tasks.abandon();
     await this.#consumer.disconnect();
   }
 }

@@ -92,6 +92,8 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   /** This member's id at its last join: a new one means it was out of the group meanwhile. */
   #memberId: string | undefined;
   #rebalance: Promise<void> = Promise.resolve();
+  /** Rebalance hooks (onRevoke, onAssign) started and not finished. */
+  #hooksRunning = 0;
   /** Wakes a batch handler waiting for room in the sink. */
   #room: (() => void) | undefined;
 
@@ -262,6 +264,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     if (this.#paused) this.#pauseAll();
     this.#logger.debug({ group: this.groupId, revoked, assigned }, 'consumer group joined');
     const { onRevoke, onAssign } = this.#options;
+    this.#hooksRunning++;
     this.#rebalance = this.#rebalance
       .then(async () => {
         if (revoked.length > 0 && onRevoke !== undefined) await onRevoke(revoked);
@@ -269,11 +272,12 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       })
       .catch((err: unknown) => {
         this.#sink?.fail(err instanceof Error ? err : new Error(String(err)));
-      });
+      })
+      .finally(() => this.#hooksRunning--);
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    await this.#rebalance;
+    await this.#rebalanced(heartbeat);
     const sink = this.#sink;
     const { topic, partition } = batch;
     if (sink === undefined || this.#stopped || !this.owns(topic, partition) || isStale()) return;
@@ -308,6 +312,20 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       if (end > (this.#positions.get(key) ?? 0n)) this.#positions.set(key, end);
     }
     await this.#heartbeat(heartbeat);
+  }
+
+  /**
+   * Waits for the rebalance hooks (a restore of state stores can take a
+   * while), heartbeating every second meanwhile: kafkajs heartbeats only
+   * between fetches, and a member silent for its session timeout is evicted.
+   */
+  async #rebalanced(heartbeat: () => Promise<void>): Promise<void> {
+    while (this.#hooksRunning > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#rebalance, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+      clearTimeout(timer);
+      if (this.#hooksRunning > 0) await this.#heartbeat(heartbeat);
+    }
   }
 
   /**

@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { ErrorCodes, SluiceError } from '../../core/index.ts';
+import { ErrorCodes } from '../../core/index.ts';
+import { planReads } from '../partition-reads.ts';
 import type { ConsumedRecord, PartitionRead, PartitionReadEnd, ReadPartitionsOptions } from '../types.ts';
 import { recordsOf } from './consumer.ts';
 import { kafkaCall } from './errors.ts';
@@ -26,18 +27,7 @@ export async function readKafkaPartitions(
   options: ReadPartitionsOptions = {},
 ): Promise<PartitionReadEnd[]> {
   const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
-  const results: PartitionReadEnd[] = [];
-  /** Partition → [next to read, end]. */
-  const pending = new Map<number, [bigint, bigint]>();
-  for (const { partition, from } of reads) {
-    const range = offsets.find((o) => o.partition === partition);
-    if (range === undefined) throw new SluiceError(ErrorCodes.CONSUME, `topic ${topic} has no partition ${partition}`, { context: { topic, partition } });
-    const [low, end] = [BigInt(range.low), BigInt(range.high)];
-    const start = from === null ? low : BigInt(from);
-    if (start > end || start < low) results.push({ partition, end: range.high, outOfRange: true });
-    else if (start === end) results.push({ partition, end: range.high, outOfRange: false });
-    else pending.set(partition, [start, end]);
-  }
+  const { done: results, pending } = planReads(topic, reads, offsets);
   if (pending.size === 0) return results;
 
   const consumer = kafka.consumer({

@@ -15,7 +15,7 @@
 import kafkajs, { type CompressionTypes, type Kafka, type Message, type Producer as KafkaJsProducer, type TopicMessages } from 'kafkajs';
 import { ErrorCodes } from '../../core/index.ts';
 import { Batcher } from '../batcher.ts';
-import { PER_RECORD_ERRORS, recordRefused, type Refusal } from '../refused.ts';
+import { isolateRefused, PER_RECORD_ERRORS, recordRefused, type Refusal } from '../refused.ts';
 import type { OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
 import { compressionType, connectKafka } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
@@ -128,22 +128,19 @@ class KafkaProducer implements Producer {
   }
 
   /** Sends `records` (one refused partition's, in order) in halves until each refused one is alone; the rest are written once. */
-  async #isolate(result: PartitionResult, records: OutgoingRecord[], error: ReturnType<typeof recordRefused>): Promise<Refusal[]> {
-    if (records.length === 1) return [{ record: records[0]!, error }];
-    const half = Math.ceil(records.length / 2);
-    const refusals: Refusal[] = [];
-    for (const part of [records.slice(0, half), records.slice(half)]) {
+  #isolate(result: PartitionResult, records: OutgoingRecord[], error: ReturnType<typeof recordRefused>): Promise<Refusal[]> {
+    return isolateRefused(records, error, async (part) => {
       try {
         // One partition per request: when it is refused, nothing of it was written, and kafkajs' numbering stays right.
         await this.#producer.sendBatch({ acks: -1, compression: this.#compression, topicMessages: byTopic(pinned(result, part)) });
         this.#acknowledged += part.length;
+        return undefined;
       } catch (err) {
         const again = refusedPartitions(err)?.refused[0];
         if (again === undefined) throw fromKafkaError(err, ErrorCodes.PRODUCE, { topic: result.topic, partition: result.partition });
-        refusals.push(...(await this.#isolate(result, part, refusalError(again))));
+        return refusalError(again);
       }
-    }
-    return refusals;
+    });
   }
 
   async #replace(): Promise<void> {

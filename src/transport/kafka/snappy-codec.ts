@@ -35,18 +35,36 @@ export function snappyDeclaredLength(block: Buffer): number {
   throw malformed('length longer than 32 bits');
 }
 
-/** What the batch claims to decompress to: one raw block, or the sum over a xerial frame's blocks. */
-export function snappyDeclaredTotal(buffer: Buffer): number {
-  if (!buffer.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) return snappyDeclaredLength(buffer);
-  let total = 0;
+/** The raw snappy blocks of a record batch: itself, or the blocks of a xerial frame (as the Java producer writes). */
+export function snappyBlocks(buffer: Buffer): Buffer[] {
+  if (!buffer.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) return [buffer];
+  const blocks: Buffer[] = [];
   for (let offset = XERIAL_HEADER_BYTES; offset + 4 <= buffer.length; ) {
     const size = buffer.readUInt32BE(offset);
     offset += 4;
     if (offset + size > buffer.length) throw malformed('a xerial block runs past the batch');
-    total += snappyDeclaredLength(buffer.subarray(offset, offset + size));
+    blocks.push(buffer.subarray(offset, offset + size));
     offset += size;
   }
-  return total;
+  return blocks;
+}
+
+/** What the batch claims to decompress to: one raw block, or the sum over a xerial frame's blocks. */
+export function snappyDeclaredTotal(buffer: Buffer): number {
+  return snappyBlocks(buffer).reduce((total, block) => total + snappyDeclaredLength(block), 0);
+}
+
+/** Refuses a batch that claims more than `limit` bytes (SLUICE_ERR_DECOMPRESS_LIMIT), before anything is decompressed. */
+export function checkSnappyDeclared(buffer: Buffer, limit: number): void {
+  const declared = snappyDeclaredTotal(buffer);
+  if (declared > limit) {
+    throw new SluiceError(ErrorCodes.DECOMPRESS_LIMIT, `snappy record batch claims ${declared} bytes, more than the ${limit} allowed`, { context: { codec: 'snappy' } });
+  }
+}
+
+/** A codec's failure to decompress a batch, as SLUICE_ERR_DECOMPRESS. */
+export function snappyMalformed(cause: unknown): SluiceError {
+  return malformed(cause instanceof Error ? cause.message : String(cause), cause);
 }
 
 export interface KafkaSnappyCodecOptions {
@@ -60,14 +78,11 @@ export function createKafkaSnappyCodec(options: KafkaSnappyCodecOptions = {}): K
   return {
     compress: (encoder) => codec.compress(encoder),
     decompress: async (buffer) => {
-      const declared = snappyDeclaredTotal(buffer);
-      if (declared > limit) {
-        throw new SluiceError(ErrorCodes.DECOMPRESS_LIMIT, `snappy record batch claims ${declared} bytes, more than the ${limit} allowed`, { context: { codec: 'snappy' } });
-      }
+      checkSnappyDeclared(buffer, limit);
       try {
         return await codec.decompress(buffer);
       } catch (err) {
-        throw malformed(err instanceof Error ? err.message : String(err), err);
+        throw snappyMalformed(err);
       }
     },
   };

@@ -13,7 +13,7 @@
  */
 import kafkajs, { type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
 import { ErrorCodes, SluiceError, type Logger } from '../../core/index.ts';
-import { refusalOf, type Refusal } from '../refused.ts';
+import { isolateRefused, refusalOf, type Refusal } from '../refused.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
 import { compressionType, connectKafka } from './client.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
@@ -134,15 +134,11 @@ class KafkaTransactionalProducer implements TransactionalProducer {
   }
 
   /** The refused records among `records` (one partition's), found with probe transactions that are always aborted. */
-  async #isolate(result: PartitionResult, records: OutgoingRecord[], error: SluiceError): Promise<Refusal[]> {
-    if (records.length === 1) return [{ record: records[0]!, error }];
-    const half = Math.ceil(records.length / 2);
-    const refusals: Refusal[] = [];
-    for (const part of [records.slice(0, half), records.slice(half)]) {
+  #isolate(result: PartitionResult, records: OutgoingRecord[], error: SluiceError): Promise<Refusal[]> {
+    return isolateRefused(records, error, async (part) => {
       const refused = await this.#probe(pinned(result, part));
-      if (refused !== undefined) refusals.push(...(await this.#isolate(result, part, refusalError(refused))));
-    }
-    return refusals;
+      return refused === undefined ? undefined : refusalError(refused);
+    });
   }
 
   /** Sends `records` in a transaction it aborts; the partition's refusal, if it refused them. */

@@ -4,7 +4,7 @@
  * kafkajs' (about ten seconds of growing waits before an operation fails, so
  * a broker that is away surfaces as SLUICE_ERR_BROKER_UNAVAILABLE instead of
  * hanging: the client's idempotent producer would otherwise retry forever),
- * sluice's LZ4 codec for record batches, and the client's connection events
+ * sluice's LZ4 codec and capped snappy decompression for record batches, and the client's connection events
  * in the pino log.
  */
 import { SASLMechanisms, type BaseOptions, type Base } from '@platformatic/kafka';
@@ -12,8 +12,10 @@ import type { Logger } from '../../core/index.ts';
 import type { KafkaSecurity, SaslMechanism } from '../types.ts';
 import { isAuthenticationFailure } from './errors.ts';
 import { registerPlatformaticLz4 } from './lz4.ts';
+import { registerPlatformaticSnappy } from './snappy.ts';
 
 registerPlatformaticLz4();
+registerPlatformaticSnappy();
 
 export interface PlatformaticClientOptions {
   brokers: string[];

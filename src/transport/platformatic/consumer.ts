@@ -45,9 +45,10 @@ import {
 } from '@platformatic/kafka';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, rangeAssign, roundRobinAssign, type Assignment, type Assignor } from '../assignment.ts';
-import type { ConsumedRecord, Consumer, ConsumerOptions, PartitionOffset, RecordSink } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
+import { fetchRequests, MAX_BYTES } from './fetch-requests.ts';
 import { committedOffsets, topicRanges } from './reads.ts';
 import { committedBatches, consumedRecords, nextOffset } from './records.ts';
 
@@ -70,8 +71,6 @@ function assigner(assign: Assignor): GroupPartitionsAssigner {
 
 /** A long poll returns after this long without records; stop() and drained() are noticed within it. */
 const MAX_WAIT_MS = 500;
-const MAX_BYTES = 10 * 1024 * 1024;
-const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 /** Waits between fetch attempts while brokers are away (the client has retried each attempt already). */
 const FETCH_BACKOFF_MAX_MS = 5_000;
 /** Times a commit refused for a rebalance is sent again after the rejoin. */
@@ -106,7 +105,10 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
   readonly #logger: Logger;
   readonly #isolation: number;
   #sink: RecordSink | undefined;
+  /** Next offset to fetch per owned partition: past the markers and aborted records of the last answer. */
   readonly #positions = new Map<string, bigint>();
+  /** Offset of the last record the source took per partition, since it was assigned or sought. */
+  readonly #delivered = new Map<string, string>();
   readonly #epochs = new Map<string, number>();
   /** Records the source refused, in the order offered; fetching waits until they are taken. */
   #held: Held[] = [];
@@ -175,6 +177,20 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     this.#wakeUp();
   }
 
+  /**
+   * The fetch position, unless the source refused records of the partition:
+   * then where the first of those is, since nothing from it on is delivered.
+   */
+  position(topic: string, partition: number): ReadPosition | undefined {
+    if (!this.owns(topic, partition)) return undefined;
+    const key = partitionKey(topic, partition);
+    const fetched = this.#positions.get(key);
+    if (fetched === undefined) return undefined;
+    const epoch = this.#epochs.get(key) ?? 0;
+    const held = this.#held.find((h) => h.key === key && h.epoch === epoch);
+    return { lastDelivered: this.#delivered.get(key) ?? null, next: held?.records[0]?.offset ?? fetched.toString() };
+  }
+
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
     const ranges = await platformaticCall(ErrorCodes.CONSUME, { topic }, () => topicRanges(this.#admin(), [topic]));
     return (ranges.get(topic) ?? []).map(({ partition, high }) => ({ partition, offset: high }));
@@ -240,6 +256,7 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
   #forget(key: string): void {
     this.#epochs.set(key, (this.#epochs.get(key) ?? 0) + 1);
     this.#held = this.#held.filter((h) => h.key !== key);
+    this.#delivered.delete(key);
   }
 
   #onJoin({ memberId, assignments }: ConsumerGroupJoinPayload): void {
@@ -315,6 +332,7 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
         continue;
       }
       const taken = this.#sink!.offer(held.records);
+      this.#taken(held.key, held.records, taken);
       if (taken < held.records.length) {
         held.records = held.records.slice(taken);
         this.#paused = true;
@@ -331,10 +349,15 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
       return;
     }
     const taken = this.#sink!.offer(records);
+    this.#taken(key, records, taken);
     if (taken < records.length) {
       this.#held.push({ key, epoch, records: taken === 0 ? records : records.slice(taken) });
       this.#paused = true;
     }
+  }
+
+  #taken(key: string, records: readonly ConsumedRecord[], taken: number): void {
+    if (taken > 0) this.#delivered.set(key, records[taken - 1]!.offset);
   }
 
   /** Positions of owned partitions that have none: the committed offset, else the reset policy. */
@@ -365,26 +388,15 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
   async #fetchOnce(): Promise<void> {
     await this.#resolvePositions();
     const metadata = await this.#client.metadata({ topics: this.#options.topics });
-    const byLeader = new Map<number, { topicId: string; partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number }[] }[]>();
     const requested = new Map<string, Requested>();
-    const topicNames = new Map<string, string>();
     for (const { topic, partitions } of this.assignment()) {
-      const meta = metadata.topics.get(topic);
-      if (meta === undefined) continue;
-      topicNames.set(meta.id, topic);
       for (const partition of partitions) {
         const key = partitionKey(topic, partition);
         const offset = this.#positions.get(key);
-        const leader = meta.partitions[partition]?.leader;
-        if (offset === undefined || leader === undefined || leader < 0) continue;
-        requested.set(key, { topic, partition, key, epoch: this.#epochs.get(key) ?? 0, offset });
-        let topicsOfLeader = byLeader.get(leader);
-        if (topicsOfLeader === undefined) byLeader.set(leader, (topicsOfLeader = []));
-        let entry = topicsOfLeader.find((t) => t.topicId === meta.id);
-        if (entry === undefined) topicsOfLeader.push((entry = { topicId: meta.id, partitions: [] }));
-        entry.partitions.push({ partition, fetchOffset: offset, partitionMaxBytes: MAX_BYTES_PER_PARTITION, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+        if (offset !== undefined) requested.set(key, { topic, partition, key, epoch: this.#epochs.get(key) ?? 0, offset });
       }
     }
+    const { byLeader, topicNames } = fetchRequests(metadata.topics, requested.values());
     if (byLeader.size === 0) {
       await sleep(MAX_WAIT_MS);
       return;

@@ -12,16 +12,16 @@ import { AuthenticationError, GenericError, NetworkError, ProtocolError, Timeout
 import { ErrorCodes, SluiceError, isSluiceError, type ErrorCode, type ErrorContext } from '../../core/index.ts';
 
 /** Depth-first, the error itself first; bounded, since a cause may point anywhere. */
-function* tree(err: unknown, depth = 0): Generator<unknown> {
+export function* errorTree(err: unknown, depth = 0): Generator<unknown> {
   if (err === undefined || err === null || depth > 8) return;
   yield err;
   const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) for (const e of nested) yield* tree(e, depth + 1);
-  yield* tree((err as { cause?: unknown }).cause, depth + 1);
+  if (Array.isArray(nested)) for (const e of nested) yield* errorTree(e, depth + 1);
+  yield* errorTree((err as { cause?: unknown }).cause, depth + 1);
 }
 
 function some(err: unknown, test: (e: unknown) => boolean): boolean {
-  for (const e of tree(err)) if (test(e)) return true;
+  for (const e of errorTree(err)) if (test(e)) return true;
   return false;
 }
 

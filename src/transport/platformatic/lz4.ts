@@ -14,7 +14,7 @@ import { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeLz4Frame, encodeLz4Frame, type Lz
 const KAFKA_FRAME: Lz4FrameOptions = { blockSize: 65536, contentSize: false, contentChecksum: false };
 
 /** The client hands a Buffer or its own DynamicBuffer, whose `buffer` is the bytes. */
-function bytes(data: unknown): Buffer {
+export function bytes(data: unknown): Buffer {
   return Buffer.isBuffer(data) ? data : (data as { buffer: Buffer }).buffer;
 }
 

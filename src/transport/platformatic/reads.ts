@@ -6,7 +6,7 @@
  * UNSTABLE_OFFSET_COMMIT instead of the older offset, and that is waited out
  * here, as kafka/committed-offsets.ts does.
  */
-import { FetchIsolationLevels, ListOffsetTimestamps, type Admin } from '@platformatic/kafka';
+import { FetchIsolationLevels, ListOffsetTimestamps, type Admin, type FetchIsolationLevelValue } from '@platformatic/kafka';
 import { retryTransient } from '../kafka/retry-transient.ts';
 import type { PartitionOffset, PartitionRange } from '../types.ts';
 import { hasProtocolError } from './errors.ts';
@@ -49,18 +49,22 @@ export async function committedOffsets(admin: Admin, groupId: string, topics: re
   return out;
 }
 
-async function listed(admin: Admin, counts: Map<string, number>, timestamp: bigint): Promise<Map<string, Map<number, string>>> {
+async function listed(admin: Admin, counts: Map<string, number>, timestamp: bigint, isolationLevel: FetchIsolationLevelValue): Promise<Map<string, Map<number, string>>> {
   const topics = [...counts].map(([name, count]) => ({ name, partitions: indexes(count).map((partitionIndex) => ({ partitionIndex, timestamp })) }));
-  // Read uncommitted: the high watermark, not the last stable offset (as kafkajs' fetchTopicOffsets reports).
-  const answer = await admin.listOffsets({ topics, isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED });
+  const answer = await admin.listOffsets({ topics, isolationLevel });
   return new Map(answer.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partitionIndex, p.offset.toString()]))]));
 }
 
-/** First and next offsets of every partition; topics must exist. */
-export async function topicRanges(admin: Admin, topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
+/**
+ * First and end offsets of every partition; topics must exist. The end is the
+ * last stable offset, what a read_committed reader reaches (as kafkajs'
+ * fetchTopicOffsets reports), unless `readCommitted` is false: then the high watermark.
+ */
+export async function topicRanges(admin: Admin, topics: readonly string[], readCommitted = true): Promise<Map<string, PartitionRange[]>> {
   if (topics.length === 0) return new Map();
   const counts = await partitionCounts(admin, topics);
-  const [low, high] = await Promise.all([listed(admin, counts, ListOffsetTimestamps.EARLIEST), listed(admin, counts, ListOffsetTimestamps.LATEST)]);
+  const isolation = readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED;
+  const [low, high] = await Promise.all([listed(admin, counts, ListOffsetTimestamps.EARLIEST, isolation), listed(admin, counts, ListOffsetTimestamps.LATEST, isolation)]);
   return new Map(
     topics.map((t) => [
       t,

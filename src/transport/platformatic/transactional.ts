@@ -13,14 +13,23 @@
  * and Java's `sendOffsetsToTransaction(offsets, groupId)` do, so the broker
  * takes them whatever the group's generation; zombies are fenced by the
  * transactional id instead.
+ *
+ * A transaction the broker refuses records of, for reasons of their own, is
+ * aborted and the refused records found as kafka/transactional.ts finds them:
+ * the refused partitions' records sent again in halves, each in a probe
+ * transaction that is always aborted; `transact` then rejects with exactly
+ * those (RecordsRefusedError).
  */
 import { Producer as PlatformaticProducer, type Consumer as PlatformaticConsumer, type Message as ConsumedMessage } from '@platformatic/kafka';
-import { ErrorCodes, type Logger } from '../../core/index.ts';
+import { ErrorCodes, type Logger, type SluiceError } from '../../core/index.ts';
+import { createPartitioner } from '../partitioner.ts';
+import { isolateRefused, refusalOf, type Refusal } from '../refused.ts';
 import { producerFenced, TransactionQueue } from '../transactions.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
-import { checkPartitions, compressionOf, kafkaPartitioner, toMessage } from './producer.ts';
+import { compressionOf, messagesOf, partitionRefusal, placeRecords } from './producer.ts';
+import { produceOutcomes, type PartitionOutcome } from './produce-results.ts';
 
 /** Kafka's answers that mean "a newer producer owns this transactional id" (kafkajs' list in kafka/transactional.ts). */
 const FENCED = ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'];
@@ -45,7 +54,8 @@ function offsetMessage(o: TransactionOffsets, coordinatorId: number): ConsumedMe
 
 class PlatformaticTransactionalProducer implements TransactionalProducer {
   readonly #client: PlatformaticClientOptions;
-  readonly #compression: 'lz4' | 'gzip' | 'none';
+  readonly #compression: ReturnType<typeof compressionOf>;
+  readonly #partitioner = createPartitioner();
   readonly #coordinator: GroupCoordinator;
   readonly #logger: Logger;
   #producer: Client | undefined;
@@ -76,7 +86,6 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
       producerEpoch: -1,
       idempotent: true,
       acks: -1,
-      partitioner: kafkaPartitioner(),
     });
     logClientEvents(producer, this.#logger, { transactionalId: this.transactionalId });
     // The first transaction's InitProducerId bumps the epoch (fencing any older producer with this id)
@@ -103,10 +112,11 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     if (this.#producer === undefined) await this.connect();
     const producer = this.#producer!;
     let txn: Transaction | undefined;
+    let partitions: number[] = [];
     try {
-      await checkPartitions(producer, records);
+      partitions = await placeRecords(producer, records, this.#partitioner);
       txn = await producer.beginTransaction();
-      if (records.length > 0) await txn.send({ messages: records.map(toMessage), compression: this.#compression });
+      if (records.length > 0) await txn.send({ messages: messagesOf(records, partitions), compression: this.#compression });
       // One at a time: the client runs concurrent calls of one kind as one request.
       for (const groupId of new Set(offsets.map((o) => o.groupId))) {
         await txn.addConsumer({ groupId } as unknown as PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>);
@@ -115,17 +125,51 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
       }
       await txn.commit();
     } catch (err) {
-      if (hasProtocolError(err, ...FENCED)) {
-        this.#fenced = true;
-        await producer.close().catch(() => undefined);
-        throw producerFenced(this.transactionalId, err);
+      await this.#failed(producer, txn, err);
+      const outcomes = produceOutcomes(err, records, partitions);
+      if (outcomes !== undefined) {
+        const refusals: Refusal[] = [];
+        for (const outcome of outcomes) {
+          if (outcome.refused === undefined) continue;
+          refusals.push(...(await isolateRefused(outcome.records, outcome.refused, (part) => this.#probe(outcome, part))));
+        }
+        throw refusalOf(records, refusals) ?? fromPlatformaticError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
       }
-      if (txn !== undefined && !txn.completed) await txn.abort().catch(() => undefined);
-      // The outcome may be unknown (a timed-out commit): start over with a fresh producer id.
-      this.#producer = undefined;
-      await producer.close().catch(() => undefined);
       this.#logger.warn({ err, transactionalId: this.transactionalId }, 'transaction failed; producer re-initialised');
       throw fromPlatformaticError(err, ErrorCodes.TRANSACTION_ABORTED, { transactionalId: this.transactionalId });
+    }
+  }
+
+  /**
+   * After a failed transaction: fenced, this producer is done (throws
+   * SLUICE_ERR_PRODUCER_FENCED). Otherwise what is open is aborted and the
+   * producer dropped: the outcome may be unknown (a timed-out commit), so the
+   * next transaction starts with a fresh producer id.
+   */
+  async #failed(producer: Client, txn: Transaction | undefined, err: unknown): Promise<void> {
+    this.#producer = undefined;
+    if (hasProtocolError(err, ...FENCED)) {
+      this.#fenced = true;
+      await producer.close().catch(() => undefined);
+      throw producerFenced(this.transactionalId, err);
+    }
+    if (txn !== undefined && !txn.completed) await txn.abort().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+  }
+
+  /** Sends records of one refused partition, pinned to it, in a transaction it aborts; their refusal, if it refused them again. */
+  async #probe(outcome: PartitionOutcome, records: OutgoingRecord[]): Promise<SluiceError | undefined> {
+    if (this.#producer === undefined) await this.connect();
+    const producer = this.#producer!;
+    let txn: Transaction | undefined;
+    try {
+      txn = await producer.beginTransaction();
+      await txn.send({ messages: messagesOf(records, records.map(() => outcome.partition)), compression: this.#compression });
+      await txn.abort();
+      return undefined;
+    } catch (err) {
+      await this.#failed(producer, txn, err);
+      return partitionRefusal(err, outcome, records, ErrorCodes.TRANSACTION_ABORTED);
     }
   }
 

@@ -4,10 +4,15 @@ import { ErrorCodes, type Logger } from '../../core/index.ts';
 import { topicConfigEntries } from '../kafka/transport.ts';
 import { retryTransient } from '../kafka/retry-transient.ts';
 import type {
+  ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionOffset,
+  PartitionRead,
+  PartitionReadEnd,
   Producer,
   ProducerOptions,
+  ReadPartitionsOptions,
   TopicDescription,
   TopicSpec,
   TransactionalProducer,
@@ -17,8 +22,9 @@ import { createPlatformaticAdmin } from './admin.ts';
 import type { PlatformaticClientOptions } from './client.ts';
 import { createPlatformaticConsumer } from './consumer.ts';
 import { hasProtocolError, platformaticCall } from './errors.ts';
+import { readPlatformaticPartitions } from './partition-reader.ts';
 import { createPlatformaticProducer } from './producer.ts';
-import { existingTopics } from './reads.ts';
+import { existingTopics, topicRanges } from './reads.ts';
 import { createPlatformaticTransactionalProducer } from './transactional.ts';
 
 /** The topic configs sluice manages; `describeTopics` reports these. */
@@ -116,6 +122,20 @@ class PlatformaticTransport implements Transport {
         };
       });
     });
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    const ranges = await platformaticCall(ErrorCodes.CONSUME, { topic }, () => topicRanges(this.#adminClient(), [topic]));
+    return (ranges.get(topic) ?? []).map(({ partition, high }) => ({ partition, offset: high }));
+  }
+
+  async readPartitions(
+    topic: string,
+    reads: readonly PartitionRead[],
+    onRecords: (records: readonly ConsumedRecord[]) => Promise<void>,
+    options?: ReadPartitionsOptions,
+  ): Promise<PartitionReadEnd[]> {
+    return readPlatformaticPartitions(this.#client, this.#adminClient(), this.#logger, topic, reads, onRecords, options);
   }
 
   async producer(options: ProducerOptions = {}): Promise<Producer> {

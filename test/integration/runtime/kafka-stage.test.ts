@@ -119,7 +119,7 @@ export default defineProcessor<{ id: number; note: string }>(async (v) => { if (
     const first = await TopologyRun.start({ topology, transport, logger: silentLogger, namespace, nodes: ['step'], untilCaughtUp: false, commitIntervalMs: 100 });
     const stage = first.stages[0]!;
     // Crash once a third is written and some of it committed: the restart must then skip the committed part.
-    while (stage.report().written < total / 3 || stage.topicSource!.committed === 0) await new Promise((r) => setTimeout(r, 20));
+    while (stage.report().written < total / 3 || stage.topicSource!.tasks.committed === 0) await new Promise((r) => setTimeout(r, 20));
     stage.crash('test: simulated crash');
     await expect(first.done).resolves.toMatchObject({ failed: [{ node: 'step' }] });
     const beforeCrash = stage.report().written;
@@ -177,7 +177,7 @@ export default defineProcessor<{ id: number; note: string }>(async (v) => { if (
     const deadline = Date.now() + 8_000;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      maxInFlight = Math.max(maxInFlight, stage.topicSource!.tracker.inFlight);
+      maxInFlight = Math.max(maxInFlight, stage.topicSource!.tasks.inFlight);
       const { heapUsed, rss } = process.memoryUsage();
       maxHeapGrowth = Math.max(maxHeapGrowth, heapUsed - heapBefore);
       maxRss = Math.max(maxRss, rss);

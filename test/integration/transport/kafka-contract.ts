@@ -3,17 +3,41 @@
  * @platformatic/kafka) must also do against a real broker, beyond the
  * contract every transport shares (contract.ts): errors for a broker that is
  * not there, heartbeats while paused, keys where other Kafka clients put
- * them, topic configs, and read_committed across aborted transactions that
- * another client wrote.
+ * them, topic configs, read_committed across aborted transactions that
+ * another client wrote, records the broker refuses on their own, and snappy
+ * batches both ways through the broker.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
-import { createClusterAdmin, createTransport, partitionForKey, type KafkaClient, type Transport } from '../../../src/transport/index.ts';
+import {
+  createClusterAdmin,
+  createTransport,
+  partitionForKey,
+  refusedRecords,
+  type ConsumedRecord,
+  type KafkaClient,
+  type OutgoingRecord,
+  type Transport,
+} from '../../../src/transport/index.ts';
 import { brokers, createTopic, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
-import { join, take, until } from './contract.ts';
+import { eventually, join, take, until } from './contract.ts';
 
 export function kafkaTransport(client: KafkaClient, brokerList: string[] = brokers()): Transport {
   return createTransport({ brokers: brokerList, clientId: 'sluice-contract', logger: silentLogger, client });
+}
+
+/** Over the 20,000-byte max.message.bytes of the tests' topics even when compressed (the limit is on the compressed batch). */
+function incompressible(): string {
+  return randomBytes(40_000).toString('base64');
+}
+
+/** The first `count` values of `topic` a read_committed reader gets, sorted. */
+async function sortedValues(transport: Transport, topic: string, count: number): Promise<string[]> {
+  const { consumer, stream } = await join(transport, { groupId: uniqueName('read'), topics: [topic], fromBeginning: true });
+  const records = await take(stream, count);
+  await consumer.disconnect();
+  return records.map((r: ConsumedRecord) => r.value!.toString()).sort();
 }
 
 export function kafkaDriverContract(client: KafkaClient): void {
@@ -60,7 +84,8 @@ export function kafkaDriverContract(client: KafkaClient): void {
           expect(await transport.endOffsets(topic)).toEqual([{ partition: 0, offset: '1' }]);
           expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '1' }]);
           await txn.commit();
-          // Two records and the commit marker.
+          // Two records and the commit marker, which the coordinator writes after it has answered the commit.
+          await eventually(async () => (await consumer.endOffsets(topic))[0]?.offset !== '1', 'the commit marker is written');
           expect(await consumer.endOffsets(topic)).toEqual([{ partition: 0, offset: '4' }]);
           expect(await transport.endOffsets(topic)).toEqual([{ partition: 0, offset: '4' }]);
           expect((await admin.topicOffsets([topic])).get(topic)).toEqual([{ partition: 0, low: '0', high: '4' }]);
@@ -137,6 +162,57 @@ export function kafkaDriverContract(client: KafkaClient): void {
         await take(stream, 0, (r) => void values.push(r.value!.toString()), () => values.at(-1) === 'c3' || values.length >= 7);
         await consumer.disconnect();
         expect(values).toEqual(['c1', 'c2', 'c3']);
+      }));
+
+    it('refuses a record too large for its topic on its own: every other record of the batch is written once, and so are later batches', () =>
+      withTransport(async (transport) => {
+        const topic = uniqueName('too-large');
+        await transport.createTopics([{ name: topic, partitions: 3, config: { 'max.message.bytes': '20000' } }]);
+        const producer = await transport.producer();
+        const batch: OutgoingRecord[] = Array.from({ length: 60 }, (_, i) => ({ topic, key: `k${i}`, value: i === 37 ? incompressible() : `v${i}` }));
+        const err = await producer.send(batch).then(() => undefined, (e: unknown) => e);
+        expect(refusedRecords(err)?.map((r) => [r.index, r.error.code, r.error.context.brokerError])).toEqual([[37, 'SLUICE_ERR_RECORD_REFUSED', 'MESSAGE_TOO_LARGE']]);
+        expect(producer.acknowledged).toBe(59);
+        // The next batch of the same producer (idempotent): a producer whose numbering went wrong would lose it as duplicates.
+        await producer.send(Array.from({ length: 60 }, (_, i) => ({ topic, key: `k${i}`, value: `w${i}` })));
+        await producer.send([{ topic, key: 'k0', value: 'last' }]);
+        expect(producer.acknowledged).toBe(120);
+        await producer.close();
+        const expected = [...batch.filter((_, i) => i !== 37).map((r) => r.value as string), ...Array.from({ length: 60 }, (_, i) => `w${i}`), 'last'];
+        expect(await sortedValues(transport, topic, expected.length)).toEqual(expected.sort());
+      }));
+
+    it('refuses a transaction with a record too large for its topic: those records are named and nothing of it is written', () =>
+      withTransport(async (transport) => {
+        const topic = uniqueName('too-large-txn');
+        await transport.createTopics([{ name: topic, partitions: 2, config: { 'max.message.bytes': '20000' } }]);
+        const txn = await transport.transactionalProducer(uniqueName('txn'));
+        const records: OutgoingRecord[] = Array.from({ length: 20 }, (_, i) => ({ topic, key: null, partition: i % 2, value: i === 5 || i === 12 ? incompressible() : `v${i}` }));
+        const err = await txn.transact(records, []).then(() => undefined, (e: unknown) => e);
+        expect(refusedRecords(err)?.map((r) => [r.index, r.error.context.brokerError])).toEqual([
+          [5, 'MESSAGE_TOO_LARGE'],
+          [12, 'MESSAGE_TOO_LARGE'],
+        ]);
+        // Committed again without them, as the runtime does.
+        await txn.transact([...records.filter((_, i) => i !== 5 && i !== 12), { topic, key: null, partition: 0, value: 'last' }], []);
+        await txn.close();
+        const expected = [...records.filter((_, i) => i !== 5 && i !== 12).map((r) => r.value as string), 'last'];
+        expect(await sortedValues(transport, topic, expected.length)).toEqual(expected.sort());
+      }));
+
+    it('writes snappy batches the broker reads, and reads the xerial-framed snappy the broker writes', () =>
+      withTransport(async (transport) => {
+        const values = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, text: 'Zoë 数据 '.repeat(5) }));
+        // gzip topic: the broker decompresses what the driver wrote as snappy to recompress it.
+        // snappy topic: the broker (Java) recompresses the driver's gzip as snappy, in xerial frames.
+        for (const [written, stored] of [['snappy', 'gzip'], ['gzip', 'snappy']] as const) {
+          const topic = uniqueName(`to-${stored}`);
+          await transport.createTopics([{ name: topic, partitions: 1, config: { 'compression.type': stored } }]);
+          const producer = await transport.producer({ compression: written });
+          await producer.send(values.map((value) => ({ topic, key: null, value })));
+          await producer.close();
+          expect(await sortedValues(transport, topic, values.length), `${written} into a ${stored} topic`).toEqual([...values].sort());
+        }
       }));
   });
 }

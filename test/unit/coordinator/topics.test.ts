@@ -26,8 +26,10 @@ describe('topics', () => {
     const { topology } = await wordCountPlan();
     const broker = new EmbeddedBroker();
     const transport = createEmbeddedTransport(broker);
-    expect((await ensureTopics(transport, topology)).sort()).toEqual(['text.lines', 'text.words', 'word-count.read.source-offsets', 'word.counts']);
+    expect((await ensureTopics(transport, topology)).sort()).toEqual(['text.lines', 'text.words', 'word-count.count.aggregate-changelog', 'word-count.read.source-offsets', 'word.counts']);
     expect(broker.describe('word.counts')).toMatchObject({ partitions: 3, config: { 'cleanup.policy': 'compact' } });
+    // The count's store changelog: one partition per task (the input's), compacted like a table.
+    expect(broker.describe('word-count.count.aggregate-changelog')).toMatchObject({ partitions: 3, config: { 'cleanup.policy': 'compact' } });
     // Where the file source `read` keeps its position.
     expect(broker.describe('word-count.read.source-offsets')).toMatchObject({ partitions: 1, config: { 'cleanup.policy': 'compact' } });
     expect(await ensureTopics(transport, topology)).toEqual([]);

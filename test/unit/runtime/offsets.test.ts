@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OffsetTracker, PartitionWatermark } from '../../../src/runtime/offsets.ts';
+import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
 
 describe('PartitionWatermark', () => {
   it('commits only the contiguous settled prefix', () => {
@@ -66,30 +66,11 @@ describe('PartitionWatermark', () => {
   });
 });
 
-describe('OffsetTracker', () => {
-  it('reports each partition separately and forgets revoked ones', () => {
-    const tracker = new OffsetTracker();
-    tracker.track('a', 0, '0').done();
-    tracker.track('a', 1, '7').done();
-    const late = tracker.track('a', 1, '8');
-    expect(tracker.committable()).toEqual([
-      { topic: 'a', partition: 0, offset: '1' },
-      { topic: 'a', partition: 1, offset: '8' },
-    ]);
-    tracker.drop('a', 1);
-    late.done();
-    expect(tracker.committable()).toEqual([{ topic: 'a', partition: 0, offset: '1' }]);
-    expect(tracker.inFlight).toBe(0);
-  });
-});
-
 describe('committing past transaction markers', () => {
-  /** A tracker whose consumer stands at `position` for t[0]. */
+  /** The watermark of t[0], whose consumer stands at `position`. */
   function tracked(position: { lastDelivered: string | null; next: string } | undefined) {
-    const tracker = new OffsetTracker();
     let at = position;
-    tracker.readPositionsFrom((topic, partition) => (topic === 't' && partition === 0 ? at : undefined));
-    return { tracker, mark: tracker.watermark('t', 0), move: (p: typeof position) => (at = p) };
+    return { mark: new PartitionWatermark('t', 0, () => at), move: (p: typeof position) => (at = p) };
   }
 
   it("commits the consumer's position once every record it delivered is settled", () => {
@@ -118,9 +99,9 @@ describe('committing past transaction markers', () => {
   });
 
   it('moves a partition that delivered nothing, its committed offset at a marker, past that marker', () => {
-    const { tracker, mark } = tracked({ lastDelivered: null, next: '1001' });
+    const { mark } = tracked({ lastDelivered: null, next: '1001' });
     mark.markCommitted(1000n);
-    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: '1001' }]);
+    expect(mark.committable()).toBe(1001n);
   });
 
   it('never commits a position the consumer has not reported, nor one behind what is settled', () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import type { Envelope } from '../../../src/runtime/envelope.ts';
-import { OffsetTracker } from '../../../src/runtime/offsets.ts';
+import { TaskManager } from '../../../src/runtime/task/task-manager.ts';
 import { TransactionalSink } from '../../../src/runtime/sinks/transactional.ts';
 import type { OutgoingRecord, TransactionOffsets, Transport } from '../../../src/transport/index.ts';
 
@@ -37,50 +37,51 @@ const noDeadLetters = (): never => {
   throw new Error('no record is refused in these tests');
 };
 
-function envelope(tracker: OffsetTracker, partition: number, offset: number): Envelope {
-  const token = tracker.track('in', partition, BigInt(offset));
+function manager(transport: Transport): TaskManager {
+  const noStores = (): never => {
+    throw new Error('these tasks keep no stores');
+  };
+  return new TaskManager({ transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], stores: [], openBackend: noStores, exactlyOnce: true });
+}
+
+function envelope(tasks: TaskManager, partition: number, offset: number): Envelope {
+  const consumed = { topic: 'in', partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 };
+  const { task, token } = tasks.track(consumed)!;
   const record = { topic: 'out', key: null, value: `p${partition}@${offset}`, headers: {}, timestamp: 0 };
-  return { record, token, origin: { topic: 'in', partition, offset: String(offset), rawKey: null, rawValue: null, rawHeaders: {}, timestamp: 0 } };
+  return { record, token, task, origin: { topic: 'in', partition, offset: String(offset), rawKey: null, rawValue: null, rawHeaders: {}, timestamp: 0 } };
 }
 
 function write(sink: TransactionalSink, env: Envelope): Promise<void> {
   return new Promise((resolve, reject) => sink.write(env, (err) => (err ? reject(err) : resolve())));
 }
 
-describe('OffsetTracker.revoke', () => {
-  it('marks the tokens of a partition revoked, and a partition assigned again starts clean', () => {
-    const tracker = new OffsetTracker();
-    const a = tracker.track('in', 0, 5n);
-    const b = tracker.track('in', 1, 5n);
-    tracker.revoke('in', 0);
-    expect([a.revoked, b.revoked]).toEqual([true, false]);
-    tracker.drop('in', 0);
-    expect(tracker.track('in', 0, 3n).revoked).toBe(false);
-  });
-});
-
-describe('TransactionalSink', () => {
-  it('commits what it holds for a released partition, then keeps later records of it out of every transaction', async () => {
+describe('TaskManager with a TransactionalSink', () => {
+  it('commits what a revoked task holds, then keeps later records of it out of every transaction', async () => {
     const log: Txn[] = [];
-    const tracker = new OffsetTracker();
-    const sink = new TransactionalSink({ transport: fakeTransport(log, []), tracker, groupId: 'g', idPrefix: 't.n', logger: silentLogger, lingerMs: 60_000, deadLetterOf: noDeadLetters });
-    await write(sink, envelope(tracker, 0, 0));
-    await write(sink, envelope(tracker, 1, 0));
-    const late = envelope(tracker, 0, 1); // read before the revoke, reaching the sink after it
+    const tasks = manager(fakeTransport(log, []));
+    await tasks.assign([{ topic: 'in', partitions: [0, 1] }]);
+    const sink = new TransactionalSink({ tasks, groupId: 'g', logger: silentLogger, lingerMs: 60_000, deadLetterOf: noDeadLetters });
+    await write(sink, envelope(tasks, 0, 0));
+    await write(sink, envelope(tasks, 1, 0));
+    const late = envelope(tasks, 0, 1); // read before the revoke, reaching the sink after it
 
-    await sink.release([{ topic: 'in', partitions: [0] }]);
-    expect(log).toEqual([{ id: 't.n.in.0', records: ['p0@0'], offsets: ['1'] }]);
+    await tasks.revoke([{ topic: 'in', partitions: [0] }]);
+    expect(log).toEqual([{ id: 't.n.0', records: ['p0@0'], offsets: ['1'] }]);
+    expect(late.token!.revoked).toBe(true);
+    expect(tasks.track({ topic: 'in', partition: 0, offset: '2', key: null, value: null, headers: {}, timestamp: 0 })).toBeUndefined();
 
     await write(sink, late);
     await sink.flushAll();
-    expect(log.slice(1)).toEqual([{ id: 't.n.in.1', records: ['p1@0'], offsets: ['1'] }]);
+    expect(log.slice(1)).toEqual([{ id: 't.n.1', records: ['p1@0'], offsets: ['1'] }]);
     expect(late.token!.remaining).toBe(1); // never settled: nothing commits past it
   });
 
-  it('claim opens the producers of arriving partitions before any record (fencing their previous owner)', async () => {
+  it('opens the producers of arriving tasks before any record (fencing their previous owner)', async () => {
     const created: string[] = [];
-    const sink = new TransactionalSink({ transport: fakeTransport([], created), tracker: new OffsetTracker(), groupId: 'g', idPrefix: 't.n', logger: silentLogger, deadLetterOf: noDeadLetters });
-    await sink.claim([{ topic: 'in', partitions: [2, 0] }]);
-    expect(created).toEqual(['t.n.in.2', 't.n.in.0']);
+    const tasks = manager(fakeTransport([], created));
+    await tasks.assign([{ topic: 'in', partitions: [2, 0] }]);
+    expect(created).toEqual(['t.n.2', 't.n.0']);
+    await tasks.assign([{ topic: 'in', partitions: [2, 0, 1] }]);
+    expect(created).toEqual(['t.n.2', 't.n.0', 't.n.1']); // a task kept over a rebalance keeps its producer
   });
 });

@@ -12,7 +12,7 @@
  * exists, so the rest of the runtime sees two ordinary nodes.
  */
 import type { Step } from '../processors/index.ts';
-import type { Topology, TopologyNode, TopicSpec } from '../topology/index.ts';
+import type { Topology, TopologyNode, TopicSpec } from './model.ts';
 
 export function repartitionTopicOf(topology: Topology, node: TopologyNode): string {
   return `${topology.name}.${node.id}.repartition`;

@@ -3,7 +3,7 @@
  * topic gets `<prefix>` in front, so several copies of one topology (staging
  * next to production, or parallel tests on one broker) never share data.
  */
-import type { NodeInput, NodeOutput, Topology, TopologyNode, TopicSpec } from '../topology/index.ts';
+import type { NodeInput, NodeOutput, Topology, TopologyNode, TopicSpec } from './model.ts';
 
 function renameInput(input: NodeInput, rename: (t: string) => string): NodeInput {
   return input.kind === 'topics' ? { ...input, topics: input.topics.map(rename) } : input;

@@ -1,0 +1,278 @@
+/**
+ * The task manager of a stage instance: creates a task per input partition
+ * number on assignment (its stores opened and restored from their changelogs
+ * before its first record), commits tasks, and closes or drops them on
+ * revoke, lost and shutdown. Rebalance correctness lives here and only here.
+ *
+ * Commit protocol (every commit interval, before a revoke, at the end):
+ *
+ * - At-least-once: a stateful task takes a snapshot of its stores' changes
+ *   (with the input positions they include and its stream time), waits until
+ *   the outputs of the records in it are acknowledged, writes the changes to
+ *   the changelog and waits for that acknowledgement, applies them to the
+ *   local copy with its checkpoint, and only then lets those records' offsets
+ *   be committed. A crash in between leaves state at least as far as the
+ *   committed offsets, never behind; the stored positions tell a restart
+ *   which re-read records the state already holds (their outputs were
+ *   acknowledged before), so counts stay exact.
+ * - Exactly-once: the task's changes, outputs and offsets go in one
+ *   transaction (TransactionalSink), and the local copy takes the changes
+ *   only after it commits: an aborted transaction never reaches it, so a
+ *   restart replays the changelog from the last checkpoint only.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../core/index.ts';
+import { CachedStore, type StoreBackend } from '../../state/index.ts';
+import type { ConsumedRecord, Consumer, Producer, ProducerOptions, TopicPartitions, Transport } from '../../transport/index.ts';
+import type { OffsetToken } from '../offsets.ts';
+import { withRetry } from '../retry.ts';
+import { readPositions, writePositions } from './positions.ts';
+import { restoreStore, type RestoreProgress } from './restore.ts';
+import { Task, applySnapshot, changelogRecords, snapshotReady, type StateSnapshot } from './task.ts';
+
+export interface StoreDeclaration {
+  name: string;
+  changelog: string;
+}
+
+export interface TaskManagerOptions {
+  transport: Transport;
+  logger: Logger;
+  groupId: string;
+  /** `<topology>.<node>`: a task's transactional id is `<prefix>.<task>`. */
+  idPrefix: string;
+  /** Input topics; empty for a stage whose source is not a topic (it has one task, 0). */
+  topics: readonly string[];
+  stores: readonly StoreDeclaration[];
+  openBackend: (task: number, store: string) => Promise<StoreBackend>;
+  exactlyOnce: boolean;
+  producer?: ProducerOptions;
+  /** At-least-once changelog writes. */
+  changelogProducer?: () => Promise<Producer>;
+}
+
+/** How long a changelog write waits for the outputs of the records it holds before it gives up for this round. */
+const READY_WAIT_MS = 30_000;
+
+export class TaskManager {
+  readonly tasks = new Map<number, Task>();
+  readonly #options: TaskManagerOptions;
+  readonly #logger: Logger;
+  #consumer: Consumer | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  /** Runs right before a task's snapshot: a global window emits its changed aggregates. */
+  beforeSnapshot: ((task: Task) => void) | undefined;
+  /** Exactly-once: commits the transactions of these tasks (all when undefined). */
+  transactions: ((tasks?: readonly Task[]) => Promise<void>) | undefined;
+  readonly restores = new Map<string, RestoreProgress>();
+  committed = 0;
+
+  constructor(options: TaskManagerOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  get stateful(): boolean {
+    return this.#options.stores.length > 0;
+  }
+
+  get exactlyOnce(): boolean {
+    return this.#options.exactlyOnce;
+  }
+
+  attach(consumer: Consumer): void {
+    this.#consumer = consumer;
+  }
+
+  /** The one task of a stage whose source is not a topic. */
+  async openSingle(): Promise<Task> {
+    const task = new Task(0, [], () => undefined);
+    await this.#openStores(task);
+    this.tasks.set(0, task);
+    return task;
+  }
+
+  task(id: number): Task | undefined {
+    const task = this.tasks.get(id);
+    return task === undefined || task.closed ? undefined : task;
+  }
+
+  /** The token of a record read from a topic; undefined when it must be skipped (not current, or below its task's floor). */
+  track(r: ConsumedRecord): { task: Task; token: OffsetToken } | undefined {
+    const task = this.task(r.partition);
+    if (task === undefined || this.#consumer?.owns(r.topic, r.partition) === false) return undefined;
+    const floor = task.floors.get(r.topic);
+    const offset = BigInt(r.offset);
+    if (floor !== undefined && offset < floor) return undefined;
+    return { task, token: task.watermark(r.topic).track(offset) };
+  }
+
+  async assign(partitions: readonly TopicPartitions[]): Promise<void> {
+    const ids = [...new Set(partitions.flatMap((p) => p.partitions))].filter((id) => !this.tasks.has(id));
+    const created: Task[] = [];
+    for (const id of ids) {
+      const task = new Task(id, this.#options.topics, (topic, partition) => this.#consumer?.position(topic, partition));
+      // Exactly-once: a newer epoch for the task's transactional id fences its previous owner first.
+      if (this.exactlyOnce) task.producer = this.#options.transport.transactionalProducer(`${this.#options.idPrefix}.${id}`, this.#options.producer);
+      this.tasks.set(id, task);
+      created.push(task);
+    }
+    await Promise.all(created.map((t) => t.producer));
+    await Promise.all(created.map((t) => this.#openStores(t)));
+    await this.#resume(created);
+  }
+
+  async #openStores(task: Task): Promise<void> {
+    for (const { name, changelog } of this.#options.stores) {
+      const store = new CachedStore(await this.#options.openBackend(task.id, name));
+      const target = { name, store, changelog, next: 0 };
+      task.stores.push(target);
+      await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }));
+    }
+  }
+
+  /**
+   * Where each new task starts reading: the committed offset, or (at-least-once)
+   * the position its stores say they hold, when further. Exactly-once reads the
+   * committed offsets only after fencing, so the previous owner's last
+   * transaction has committed or aborted by then.
+   */
+  async #resume(tasks: readonly Task[]): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined || tasks.length === 0) return;
+    for (const topic of this.#options.topics) {
+      const committed = this.exactlyOnce || this.stateful ? await withRetry(() => consumer.committedOffsets(topic)) : [];
+      for (const task of tasks) {
+        const done = committed.find((c) => c.partition === task.id)?.offset;
+        const stored = task.stateful ? readPositions(task.stores[0]!.store).get(topic) : undefined;
+        let from = done === null || done === undefined ? undefined : BigInt(done);
+        if (stored !== undefined && (from === undefined || stored > from)) from = stored;
+        if (from === undefined) continue;
+        task.floors.set(topic, from);
+        task.watermark(topic).markCommitted(from);
+        if (this.exactlyOnce || from !== (done === null || done === undefined ? undefined : BigInt(done))) consumer.seek(topic, task.id, from.toString());
+      }
+    }
+  }
+
+  /** Commits every task (serialised, so commits never go backwards). */
+  commit(tasks?: readonly Task[]): Promise<void> {
+    this.#committing = this.#committing.then(() => this.#commitNow(tasks)).catch((err: unknown) => {
+      this.#logger.warn({ err }, 'commit failed; will retry at the next interval');
+    });
+    return this.#committing;
+  }
+
+  async #commitNow(only?: readonly Task[]): Promise<void> {
+    const tasks = only ?? [...this.tasks.values()].filter((t) => !t.closed);
+    if (this.exactlyOnce) {
+      await this.transactions?.(tasks);
+      return;
+    }
+    await Promise.all(tasks.map(async (task) => {
+      if (task.stateful) await this.#writeChangelog(task);
+      await this.#commitOffsets(task);
+    }));
+  }
+
+  /**
+   * The snapshot a task's next changelog write carries (taken once, kept until
+   * that write is done): positions and stream time go in with the changes.
+   */
+  prepare(task: Task): StateSnapshot | undefined {
+    if (task.pending !== undefined) return task.pending;
+    this.beforeSnapshot?.(task);
+    writePositions(task.stores[0]!.store, task);
+    task.pending = task.snapshot();
+    return task.pending;
+  }
+
+  async #writeChangelog(task: Task): Promise<void> {
+    const snapshot = this.prepare(task);
+    if (snapshot === undefined) return;
+    const deadline = Date.now() + READY_WAIT_MS;
+    while (!snapshotReady(snapshot)) {
+      if (task.closed || Date.now() > deadline) return;
+      await sleep(2);
+    }
+    const records = changelogRecords(task, snapshot);
+    if (records.length > 0) {
+      const producer = await this.#options.changelogProducer!();
+      await producer.send(records);
+    }
+    await applySnapshot(snapshot);
+    task.pending = undefined;
+    for (const token of snapshot.held) token.done();
+  }
+
+  async #commitOffsets(task: Task): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    await Promise.all([...task.watermarks.values()].map(async (mark) => {
+      const next = mark.committable();
+      if (next === undefined || mark.revoked) return;
+      const stored = await consumer.commit(mark.topic, mark.partition, next.toString());
+      if (stored) {
+        mark.markCommitted(next);
+        this.committed++;
+      } else {
+        // Not ours any more: the new owner re-reads from its committed offset.
+        this.#drop([task]);
+      }
+    }));
+  }
+
+  /** Before partitions go: commit their tasks (what is finished), then close them. */
+  async revoke(partitions: readonly TopicPartitions[]): Promise<void> {
+    const tasks = this.#tasksOf(partitions);
+    await this.commit(tasks);
+    await this.#close(tasks);
+  }
+
+  /** Lost while this member was out of its group: others may be past them, so nothing of them is committed. */
+  lost(partitions: readonly TopicPartitions[]): void {
+    void this.#close(this.#tasksOf(partitions));
+  }
+
+  #tasksOf(partitions: readonly TopicPartitions[]): Task[] {
+    const ids = new Set(partitions.flatMap((p) => p.partitions));
+    return [...this.tasks.values()].filter((t) => ids.has(t.id));
+  }
+
+  #drop(tasks: readonly Task[]): void {
+    for (const task of tasks) {
+      task.revoke();
+      this.tasks.delete(task.id);
+    }
+  }
+
+  async #close(tasks: readonly Task[]): Promise<void> {
+    this.#drop(tasks);
+    await Promise.all(tasks.map(async (task) => {
+      for (const s of task.stores) {
+        s.store.discard();
+        await s.store.close().catch((err: unknown) => this.#logger.warn({ err, store: s.name, partition: task.id }, 'closing a store failed'));
+      }
+      if (task.producer !== undefined) await (await task.producer).close().catch((err: unknown) => this.#logger.warn({ err, partition: task.id }, 'closing the producer of a task failed'));
+    }));
+  }
+
+  /** Records read but not finished, for the drain before a rejoin. */
+  get inFlight(): number {
+    let n = 0;
+    for (const task of this.tasks.values()) for (const mark of task.watermarks.values()) n += mark.inFlight;
+    return n;
+  }
+
+  /** The final commit (after the pipeline drained), then every task closed. */
+  async close(): Promise<void> {
+    await this.commit();
+    await this.#close([...this.tasks.values()]);
+  }
+
+  /** After a crash: close without committing anything more. */
+  async abandon(): Promise<void> {
+    await this.#close([...this.tasks.values()]);
+  }
+}
+
