@@ -20,4 +20,5 @@ export const suite: readonly ScenarioInfo[] = [
   { name: 'processors', kafka: false },
   { name: 'monitor', kafka: true, onRequest: true },
   { name: 'clients', kafka: true, onRequest: true },
+  { name: 'state-restore', kafka: true },
 ];

@@ -18,6 +18,8 @@ export interface InstanceOptions {
   node: string;
   sessionTimeoutMs?: number;
   commitIntervalMs?: number;
+  /** Where its state stores keep local copies; the run's default (under the working directory) otherwise. */
+  stateDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -55,6 +57,7 @@ export class Instance {
       '0',
       '--poll-interval',
       '5000',
+      ...(options.stateDir !== undefined ? ['--state-dir', options.stateDir] : []),
     ];
     this.child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
