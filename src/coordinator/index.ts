@@ -10,6 +10,7 @@ export {
   type TopicStatus,
   type PartitionLag,
   type LocalStageStatus,
+  type RestoreStatus,
   type StatusInput,
 } from './status.ts';
 export { statusTable } from './table.ts';
@@ -20,4 +21,5 @@ export { annotationsOf, type Annotation } from './annotate.ts';
 export type { Isolation } from './host.ts';
 export type { InstanceState, InstanceCounts } from './instance.ts';
 export type { TriggerResult, InstanceFailure } from './runner.ts';
+export { storeStage, keyPartition, type QueryReply, type QueryOutcome, type InstanceAnswer, type Owner, type StoreRestore } from './query.ts';
 export { coordinatorPolicy, type HttpServerOptions } from './http.ts';
