@@ -27,6 +27,7 @@ import { defaultRestartPolicy, type RestartPolicy } from './restart.ts';
 import type { StageRunner, TriggerResult } from './runner.ts';
 import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
 import { Supervisor } from './supervisor.ts';
+import { restoringLines } from './table.ts';
 import { ensureTopics } from './topics.ts';
 import { emptyOverwrittenFiles, withRetry } from '../runtime/index.ts';
 
@@ -285,7 +286,7 @@ export class Coordinator {
 
   async #statusDocument(): Promise<unknown> {
     const snapshot = this.#snapshot ?? (await this.refresh());
-    return { ...snapshot, health: this.health(), annotations: annotationsOf(this.plan, snapshot) };
+    return { ...snapshot, health: this.health(), annotations: annotationsOf(this.plan, snapshot), restoring: restoringLines(snapshot) };
   }
 
   health(): Probe {

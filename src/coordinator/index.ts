@@ -4,6 +4,7 @@ export { planTopology, parseInstances, scheduleWarnings, topicsOf, type StagePla
 export {
   sampleCluster,
   statusOf,
+  restoreStatus,
   type ClusterSample,
   type StatusSnapshot,
   type StageStatus,
@@ -13,7 +14,7 @@ export {
   type RestoreStatus,
   type StatusInput,
 } from './status.ts';
-export { statusTable } from './table.ts';
+export { statusTable, restoringLines } from './table.ts';
 export { ensureTopics, checkTopics, compareTopics, deleteTopics, describeDifferences, type TopicDifference } from './topics.ts';
 export { AlertWatcher, defaultAlertThresholds, type Alert, type AlertKind, type AlertThresholds } from './alerts.ts';
 export { CrashHistory, defaultRestartPolicy, type RestartPolicy, type RestartDecision } from './restart.ts';
