@@ -5,39 +5,20 @@
  * while the test asks. Every count is checked against an independent count
  * of the example's text.
  */
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Coordinator, planTopology, storeStage } from '../../../src/coordinator/index.ts';
-import { ErrorCodes, silentLogger } from '../../../src/core/index.ts';
-import { loadTopology, type Topology } from '../../../src/topology/index.ts';
+import { planTopology, storeStage, type Coordinator } from '../../../src/coordinator/index.ts';
+import { ErrorCodes } from '../../../src/core/index.ts';
+import { loadTopology } from '../../../src/topology/index.ts';
 import { partitionForKey } from '../../../src/transport/index.ts';
-import { wordCountFile } from './fixtures.ts';
+import { startWordCountOnStdin, wordCountText } from './fixtures.ts';
 
 const TOKEN = 'queries-test-token';
-const text = await readFile(join(wordCountFile, '..', 'data', 'text.txt'), 'utf8');
-/** Counted here as the brief defines a word: lower-cased runs of letters and apostrophes. */
-const expected = new Map<string, number>();
-for (const word of text.toLowerCase().match(/[\p{L}']+/gu) ?? []) expected.set(word, (expected.get(word) ?? 0) + 1);
-const totalWords = [...expected.values()].reduce((a, b) => a + b, 0);
-
-/** The example with `read` on stdin: the same words, but the input ends only when the test ends it. */
-function fromStdin(topology: Topology): Topology {
-  return {
-    ...topology,
-    nodes: topology.nodes.map((n) => {
-      if (n.id !== 'read' || n.input.kind !== 'file') return n;
-      const { path: _file, ...encoding } = n.input;
-      return { ...n, input: { ...encoding, kind: 'stdin' as const } };
-    }),
-  };
-}
+const { counts: expected } = await wordCountText();
 
 let coordinator: Coordinator;
-let stdin: PassThrough;
+let end: () => Promise<void>;
 let base: string;
 
 async function get(path: string, token: string | null = TOKEN): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -46,32 +27,12 @@ async function get(path: string, token: string | null = TOKEN): Promise<{ status
 }
 
 beforeAll(async () => {
-  stdin = new PassThrough();
-  const stdout = new PassThrough();
-  stdout.resume();
-  coordinator = await Coordinator.start({
-    topology: fromStdin(await loadTopology(wordCountFile)),
-    logger: silentLogger,
-    namespace: `q${randomUUID().slice(0, 8)}.`,
-    http: { port: 0, token: TOKEN },
-    stdin,
-    stdout,
-  });
+  ({ coordinator, end } = await startWordCountOnStdin({ port: 0, token: TOKEN }));
   base = coordinator.http!.url;
-  stdin.write(text);
-  const deadline = Date.now() + 20_000;
-  while ((coordinator.status?.stages.find((s) => s.stage === 'count')?.local?.read ?? 0) < totalWords) {
-    if (Date.now() > deadline) throw new Error('the count stage did not read every word in time');
-    await coordinator.refresh();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 });
 
 afterAll(async () => {
-  stdin?.end();
-  coordinator?.stop();
-  await coordinator?.done;
-  await coordinator?.close();
+  await end?.();
 });
 
 describe('GET /stores/<node>/<store>/<key>', () => {
