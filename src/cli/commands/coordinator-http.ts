@@ -36,3 +36,17 @@ export async function requestCoordinator(url: string | URL, init: RequestInit, t
     throw new SluiceError(ErrorCodes.COORDINATOR_UNREACHABLE, `no coordinator answers on ${where}`, { cause: err });
   }
 }
+
+/** `--url`: the coordinator's address, with a trailing slash so routes resolve under it. */
+export function coordinatorUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SluiceError(ErrorCodes.CLI_USAGE, `--url \`${text}\` is not a URL (http://host:port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SluiceError(ErrorCodes.CLI_USAGE, `--url must be http:// or https://; got \`${text}\``);
+  // The coordinator may sit under a path (a reverse proxy): routes are relative to it.
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}

@@ -1,6 +1,6 @@
 /**
  * The coordinator's HTTP token and request policy flags. `sluice run` asks
- * every request but the probes for the token; `sluice trigger` and `sluice query` send it. The
+ * every request but the probes for the token; `sluice trigger`, `sluice query` and `sluice status --url` send it. The
  * token comes from --token-file, else $SLUICE_TOKEN; --token works too, with a
  * warning, since the process list and the shell history keep it.
  */
@@ -15,8 +15,8 @@ export interface TokenFlags {
   tokenFile?: string;
 }
 
-/** Registered after the commands themselves: `run` asks for the token, `trigger` and `query` send it. */
-const TOKEN_COMMANDS = new Set(['run', 'trigger', 'query']);
+/** Registered after the commands themselves: `run` asks for the token, `trigger`, `query` and `status --url` send it. */
+const TOKEN_COMMANDS = new Set(['run', 'trigger', 'query', 'status']);
 
 export const registerHttpToken: RegisterCommand = (program) => {
   for (const command of program.commands) {

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../coordinator/index.ts';
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
 import { AGGREGATE_STORE, loadTopology } from '../../topology/index.ts';
-import { refusal, requestCoordinator, requireNode, type Refusal } from './coordinator-http.ts';
+import { coordinatorUrl, refusal, requestCoordinator, requireNode, type Refusal } from './coordinator-http.ts';
 import { tokenOf, type TokenFlags } from './http-token.ts';
 import { warnOnStderr } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
@@ -18,19 +18,6 @@ import type { RegisterCommand } from './index.ts';
 interface QueryCliOptions extends TokenFlags {
   url: string;
   store: string;
-}
-
-function baseUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new SluiceError(ErrorCodes.CLI_USAGE, `--url \`${text}\` is not a URL (http://host:port)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SluiceError(ErrorCodes.CLI_USAGE, `--url must be http:// or https://; got \`${text}\``);
-  // The coordinator may sit under a path (a reverse proxy): routes are relative to it.
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
 }
 
 export const registerQuery: RegisterCommand = (program: Command) => {
@@ -45,7 +32,7 @@ export const registerQuery: RegisterCommand = (program: Command) => {
     .action(async (file: string, node: string, key: string, opts: QueryCliOptions) => {
       const topology = await loadTopology(file);
       requireNode(topology, node);
-      const base = baseUrl(opts.url);
+      const base = coordinatorUrl(opts.url);
       const url = new URL(`stores/${[node, opts.store, key].map(encodeURIComponent).join('/')}`, base);
       const token = tokenOf(opts, process.env, warnOnStderr);
       const response = await requestCoordinator(url, { headers: { accept: 'application/json' } }, token, `${base.origin} (is \`sluice run\` serving HTTP there?)`);

@@ -65,3 +65,23 @@ describe('sluice query', () => {
     expect(stderr).toMatch(/no coordinator answers on http:\/\/127\.0\.0\.1:9.*\[SLUICE_ERR_COORDINATOR_UNREACHABLE\]/);
   });
 });
+
+describe('sluice status --url', () => {
+  it("prints the coordinator's own status, with its instances and the count stage's store restores", async () => {
+    const json = await runCli('status', wordCountFile, '--url', coordinator.http!.url, '--token-file', tokenFile, '--json');
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const snapshot = JSON.parse(json.stdout) as { transport: string; stages: Array<{ stage: string; local?: { restores: Array<{ store: string; partition: number; remaining: number }> } }> };
+    expect(snapshot.transport).toBe('embedded');
+    const count = snapshot.stages.find((s) => s.stage === 'count')!;
+    expect(count.local!.restores.map((r) => [r.store, r.partition, r.remaining])).toEqual([
+      ['aggregate', 0, 0],
+      ['aggregate', 1, 0],
+      ['aggregate', 2, 0],
+    ]);
+    const table = await runCli('status', wordCountFile, '--url', coordinator.http!.url, '--token-file', tokenFile);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^topology q[0-9a-f]{8}\.word-count \(embedded\)/);
+    expect(table.stdout).toMatch(/\ncount +1\/1 +running/);
+  });
+});
