@@ -22,10 +22,12 @@ import type { StageInstance } from './instance.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { statusPage } from './page.ts';
 import { planTopology, scheduleWarnings, type StagePlan, type TopologyPlan } from './plan.ts';
+import { queryReply, type QueryReply } from './query.ts';
 import { defaultRestartPolicy, type RestartPolicy } from './restart.ts';
 import type { StageRunner, TriggerResult } from './runner.ts';
 import { sampleCluster, statusOf, type ClusterSample, type LocalStageStatus, type StatusSnapshot } from './status.ts';
 import { Supervisor } from './supervisor.ts';
+import { restoringLines } from './table.ts';
 import { ensureTopics } from './topics.ts';
 import { emptyOverwrittenFiles, withRetry } from '../runtime/index.ts';
 
@@ -215,6 +217,7 @@ export class Coordinator {
       },
       page: () => (page ??= renderGraph(plan.source, 'svg').then((svg) => statusPage(plan.source.name, svg, pollMs))),
       trigger: (node) => current()?.trigger(node) ?? { accepted: false, reason: 'the coordinator is starting' },
+      query: async (node, store, key) => current()?.query(node, store, key) ?? { status: 503, body: { error: 'the coordinator is starting', code: ErrorCodes.STORE_UNAVAILABLE } },
     };
     const host = http.host ?? '127.0.0.1';
     try {
@@ -283,7 +286,7 @@ export class Coordinator {
 
   async #statusDocument(): Promise<unknown> {
     const snapshot = this.#snapshot ?? (await this.refresh());
-    return { ...snapshot, health: this.health(), annotations: annotationsOf(this.plan, snapshot) };
+    return { ...snapshot, health: this.health(), annotations: annotationsOf(this.plan, snapshot), restoring: restoringLines(snapshot) };
   }
 
   health(): Probe {
@@ -310,6 +313,11 @@ export class Coordinator {
 
   trigger(node: string): TriggerResult {
     return this.#runner.trigger(node);
+  }
+
+  /** An interactive query: `key`'s aggregates in `store` of `node` (as written, or a stage id as run), or who holds them. */
+  query(node: string, store: string, key: string): Promise<QueryReply> {
+    return queryReply(this.plan, (stage, k, partition) => this.#runner.query(stage, k, partition), node, store, key);
   }
 
   /** The instance slots of a stage (Kafka only), for fault drills and tests. */

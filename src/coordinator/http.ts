@@ -2,7 +2,9 @@
  * The coordinator's HTTP face, on node:http: GET /health (liveness: 503 once
  * an instance is marked failed), /ready (every stage this process runs is
  * running and its group stable), /metrics (Prometheus text), /status (JSON),
- * / (the status page), and POST /nodes/<id>/trigger. Every request passes the
+ * / (the status page), GET /stores/<node>/<store>/<key> (an interactive
+ * query of a node's state store, see query.ts) and POST /nodes/<id>/trigger.
+ * Every request passes the
  * shared request policy first (src/core/http-policy.ts: Host, Origin, token,
  * JSON bodies only); with a token set, only the probes /health and /ready
  * answer without it, since load balancers call them bare. Bound to 127.0.0.1
@@ -12,6 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestPolicy, readBody, sendError, sendJson, serverTimeouts } from '../core/index.ts';
+import type { QueryReply } from './query.ts';
 import type { TriggerResult } from './runner.ts';
 
 export interface Probe {
@@ -27,6 +30,7 @@ export interface HttpSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   page(): Promise<string>;
   trigger(node: string): TriggerResult;
+  query(node: string, store: string, key: string): Promise<QueryReply>;
 }
 
 export interface HttpServer {
@@ -58,6 +62,17 @@ async function route(source: HttpSource, policy: RequestPolicy, req: IncomingMes
     return json(result.accepted ? 202 : 409, result);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: `${req.method} is not served here` });
+  const query = /^\/stores\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
+  if (query !== null) {
+    let parts: string[];
+    try {
+      parts = query.slice(1).map((p) => decodeURIComponent(p));
+    } catch {
+      return json(400, { error: `${path} is not a well-formed URL path (percent-encode the key)` });
+    }
+    const reply = await source.query(parts[0]!, parts[1]!, parts[2]!);
+    return json(reply.status, reply.body);
+  }
   switch (path) {
     case '/health': {
       const probe = source.health();
@@ -76,7 +91,7 @@ async function route(source: HttpSource, policy: RequestPolicy, req: IncomingMes
     case '/':
       return send(res, 200, 'text/html; charset=utf-8', await source.page());
     default:
-      return json(404, { error: `no ${path}; try /, /status, /metrics, /health, /ready, POST /nodes/<id>/trigger` });
+      return json(404, { error: `no ${path}; try /, /status, /metrics, /health, /ready, /stores/<node>/<store>/<key>, POST /nodes/<id>/trigger` });
   }
 }
 

@@ -6,8 +6,10 @@
  */
 import { ErrorCodes, SluiceError } from '../core/index.ts';
 import { TopologyRun, type RunOptions, type RunReport } from '../runtime/index.ts';
+import type { StagePlan } from './plan.ts';
+import { answerQuery, restoresOf, type QueryOutcome } from './query.ts';
 import type { InstanceFailure, StageRunner, TriggerResult } from './runner.ts';
-import type { LocalStageStatus } from './status.ts';
+import { restoreStatus, type LocalStageStatus } from './status.ts';
 
 export class InProcessRunner implements StageRunner {
   readonly done: Promise<RunReport>;
@@ -43,6 +45,7 @@ export class InProcessRunner implements StageRunner {
         written: report.written,
         deadLettered: report.deadLettered,
         retried: report.retried,
+        restores: restoreStatus(restoresOf(stage)),
       });
     }
     return out;
@@ -54,6 +57,13 @@ export class InProcessRunner implements StageRunner {
 
   trigger(): TriggerResult {
     return { accepted: false, reason: 'on-demand triggers need Kafka: embedded stages run once, in this process' };
+  }
+
+  /** The one instance of each stage is here; once it has ended, its stores are closed and nothing answers. */
+  async query(plan: StagePlan, key: string, partition: number): Promise<QueryOutcome> {
+    const stage = this.#report === undefined ? this.#run.stages.find((s) => s.node.id === plan.stage) : undefined;
+    const answer = stage !== undefined ? answerQuery(stage, key, partition) : undefined;
+    return answer === undefined || answer.kind === 'elsewhere' ? { kind: 'unavailable', partition } : answer;
   }
 
   stop(): void {

@@ -4,15 +4,17 @@ export { planTopology, parseInstances, scheduleWarnings, topicsOf, type StagePla
 export {
   sampleCluster,
   statusOf,
+  restoreStatus,
   type ClusterSample,
   type StatusSnapshot,
   type StageStatus,
   type TopicStatus,
   type PartitionLag,
   type LocalStageStatus,
+  type RestoreStatus,
   type StatusInput,
 } from './status.ts';
-export { statusTable } from './table.ts';
+export { statusTable, restoringLines } from './table.ts';
 export { ensureTopics, checkTopics, compareTopics, deleteTopics, describeDifferences, type TopicDifference } from './topics.ts';
 export { AlertWatcher, defaultAlertThresholds, type Alert, type AlertKind, type AlertThresholds } from './alerts.ts';
 export { CrashHistory, defaultRestartPolicy, type RestartPolicy, type RestartDecision } from './restart.ts';
@@ -20,4 +22,5 @@ export { annotationsOf, type Annotation } from './annotate.ts';
 export type { Isolation } from './host.ts';
 export type { InstanceState, InstanceCounts } from './instance.ts';
 export type { TriggerResult, InstanceFailure } from './runner.ts';
+export { storeStage, keyPartition, type QueryReply, type QueryOutcome, type InstanceAnswer, type Owner, type StoreRestore } from './query.ts';
 export { coordinatorPolicy, type HttpServerOptions } from './http.ts';

@@ -5,10 +5,11 @@
  * a backoff, until the crash history says to give up and mark it failed.
  * Counts add up over restarts, so metrics stay monotonic.
  */
-import type { Logger } from '../core/index.ts';
+import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { StageReport } from '../runtime/index.ts';
 import { spawnInstance, type InstanceHost, type Isolation } from './host.ts';
 import type { InstanceMessage, InstanceParams } from './protocol.ts';
+import type { InstanceAnswer, StoreRestore } from './query.ts';
 import { CrashHistory, TRANSIENT_CRASH_CODES, type RestartPolicy } from './restart.ts';
 
 export type InstanceState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'finished' | 'failed' | 'stopped';
@@ -26,6 +27,15 @@ export interface InstanceOptions {
   policy: RestartPolicy;
   logger: Logger;
   random?: () => number;
+}
+
+/** How long a query waits for the instance's answer: a busy event loop still answers within it. */
+const QUERY_TIMEOUT_MS = 5_000;
+
+interface PendingQuery {
+  resolve(answer: InstanceAnswer): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
 }
 
 const ZERO: InstanceCounts = { read: 0, written: 0, deadLettered: 0, retried: 0 };
@@ -50,6 +60,11 @@ export class StageInstance {
   /** The latest report of any life: names the stage's output for the run summary. */
   lastReport: StageReport | undefined;
   #endRun: (() => void) | undefined;
+  /** What the current life last said it holds: partitions (tasks) and its stores' restores. */
+  #partitions: number[] = [];
+  #restores: StoreRestore[] = [];
+  readonly #queries = new Map<number, PendingQuery>();
+  #nextQuery = 0;
   #lives = 0;
   restarts = 0;
   crashes = 0;
@@ -111,6 +126,36 @@ export class StageInstance {
     }
   }
 
+  /** The partitions the current life held at its last report. */
+  get partitions(): readonly number[] {
+    return this.#partitions;
+  }
+
+  get restores(): readonly StoreRestore[] {
+    return this.#restores;
+  }
+
+  /** Asks the running instance for `key`'s aggregates; rejects when it is not running, ends or does not answer in time. */
+  query(key: string): Promise<InstanceAnswer> {
+    const host = this.#host;
+    if (host === undefined || this.#state !== 'running') return Promise.reject(new SluiceError(ErrorCodes.STORE_UNAVAILABLE, 'the instance is not running'));
+    const id = this.#nextQuery++;
+    return new Promise<InstanceAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => this.#settle(id, new SluiceError(ErrorCodes.TIMEOUT, `no answer to a query in ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+      this.#queries.set(id, { resolve, reject, timer });
+      host.send({ type: 'query', id, key });
+    });
+  }
+
+  #settle(id: number, outcome: InstanceAnswer | Error): void {
+    const pending = this.#queries.get(id);
+    if (pending === undefined) return;
+    this.#queries.delete(id);
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
   /** Ends the thread or process at once, as a crash of the machine would (for tests and fault drills). */
   kill(): void {
     this.#host?.kill();
@@ -135,9 +180,17 @@ export class StageInstance {
         if (this.#state === 'starting') this.#state = 'running';
         break;
       case 'report':
+        this.#partitions = message.partitions;
+        this.#restores = message.restores;
+        this.lastReport = message.report;
+        this.#current = countsOf(message.report);
+        break;
       case 'finished':
         this.lastReport = message.report;
         this.#current = countsOf(message.report);
+        break;
+      case 'answer':
+        this.#settle(message.id, 'answer' in message ? message.answer : new SluiceError(ErrorCodes.STORE_UNAVAILABLE, message.error.message));
         break;
       case 'crashed':
         if (message.report !== undefined) {
@@ -152,6 +205,9 @@ export class StageInstance {
   #onExit(host: InstanceHost, code: number): void {
     if (host !== this.#host) return;
     this.#host = undefined;
+    this.#partitions = [];
+    this.#restores = [];
+    for (const id of [...this.#queries.keys()]) this.#settle(id, new SluiceError(ErrorCodes.STORE_UNAVAILABLE, 'the instance ended before it answered'));
     this.#past = add(this.#past, this.#current);
     this.#current = ZERO;
     if (this.#stopAs !== undefined) return this.#end(this.#stopAs);

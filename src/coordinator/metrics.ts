@@ -4,11 +4,12 @@
  * from the instances' own counts at scrape time (they add up over restarts,
  * so they only grow); group figures (lag, members, state, rates) are gauges
  * set from the latest monitor sample. Labels: topology, stage, and topic and
- * partition for per-partition lag. Process metrics come from prom-client's
- * defaults.
+ * partition for per-partition lag. Restores of state stores from their
+ * changelogs are read at scrape time too, labelled node, store and
+ * partition. Process metrics come from prom-client's defaults.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LocalStageStatus, StatusSnapshot } from './status.ts';
+import type { LocalStageStatus, RestoreStatus, StatusSnapshot } from './status.ts';
 
 type LocalCount = 'read' | 'written' | 'deadLettered' | 'retried' | 'crashes' | 'restarts';
 
@@ -43,6 +44,7 @@ export class CoordinatorMetrics {
     this.#groupState = new Gauge({ name: 'sluice_group_state', help: '1 for the state the stage\'s consumer group is in.', labelNames: ['topology', 'stage', 'state'], registers });
     this.#rate = new Gauge({ name: 'sluice_stage_records_per_second', help: 'Input (committed) and output (written) records per second between two samples.', labelNames: ['topology', 'stage', 'direction'], registers });
     this.#running = new Gauge({ name: 'sluice_stage_instances_running', help: 'Instances of the stage running in this process.', labelNames: ['topology', 'stage'], registers });
+    this.#restoreMetrics();
     this.#poll = new Histogram({ name: 'sluice_monitor_poll_seconds', help: 'Time one monitor sample of the cluster took.', labelNames: ['topology'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
   }
 
@@ -64,6 +66,46 @@ export class CoordinatorMetrics {
         }
       },
     });
+  }
+
+  #restoreMetrics(): void {
+    const topology = this.#topology;
+    const local = this.#local;
+    const restores = function* () {
+      for (const [node, status] of local()) for (const r of status.restores) yield { labels: { topology, node, store: r.store, partition: String(r.partition) }, restore: r };
+    };
+    const labelNames = ['topology', 'node', 'store', 'partition'] as const;
+    /** Per store and partition: the restore last counted (its start) and how much of it. */
+    const counted = new Map<string, { startedAt: number; restored: number }>();
+    new Counter({
+      name: 'sluice_restore_records_total',
+      help: "Changelog records restored into state stores by this process's instances.",
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        for (const { labels, restore } of restores()) {
+          const id = `${labels.node}/${labels.store}/${labels.partition}`;
+          const before = counted.get(id);
+          // A later restore of the partition (after a rebalance or restart) counts from its own start.
+          const base = before !== undefined && before.startedAt === restore.startedAt ? before.restored : 0;
+          this.inc(labels, Math.max(0, restore.restored - base));
+          counted.set(id, { startedAt: restore.startedAt, restored: Math.max(base, restore.restored) });
+        }
+      },
+    });
+    const gauge = (name: string, help: string, value: (r: RestoreStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const { labels, restore } of restores()) this.set(labels, value(restore));
+        },
+      });
+    gauge('sluice_restore_remaining_records', 'Changelog records still to restore into the store.', (r) => r.remaining);
+    gauge('sluice_restore_records_per_second', 'Changelog records restored per second while the restore runs (0 once done).', (r) => r.perSecond);
   }
 
   observePoll(seconds: number): void {

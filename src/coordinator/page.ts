@@ -95,6 +95,7 @@ async function refresh() {
       '</td><td>' + fmt(s.inputRate) + '</td><td>' + fmt(s.outputRate) + '</td><td>' + (s.local ? s.local.crashes : '–') +
       '</td><td>' + (s.deadLettered === null ? '–' : s.deadLettered) + '</td></tr>');
     document.getElementById('stages').innerHTML = rows.join('');
+    document.getElementById('restoring').textContent = (status.restoring || []).join('\\n');
   } catch (err) {
     document.getElementById('health').textContent = 'coordinator unreachable: ' + err.message;
     document.getElementById('health').className = 'failed';
@@ -114,6 +115,7 @@ export function statusPage(topology: string, svg: string, refreshMs: number): st
 <div id="graph">${inlineSvg(svg)}</div>
 <table><thead><tr><th>stage</th><th>instances</th><th>state</th><th>lag</th><th>in/s</th><th>out/s</th><th>errors</th><th>DLQ</th></tr></thead>
 <tbody id="stages"></tbody></table>
+<pre id="restoring"></pre>
 <script>${SCRIPT.replace('REFRESH_MS', String(Math.max(500, Math.round(refreshMs))))}</script>
 </body></html>
 `;

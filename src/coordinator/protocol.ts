@@ -5,6 +5,7 @@
  */
 import type { StageReport } from '../runtime/index.ts';
 import type { KafkaSecurity } from '../transport/index.ts';
+import type { InstanceAnswer, StoreRestore } from './query.ts';
 
 export interface InstanceParams {
   file: string;
@@ -32,15 +33,21 @@ export interface InstanceParams {
   stateDir?: string | undefined;
 }
 
-/** Worker → coordinator. */
+/**
+ * Worker → coordinator. A report also says which partitions (tasks) the
+ * instance holds and how its stores' restores stand, so the coordinator
+ * routes a query to the instance holding its key and shows restore progress.
+ */
 export type InstanceMessage =
   | { type: 'started' }
-  | { type: 'report'; report: StageReport }
+  | { type: 'report'; report: StageReport; partitions: number[]; restores: StoreRestore[] }
   | { type: 'finished'; report: StageReport }
-  | { type: 'crashed'; report?: StageReport; code?: string; message: string };
+  | { type: 'crashed'; report?: StageReport; code?: string; message: string }
+  | { type: 'answer'; id: number; answer: InstanceAnswer }
+  | { type: 'answer'; id: number; error: { message: string; code?: string } };
 
 /** Coordinator → worker. */
-export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string };
+export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string } | { type: 'query'; id: number; key: string };
 
 /** The environment variable a child-process instance finds its InstanceParams in (JSON). */
 export const PARAMS_ENV = 'SLUICE_INSTANCE_PARAMS';

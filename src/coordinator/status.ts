@@ -9,6 +9,7 @@
  */
 import type { ClusterAdmin, GroupDescription, GroupMemberDescription, GroupState, PartitionOffset, PartitionRange } from '../transport/index.ts';
 import { topicsOf, type StagePlan, type TopologyPlan } from './plan.ts';
+import type { StoreRestore } from './query.ts';
 
 export interface ClusterSample {
   /** Milliseconds since the epoch when the sample was taken. */
@@ -44,6 +45,29 @@ export interface LocalStageStatus {
   written: number;
   deadLettered: number;
   retried: number;
+  /** The stores' restores from their changelogs, per store and partition, done ones included. */
+  restores: RestoreStatus[];
+}
+
+export interface RestoreStatus extends StoreRestore {
+  /** Changes restored per second while the restore runs; 0 once done. */
+  perSecond: number;
+}
+
+/**
+ * One entry per store and partition: the latest restore (instances that held
+ * a partition before a rebalance keep reporting their finished restore).
+ */
+export function restoreStatus(restores: Iterable<StoreRestore>, now: number = Date.now()): RestoreStatus[] {
+  const latest = new Map<string, StoreRestore>();
+  for (const r of restores) {
+    const id = `${r.store}/${r.partition}`;
+    const known = latest.get(id);
+    if (known === undefined || r.startedAt > known.startedAt) latest.set(id, r);
+  }
+  return [...latest.values()]
+    .sort((a, b) => a.store.localeCompare(b.store) || a.partition - b.partition)
+    .map((r) => ({ ...r, perSecond: r.remaining > 0 ? (r.restored * 1_000) / Math.max(1, now - r.startedAt) : 0 }));
 }
 
 export interface PartitionLag {

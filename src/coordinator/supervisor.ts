@@ -23,8 +23,9 @@ import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
 import type { StagePlan, TopologyPlan } from './plan.ts';
 import type { RestartPolicy } from './restart.ts';
+import type { QueryOutcome } from './query.ts';
 import type { InstanceFailure, StageRunner, TriggerResult } from './runner.ts';
-import type { LocalStageStatus } from './status.ts';
+import { restoreStatus, type LocalStageStatus } from './status.ts';
 
 export interface SupervisorOptions {
   plan: TopologyPlan;
@@ -209,6 +210,32 @@ export class Supervisor implements StageRunner {
     return { accepted: true, stages: stages.map((s) => s.stage) };
   }
 
+  /**
+   * The local instance whose last report holds the partition answers; its
+   * report may be a moment old, so an instance that no longer holds it sends
+   * the question on to the group's view of who does.
+   */
+  async query(stage: StagePlan, key: string, partition: number): Promise<QueryOutcome> {
+    const holder = this.#slots.get(stage.stage)?.find((s) => s.state === 'running' && s.partitions.includes(partition));
+    if (holder !== undefined) {
+      const answer = await holder.query(key).catch((err: unknown) => {
+        this.#logger.debug({ err, stage: stage.stage, partition }, 'the instance holding the partition did not answer a query; asking the group');
+        return undefined;
+      });
+      if (answer !== undefined && answer.kind !== 'elsewhere') return answer;
+    }
+    return this.#owner(stage, partition);
+  }
+
+  /** The member of the stage's group assigned the partition, from DescribeGroups. */
+  async #owner(stage: StagePlan, partition: number): Promise<QueryOutcome> {
+    if (stage.group === undefined) return { kind: 'unavailable', partition };
+    const [group] = await this.#options.admin.describeGroups([stage.group]);
+    const member = group?.members.find((m) => m.assignment.some((a) => stage.inputs.includes(a.topic) && a.partitions.includes(partition)));
+    if (member === undefined) return { kind: 'unavailable', partition };
+    return { kind: 'owner', partition, owner: { memberId: member.memberId, clientId: member.clientId, host: member.host } };
+  }
+
   stop(): void {
     this.#stopping.abort();
     for (const cron of this.#crons) cron.stop();
@@ -237,6 +264,7 @@ export class Supervisor implements StageRunner {
         written: counts.reduce((n, c) => n + c.written, 0),
         deadLettered: counts.reduce((n, c) => n + c.deadLettered, 0),
         retried: counts.reduce((n, c) => n + c.retried, 0),
+        restores: restoreStatus(slots.flatMap((s) => s.restores)),
       });
     }
     return out;

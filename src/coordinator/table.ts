@@ -26,9 +26,18 @@ function row(stage: StageStatus): string[] {
   ];
 }
 
+/** One line per store and partition still restoring from its changelog (what a coordinator knows of its instances). */
+export function restoringLines(snapshot: StatusSnapshot): string[] {
+  return snapshot.stages.flatMap((stage) =>
+    (stage.local?.restores ?? [])
+      .filter((r) => r.remaining > 0)
+      .map((r) => `restoring ${stage.stage} ${r.store} partition ${r.partition}: ${r.restored} restored, ${r.remaining} to go (${rate(r.perSecond)}/s)`),
+  );
+}
+
 export function statusTable(snapshot: StatusSnapshot): string {
   const rows = [[...HEADERS], ...snapshot.stages.map(row)];
   const widths = HEADERS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((cell, i) => (LEFT.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
-  return `topology ${snapshot.topology} (${snapshot.transport}) at ${snapshot.at}\n${lines.join('\n')}\n`;
+  return `topology ${snapshot.topology} (${snapshot.transport}) at ${snapshot.at}\n${[...lines, ...restoringLines(snapshot)].join('\n')}\n`;
 }

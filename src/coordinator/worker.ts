@@ -10,6 +10,7 @@ import { Stage, TopologyResources, type StageReport } from '../runtime/index.ts'
 import { loadTopology, physicalTopology } from '../topology/index.ts';
 import { createTransport } from '../transport/index.ts';
 import { PARAMS_ENV, REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
+import { answerQuery, keyPartition, restoresOf } from './query.ts';
 
 interface Channel {
   params: InstanceParams;
@@ -40,21 +41,26 @@ function channel(): Channel {
   };
 }
 
+function failure(err: unknown): { message: string; code?: string } {
+  return { message: err instanceof Error ? err.message : String(err), ...(isSluiceError(err) ? { code: err.code } : {}) };
+}
+
 function crashed(err: unknown, report?: StageReport): InstanceMessage {
-  return {
-    type: 'crashed',
-    message: err instanceof Error ? err.message : String(err),
-    ...(isSluiceError(err) ? { code: err.code } : {}),
-    ...(report !== undefined ? { report } : {}),
-  };
+  return { type: 'crashed', ...failure(err), ...(report !== undefined ? { report } : {}) };
 }
 
 async function main({ params, send, onControl }: Channel): Promise<number> {
   // A stop may come while the stage is still being built (a cron run that was already caught up).
   let stage: Stage | undefined;
   let early: ControlMessage | undefined;
-  const apply = (message: ControlMessage) => (message.type === 'stop' ? stage!.stop() : stage!.crash(message.reason));
-  onControl((message) => (stage !== undefined ? apply(message) : (early ??= message)));
+  // Queries before the stage is built find nothing held here: the coordinator asks the group instead.
+  let answer: (id: number, key: string) => InstanceMessage = (id) => ({ type: 'answer', id, error: { message: 'the stage is starting' } });
+  const apply = (message: ControlMessage) => (message.type === 'stop' ? stage!.stop() : message.type === 'crash' ? stage!.crash(message.reason) : undefined);
+  onControl((message) => {
+    if (message.type === 'query') void send(answer(message.id, message.key));
+    else if (stage !== undefined) apply(message);
+    else early ??= message;
+  });
   const logger = createLogger({ instance: `${params.stage}#${params.instance}` }, { level: params.logLevel });
   const source = await loadTopology(params.file);
   const topology = physicalTopology(source, params.namespace);
@@ -73,8 +79,16 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     ...(params.fromStart === true ? { fromStart: true } : {}),
     stateDir: params.stateDir,
   });
+  const built = stage;
+  answer = (id: number, key: string): InstanceMessage => {
+    try {
+      return { type: 'answer', id, answer: answerQuery(built, key, keyPartition(topology, node, key)) };
+    } catch (err) {
+      return { type: 'answer', id, error: failure(err) };
+    }
+  };
   if (early !== undefined) apply(early);
-  const reporting = setInterval(() => void send({ type: 'report', report: stage.report() }), REPORT_INTERVAL_MS);
+  const reporting = setInterval(() => void send({ type: 'report', report: built.report(), partitions: built.partitions, restores: restoresOf(built) }), REPORT_INTERVAL_MS);
   await send({ type: 'started' });
   const running = stage.run();
   try {

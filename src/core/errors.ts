@@ -76,6 +76,15 @@ export const ErrorCodes = {
   COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
   TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',
   /**
+   * Interactive queries of a node's state store: no such node or store; no aggregates of the key; the key's
+   * partition is owned by another member (named); its store is still restoring; no running instance holds it.
+   */
+  STORE_UNKNOWN: 'SLUICE_ERR_STORE_UNKNOWN',
+  KEY_NOT_FOUND: 'SLUICE_ERR_KEY_NOT_FOUND',
+  KEY_NOT_OWNED: 'SLUICE_ERR_KEY_NOT_OWNED',
+  STORE_RESTORING: 'SLUICE_ERR_STORE_RESTORING',
+  STORE_UNAVAILABLE: 'SLUICE_ERR_STORE_UNAVAILABLE',
+  /**
    * A setting that gives secrets or trust away without saying so: SASL PLAIN without TLS, TLS without
    * verification (--insecure), an HTTP server off loopback without a token (--insecure-no-token).
    */

@@ -1,6 +1,6 @@
 /**
  * The coordinator's HTTP token and request policy flags. `sluice run` asks
- * every request but the probes for the token; `sluice trigger` sends it. The
+ * every request but the probes for the token; `sluice trigger`, `sluice query` and `sluice status --url` send it. The
  * token comes from --token-file, else $SLUICE_TOKEN; --token works too, with a
  * warning, since the process list and the shell history keep it.
  */
@@ -15,10 +15,12 @@ export interface TokenFlags {
   tokenFile?: string;
 }
 
-/** Registered after the commands themselves: `run` asks for the token, `trigger` sends it. */
+/** Registered after the commands themselves: `run` asks for the token, `trigger`, `query` and `status --url` send it. */
+const TOKEN_COMMANDS = new Set(['run', 'trigger', 'query', 'status']);
+
 export const registerHttpToken: RegisterCommand = (program) => {
   for (const command of program.commands) {
-    if (command.name() !== 'run' && command.name() !== 'trigger') continue;
+    if (!TOKEN_COMMANDS.has(command.name())) continue;
     command
       .option('--token-file <file>', `file holding the coordinator's HTTP token ($${TOKEN_ENV} otherwise)`)
       .option('--token <secret>', `avoid: visible in the process list; use $${TOKEN_ENV} or --token-file`);

@@ -29,7 +29,7 @@ function snapshot(p: Point): StatusSnapshot {
     outputRate: null,
     deadLetterTopic: 't.dlq',
     deadLettered: p.dlq ?? 0,
-    ...(p.read !== undefined ? { local: { state: 'running', instances: 1, running: 1, restarts: 0, crashes: 0, read: p.read, written: 0, deadLettered: 0, retried: 0 } } : {}),
+    ...(p.read !== undefined ? { local: { state: 'running', instances: 1, running: 1, restarts: 0, crashes: 0, read: p.read, written: 0, deadLettered: 0, retried: 0, restores: [] } } : {}),
   };
   return { topology: 'x', transport: 'kafka', at: new Date(p.at).toISOString(), stages: [stage], topics: [] };
 }

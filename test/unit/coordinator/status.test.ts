@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { annotationsOf, statusOf, statusTable, type LocalStageStatus } from '../../../src/coordinator/index.ts';
 import { group, offsets, ranges, sample, wordCountPlan } from './fixtures.ts';
 
-const local = (read: number, written: number): LocalStageStatus => ({ state: 'running', instances: 1, running: 1, restarts: 0, crashes: 2, read, written, deadLettered: 0, retried: 0 });
+const local = (read: number, written: number): LocalStageStatus => ({ state: 'running', instances: 1, running: 1, restarts: 0, crashes: 2, read, written, deadLettered: 0, retried: 0, restores: [] });
 
 async function twoSamples(namespace = '') {
   const plan = await wordCountPlan(namespace);
