@@ -114,12 +114,13 @@ export class TaskManager {
       const task = new Task(id, this.#options.topics, (topic, partition) => this.#consumer?.position(topic, partition));
       // Exactly-once: a newer epoch for the task's transactional id fences its previous owner first.
       if (this.exactlyOnce) task.producer = this.#options.transport.transactionalProducer(`${this.#options.idPrefix}.${id}`, this.#options.producer);
-      this.tasks.set(id, task);
       created.push(task);
     }
     await Promise.all(created.map((t) => t.producer));
     await Promise.all(created.map((t) => this.#openStores(t)));
     await this.#resume(created);
+    // Only now: a query (or anything else) must not see a store still restoring.
+    for (const task of created) this.tasks.set(task.id, task);
   }
 
   async #openStores(task: Task): Promise<void> {

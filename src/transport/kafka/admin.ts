@@ -6,6 +6,7 @@
  * monitor never disturbs the groups it watches.
  */
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import { fetchTopicOffsets } from './topic-offsets.ts';
 import { ErrorCodes } from '../../core/index.ts';
 import type { ClusterAdmin, GroupDescription, GroupState, PartitionOffset, PartitionRange, TopicPartitions } from '../types.ts';
 import { connectKafka, createKafkaClient, type KafkaClientOptions } from './client.ts';
@@ -95,7 +96,7 @@ class KafkaClusterAdmin implements ClusterAdmin {
       topics
         .filter((t) => existing.has(t))
         .map(async (topic) => {
-          const offsets = await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic }, () => admin.fetchTopicOffsets(topic));
+          const offsets = await fetchTopicOffsets(admin, topic, ErrorCodes.BROKER_UNAVAILABLE);
           out.set(topic, offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition));
         }),
     );

@@ -31,6 +31,7 @@
  *   if it starts where this consumer was.
  */
 import kafkajs, { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
+import { fetchTopicOffsets } from './topic-offsets.ts';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
@@ -191,7 +192,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
     const admin = await this.#admin();
-    const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
+    const offsets = await fetchTopicOffsets(admin, topic);
     return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
   }
 

@@ -10,6 +10,7 @@
  * which passes transaction markers, reaches its end.
  */
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets.ts';
 import type { Admin, Kafka } from 'kafkajs';
 import { ErrorCodes } from '../../core/index.ts';
 import { planReads } from '../partition-reads.ts';
@@ -26,7 +27,7 @@ export async function readKafkaPartitions(
   onRecords: (records: readonly ConsumedRecord[]) => Promise<void>,
   options: ReadPartitionsOptions = {},
 ): Promise<PartitionReadEnd[]> {
-  const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
+  const offsets = await fetchTopicOffsets(admin, topic);
   const { done: results, pending } = planReads(topic, reads, offsets);
   if (pending.size === 0) return results;
 

@@ -1,5 +1,6 @@
 /** The Kafka Transport: admin for topics, and the producers and consumers it hands out. */
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import { fetchTopicOffsets } from './topic-offsets.ts';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type {
   ConsumedRecord,
@@ -106,7 +107,7 @@ class KafkaTransport implements Transport {
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
     const admin = await this.#connectedAdmin();
-    const offsets = await kafkaCall(ErrorCodes.CONSUME, { topic }, () => admin.fetchTopicOffsets(topic));
+    const offsets = await fetchTopicOffsets(admin, topic);
     return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
   }
 
