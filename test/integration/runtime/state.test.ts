@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
@@ -21,6 +21,12 @@ const MIN = 60_000;
 
 const transport = createTransport({ brokers: brokers(), clientId: 'state-test', logger: silentLogger });
 afterAll(() => transport.close());
+const children = new Set<{ kill: (signal: NodeJS.Signals) => void }>();
+// A failed test must not leave its runs behind to load the machine for the others.
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+});
 
 interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -35,7 +41,13 @@ function sluiceRun(file: string, namespace: string, nodes: string, stateDir: str
   });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  children.add(child);
   return { exited, kill: (signal) => child.kill(signal), log: () => log };
 }
 
