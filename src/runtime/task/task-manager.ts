@@ -53,6 +53,8 @@ export interface TaskManagerOptions {
 
 /** How long a changelog write waits for the outputs of the records it holds before it gives up for this round. */
 const READY_WAIT_MS = 30_000;
+const FINAL_COMMIT_ATTEMPTS = 5;
+const FINAL_COMMIT_BACKOFF_MS = 200;
 
 export class TaskManager {
   readonly tasks = new Map<number, Task>();
@@ -156,12 +158,38 @@ export class TaskManager {
     }
   }
 
-  /** Commits every task (serialised, so commits never go backwards). */
+  /** Commits every task (serialised, so commits never go backwards); a failure waits for the next interval. */
   commit(tasks?: readonly Task[]): Promise<void> {
-    this.#committing = this.#committing.then(() => this.#commitNow(tasks)).catch((err: unknown) => {
+    return this.#serialised(tasks).catch((err: unknown) => {
       this.#logger.warn({ err }, 'commit failed; will retry at the next interval');
     });
-    return this.#committing;
+  }
+
+  #serialised(tasks?: readonly Task[]): Promise<void> {
+    const run = this.#committing.then(() => this.#commitNow(tasks));
+    this.#committing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A commit that has no next interval (a revoke, the end of a run): a
+   * failure (a rebalance under way, a broker busy for a moment) is tried
+   * again, since what it leaves uncommitted is read twice.
+   */
+  async #commitFinal(tasks?: readonly Task[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#serialised(tasks);
+        return;
+      } catch (err) {
+        if (attempt >= FINAL_COMMIT_ATTEMPTS) {
+          this.#logger.error({ err }, 'final commit failed; what it held is read again by the next owner');
+          return;
+        }
+        this.#logger.warn({ err, attempt }, 'final commit failed; trying again');
+        await sleep(FINAL_COMMIT_BACKOFF_MS * attempt);
+      }
+    }
   }
 
   async #commitNow(only?: readonly Task[]): Promise<void> {
@@ -226,7 +254,7 @@ export class TaskManager {
   /** Before partitions go: commit their tasks (what is finished), then close them. */
   async revoke(partitions: readonly TopicPartitions[]): Promise<void> {
     const tasks = this.#tasksOf(partitions);
-    await this.commit(tasks);
+    await this.#commitFinal(tasks);
     await this.#close(tasks);
   }
 
@@ -267,7 +295,7 @@ export class TaskManager {
 
   /** The final commit (after the pipeline drained), then every task closed. */
   async close(): Promise<void> {
-    await this.commit();
+    await this.#commitFinal();
     await this.#close([...this.tasks.values()]);
   }
 
