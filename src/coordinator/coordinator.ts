@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
 import type { RunReport } from '../runtime/index.ts';
 import { renderGraph, type Topology } from '../topology/index.ts';
-import { createClusterAdmin, createTransport, type ClusterAdmin, type KafkaSecurity, type Transport } from '../transport/index.ts';
+import { createClusterAdmin, createTransport, type ClusterAdmin, type KafkaClient, type KafkaSecurity, type Transport } from '../transport/index.ts';
 import { AlertWatcher, type AlertThresholds } from './alerts.ts';
 import { annotationsOf } from './annotate.ts';
 import type { Isolation } from './host.ts';
@@ -48,6 +48,8 @@ export interface CoordinatorOptions {
   brokers?: string[];
   /** Kafka TLS and SASL, for this process' clients and every stage instance's. */
   security?: KafkaSecurity;
+  /** The Kafka client library of this process and of every stage instance. */
+  client?: KafkaClient;
   /** Node ids (as written) this process runs; all by default. The monitor watches every stage regardless. */
   nodes?: readonly string[];
   namespace?: string;
@@ -133,9 +135,9 @@ export class Coordinator {
     const selected = selectStages(plan, options.nodes);
     const brokers = options.brokers ?? [];
     const clientId = `sluice-${plan.topology.name}`;
-    const security = options.security !== undefined ? { security: options.security } : {};
-    const transport = createTransport({ brokers, clientId, logger, ...security });
-    const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger, ...security });
+    const connection = { ...(options.security !== undefined ? { security: options.security } : {}), ...(options.client !== undefined ? { client: options.client } : {}) };
+    const transport = createTransport({ brokers, clientId, logger, ...connection });
+    const admin = createClusterAdmin({ brokers, clientId: `${clientId}-monitor`, logger, ...connection });
     let http: HttpServer | undefined;
     let coordinator: Coordinator | undefined;
     try {
@@ -174,6 +176,7 @@ export class Coordinator {
         selected,
         brokers,
         ...(options.security !== undefined ? { security: options.security } : {}),
+        ...(options.client !== undefined ? { client: options.client } : {}),
         admin,
         logger: options.logger,
         isolation: options.isolation ?? 'thread',

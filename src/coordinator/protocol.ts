@@ -4,7 +4,7 @@
  * file itself and builds its own Stage, so no stream is ever shared.
  */
 import type { StageReport } from '../runtime/index.ts';
-import type { KafkaSecurity } from '../transport/index.ts';
+import type { KafkaClient, KafkaSecurity } from '../transport/index.ts';
 import type { InstanceAnswer, StoreRestore } from './query.ts';
 
 export interface InstanceParams {
@@ -15,6 +15,7 @@ export interface InstanceParams {
   brokers: string[];
   /** TLS and SASL, credentials included: never on a command line (see host.ts). */
   security?: KafkaSecurity;
+  client?: KafkaClient;
   namespace: string;
   clientId: string;
   commitIntervalMs?: number;

@@ -18,7 +18,7 @@ import { Cron } from 'croner';
 import { ErrorCodes, SluiceError, type Logger } from '../core/index.ts';
 import type { RunReport, StageReport } from '../runtime/index.ts';
 import { cronOptions } from '../topology/index.ts';
-import type { ClusterAdmin, KafkaSecurity, PartitionRange } from '../transport/index.ts';
+import type { ClusterAdmin, KafkaClient, KafkaSecurity, PartitionRange } from '../transport/index.ts';
 import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
 import type { StagePlan, TopologyPlan } from './plan.ts';
@@ -33,6 +33,7 @@ export interface SupervisorOptions {
   selected: readonly StagePlan[];
   brokers: string[];
   security?: KafkaSecurity;
+  client?: KafkaClient;
   admin: ClusterAdmin;
   logger: Logger;
   isolation: Isolation;
@@ -84,6 +85,7 @@ export class Supervisor implements StageRunner {
                 instance: i,
                 brokers: options.brokers,
                 ...(options.security !== undefined ? { security: options.security } : {}),
+                ...(options.client !== undefined ? { client: options.client } : {}),
                 namespace: plan.namespace,
                 clientId: `sluice-${plan.topology.name}-${stage.stage}-${i}`,
                 logLevel: options.logger.level,

@@ -66,7 +66,14 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
   const topology = physicalTopology(source, params.namespace);
   const node = topology.nodes.find((n) => n.id === params.stage);
   if (node === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `no stage \`${params.stage}\` in ${params.file}`);
-  const transport = createTransport({ brokers: params.brokers, clientId: params.clientId, logger, ...(params.security !== undefined ? { security: params.security } : {}) });
+  const transport = createTransport({
+    brokers: params.brokers,
+    clientId: params.clientId,
+    logger,
+    ...(params.security !== undefined ? { security: params.security } : {}),
+    ...(params.client !== undefined ? { client: params.client } : {}),
+  });
+  logger.info({ client: transport.client }, 'stage instance starting');
   const resources = await TopologyResources.load(topology, { env: process.env, keyFile: params.keyFile });
   stage = await Stage.create({
     topology,

@@ -18,6 +18,7 @@ import {
 import {
   createSinkStream,
   createTransport,
+  type KafkaClient,
   type KafkaSecurity,
   type OutgoingRecord,
   type Producer,
@@ -37,6 +38,7 @@ export interface PublisherOptions {
   brokers?: string[];
   /** Kafka TLS and SASL. */
   security?: KafkaSecurity;
+  client?: KafkaClient;
   /** Use this transport instead of making one (it is left open on close). */
   transport?: Transport;
   /** Codec chain spec (`avro`, `avro|lz4`, `json|aes-gcm|base64`...). Default `avro` with a schema, else `json`. */
@@ -125,6 +127,7 @@ export class Publisher {
       createTransport({
         ...(options.brokers === undefined ? {} : { brokers: options.brokers }),
         ...(options.security === undefined ? {} : { security: options.security }),
+        ...(options.client === undefined ? {} : { client: options.client }),
         clientId: options.clientId ?? 'sluice-publish',
         logger: options.logger ?? silentLogger,
       });

@@ -350,6 +350,7 @@ export async function buildTopology(config: TopologyFile, ctx: BuildContext): Pr
           kafka: {
             brokers: brokersOf(k.brokers),
             ...(k['client-id'] !== undefined ? { clientId: k['client-id'] } : {}),
+            ...(k.client !== undefined ? { client: k.client } : {}),
             ssl: k.ssl ?? false,
             ...(k.sasl !== undefined ? { sasl: k.sasl } : {}),
           },

@@ -5,6 +5,7 @@
  * runtime builds fresh stages from it for every instance it starts.
  */
 import type { Route, Step, WindowedAggregate } from '../processors/index.ts';
+import type { KafkaClient } from '../transport/clients.ts';
 import type { FileFormat, SinkMode } from './schema.ts';
 
 export type Compression = 'none' | 'gzip' | 'lz4' | 'snappy';
@@ -110,6 +111,7 @@ export interface TopologyNode {
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId?: string;
+  readonly client?: KafkaClient;
   readonly ssl: boolean;
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password?: string };
 }

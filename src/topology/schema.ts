@@ -17,6 +17,7 @@ import {
   WindowConfigSchema,
   choiceRegistry,
 } from '../processors/index.ts';
+import { kafkaClients } from '../transport/clients.ts';
 import { cronProblem } from './cron.ts';
 
 const NameSchema = z
@@ -61,6 +62,7 @@ const KafkaSchema = z
       .refine((b) => (typeof b === 'string' ? b.split(',') : b).some((x) => x.trim() !== ''), 'the broker list names no broker; give host:port[,host:port]')
       .meta({ description: '`host:port` list, as an array or comma-separated (e.g. `${KAFKA_BROKERS:-127.0.0.1:9092}`).' }),
     'client-id': z.string().min(1).optional(),
+    client: z.enum(kafkaClients).optional().meta({ description: 'The Kafka client library the stages use (SLUICE_KAFKA_CLIENT and --kafka-client override it).' }),
     ssl: z.boolean().optional(),
     sasl: z
       .strictObject({

@@ -3,7 +3,8 @@ import { ErrorCodes, SluiceError } from '../core/index.ts';
 import { getEmbeddedBroker } from './embedded/broker.ts';
 import { createEmbeddedTransport } from './embedded/transport.ts';
 import { createKafkaTransport } from './kafka/transport.ts';
-import type { ClusterAdmin, KafkaClient, Transport, TransportOptions } from './types.ts';
+import type { ClusterAdmin, Transport, TransportOptions } from './types.ts';
+import { DEFAULT_KAFKA_CLIENT, kafkaClients, type KafkaClient } from './clients.ts';
 import { createEmbeddedClusterAdmin } from './embedded/admin.ts';
 import { createKafkaClusterAdmin } from './kafka/admin.ts';
 import { createPlatformaticClusterAdmin } from './platformatic/admin.ts';
@@ -18,12 +19,12 @@ export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
 export { RecordsRefusedError, refusedRecords, type RefusedRecord } from './refused.ts';
 export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 
-export const kafkaClients: readonly KafkaClient[] = ['kafkajs', 'platformatic'];
+export { DEFAULT_KAFKA_CLIENT, kafkaClients, type KafkaClient } from './clients.ts';
 
-/** The option if given, else SLUICE_KAFKA_CLIENT, else kafkajs: the one place the variable is read. */
+/** The option if given, else SLUICE_KAFKA_CLIENT, else the default: the one place the variable is read. */
 export function kafkaClient(options: Pick<TransportOptions, 'client'>, env: NodeJS.ProcessEnv = process.env): KafkaClient {
   const chosen = options.client ?? env.SLUICE_KAFKA_CLIENT;
-  if (chosen === undefined || chosen === '') return 'kafkajs';
+  if (chosen === undefined || chosen === '') return DEFAULT_KAFKA_CLIENT;
   if (!(kafkaClients as readonly string[]).includes(chosen)) {
     const from = options.client !== undefined ? 'client option' : 'SLUICE_KAFKA_CLIENT';
     throw new SluiceError(ErrorCodes.CONFIG_INVALID, `unknown Kafka client \`${chosen}\` (${from}): one of ${kafkaClients.join(', ')}`, { context: { client: chosen } });

@@ -52,6 +52,7 @@
  *   while records are being delivered; commit often for the rest.
  */
 import type { Logger } from '../core/index.ts';
+import type { KafkaClient } from './clients.ts';
 
 export type HeaderBytes = Record<string, Buffer>;
 
@@ -302,6 +303,8 @@ export interface WrittenOffset {
 
 export interface Transport {
   readonly kind: 'kafka' | 'embedded';
+  /** The client library underneath (for logs and status). */
+  readonly client: KafkaClient | 'embedded';
   /** The end of every partition of `topic`: the last stable offset, what a read_committed reader reaches. */
   endOffsets(topic: string): Promise<PartitionOffset[]>;
   /**
@@ -354,7 +357,6 @@ export interface KafkaSecurity {
 }
 
 /** The Kafka client behind the Transport: kafkajs (`kafka/`) or @platformatic/kafka (`platformatic/`). */
-export type KafkaClient = 'kafkajs' | 'platformatic';
 
 export interface TransportOptions {
   /** Kafka bootstrap brokers; none (or empty) means the embedded in-process broker. */

@@ -1,14 +1,15 @@
 /**
- * TLS and SASL for every command that reaches Kafka. A setting comes from the
- * command line, else the environment, else the topology's `kafka:` section.
+ * TLS, SASL and the client library for every command that reaches Kafka. A
+ * setting comes from the command line, else the environment, else the
+ * topology's `kafka:` section.
  * Passwords belong in the environment or a file: one given on the command
  * line works, with a warning, since the process list and shell history keep
  * it.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.ts';
 import type { Topology } from '../../topology/index.ts';
-import { kafkaSecurity, saslMechanisms, type KafkaSecurity } from '../../transport/index.ts';
+import { DEFAULT_KAFKA_CLIENT, kafkaClient, kafkaClients, kafkaSecurity, saslMechanisms, type KafkaClient, type KafkaSecurity } from '../../transport/index.ts';
 
 /** What commander hands an action from the options below. */
 export interface KafkaSecurityFlags {
@@ -22,6 +23,7 @@ export interface KafkaSecurityFlags {
   saslPassword?: string;
   saslPasswordFile?: string;
   insecure?: boolean;
+  kafkaClient?: string;
 }
 
 export const SECURITY_ENV = {
@@ -46,7 +48,8 @@ export function addKafkaSecurityOptions(command: Command): Command {
     .option('--sasl-username <name>', `($${SECURITY_ENV.saslUsername})`)
     .option('--sasl-password-file <file>', `file holding the SASL password ($${SECURITY_ENV.saslPasswordFile}, or $${SECURITY_ENV.saslPassword})`)
     .option('--sasl-password <secret>', `avoid: visible in the process list; use $${SECURITY_ENV.saslPassword} or --sasl-password-file`)
-    .option('--insecure', 'allow SASL PLAIN without TLS and --ssl-no-verify');
+    .option('--insecure', 'allow SASL PLAIN without TLS and --ssl-no-verify')
+    .addOption(new Option('--kafka-client <name>', `the Kafka client library ($SLUICE_KAFKA_CLIENT, else the file's kafka.client)`).choices(kafkaClients));
 }
 
 /** The warning sink the commands use: one line on stderr. */
@@ -62,11 +65,24 @@ export const registerKafkaSecurity: RegisterCommand = (program) => {
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
 
+/** How a command's Kafka clients connect: spread into the transport's options. */
+export interface KafkaConnection {
+  client: KafkaClient;
+  security?: KafkaSecurity;
+}
+
+export function connectionOf(flags: KafkaSecurityFlags, topology: Topology | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): KafkaConnection {
+  const security = securityOf(flags, topology, env, warn);
+  // commander checked the flag's name and zod the file's; kafkaClient checks the variable's.
+  const client = (flags.kafkaClient as KafkaClient | undefined) ?? (env.SLUICE_KAFKA_CLIENT ? kafkaClient({}, env) : topology?.kafka?.client) ?? DEFAULT_KAFKA_CLIENT;
+  return { client, ...(security !== undefined ? { security } : {}) };
+}
+
 /**
  * The security a command's Kafka clients use; undefined for plaintext with
  * no authentication. `warn` hears about a password given on the command line.
  */
-export function securityOf(
+function securityOf(
   flags: KafkaSecurityFlags,
   topology: Topology | undefined,
   env: NodeJS.ProcessEnv,

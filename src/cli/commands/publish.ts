@@ -22,7 +22,7 @@ import { formatError } from '../errors.ts';
 import { wholeNumber } from '../numbers.ts';
 import { requireBrokers } from './cluster.ts';
 import type { RegisterCommand } from './index.ts';
-import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
+import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 
 export interface PublishCommandOptions {
   file?: string;
@@ -268,11 +268,11 @@ export const registerPublish: RegisterCommand = (program: Command) => {
     .option('--header <name=value>', 'header on every message (repeatable)', parseHeader)
     .option('--keys <file>', 'aes-gcm key file (default: $SLUICE_KEYS)')
     .action(async (file: string | undefined, flags: PublishFlags) => {
-      const security = securityOf(flags, undefined, process.env, warnOnStderr);
+      const connection = connectionOf(flags, undefined, process.env, warnOnStderr);
       const report = await runPublish(
         {
           brokers: requireBrokers(flags.brokers, undefined, 'publish'),
-          ...(security === undefined ? {} : { security }),
+          ...connection,
           topic: flags.topic,
           ...(file === undefined ? {} : { file }),
           ...(flags.schema === undefined ? {} : { schema: flags.schema }),

@@ -18,7 +18,7 @@ import { deadLetterSummary, writeDeadLetterFiles, type WrittenDeadLetters } from
 import { NAMESPACE_HELP, namespacePrefix } from '../namespace.ts';
 import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
-import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
+import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import { collectList, tokenOf, type TokenFlags } from './http-token.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -120,7 +120,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
       const brokers = brokersOf(opts.brokers, topology);
       const pollIntervalMs = milliseconds('--poll-interval', opts.pollInterval, 100);
       const http = httpOptions(opts, brokers !== undefined);
-      const security = brokers !== undefined ? securityOf(opts, topology, process.env, warnOnStderr) : undefined;
+      const connection = brokers !== undefined ? connectionOf(opts, topology, process.env, warnOnStderr) : {};
       const logger = createLogger();
       const run = await Coordinator.start({
         topology,
@@ -129,7 +129,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
         pollIntervalMs,
         isolation: isolationOf(opts.isolation),
         ...(brokers !== undefined ? { brokers } : {}),
-        ...(security !== undefined ? { security } : {}),
+        ...connection,
         ...(http !== undefined ? { http } : {}),
         ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
         ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),

@@ -18,7 +18,7 @@ import { namespacePrefix } from '../namespace.ts';
 import { requireBrokers } from './cluster.ts';
 import { coordinatorUrl, refusal, requestCoordinator, type Refusal } from './coordinator-http.ts';
 import { tokenOf, type TokenFlags } from './http-token.ts';
-import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
+import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface StatusCliOptions extends KafkaSecurityFlags, TokenFlags {
@@ -71,8 +71,8 @@ export const registerStatus: RegisterCommand = (program: Command) => {
       if (opts.url !== undefined) return coordinatorStatus(coordinatorUrl(opts.url), opts, intervalMs);
       const brokers = requireBrokers(opts.brokers, topology, 'status');
       const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
-      const security = securityOf(opts, topology, process.env, warnOnStderr);
-      const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger(), ...(security !== undefined ? { security } : {}) });
+      const connection = connectionOf(opts, topology, process.env, warnOnStderr);
+      const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger(), ...connection });
       const print = printer(opts);
       const interrupted = new AbortController();
       const onSignal = () => interrupted.abort();

@@ -10,7 +10,7 @@ import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin, createTransport } from '../../transport/index.ts';
 import { namespacePrefix } from '../namespace.ts';
 import { requireBrokers } from './cluster.ts';
-import { securityOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
+import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface TopicsCliOptions extends KafkaSecurityFlags {
@@ -39,9 +39,9 @@ export const registerTopics: RegisterCommand = (program: Command) => {
       const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
       const logger = createLogger();
       const clientId = `sluice-topics-${topology.name}`;
-      const security = securityOf(opts, topology, process.env, warnOnStderr);
+      const connection = connectionOf(opts, topology, process.env, warnOnStderr);
       if (opts.delete) {
-        const admin = createClusterAdmin({ brokers, clientId, logger, ...(security !== undefined ? { security } : {}) });
+        const admin = createClusterAdmin({ brokers, clientId, logger, ...connection });
         try {
           const deleted = await deleteTopics(admin, plan);
           process.stdout.write(deleted.map((t) => `deleted ${t}\n`).join(''));
@@ -50,7 +50,7 @@ export const registerTopics: RegisterCommand = (program: Command) => {
         }
         return;
       }
-      const transport = createTransport({ brokers, clientId, logger, ...(security !== undefined ? { security } : {}) });
+      const transport = createTransport({ brokers, clientId, logger, ...connection });
       try {
         if (opts.create) {
           const created = new Set(await ensureTopics(transport, plan.topology));

@@ -22,6 +22,7 @@ const READ_CHUNK = 1_000;
 
 class EmbeddedTransport implements Transport {
   readonly kind = 'embedded';
+  readonly client = 'embedded';
   readonly #broker: EmbeddedBroker;
   readonly #open = new Set<Producer | Consumer | TransactionalProducer>();
 

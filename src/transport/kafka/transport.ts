@@ -39,6 +39,7 @@ export function topicConfigEntries(spec: TopicSpec): { name: string; value: stri
 
 class KafkaTransport implements Transport {
   readonly kind = 'kafka';
+  readonly client = 'kafkajs';
   readonly #kafka: Kafka;
   readonly #logger: Logger;
   readonly #clientId: string;

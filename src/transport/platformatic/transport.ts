@@ -51,6 +51,7 @@ async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
 
 class PlatformaticTransport implements Transport {
   readonly kind = 'kafka';
+  readonly client = 'platformatic';
   readonly #client: PlatformaticClientOptions;
   readonly #logger: Logger;
   #admin: Admin | undefined;
