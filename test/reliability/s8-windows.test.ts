@@ -8,7 +8,7 @@
  * exactly-once: exactly one result per window; at-least-once: repeats only
  * of identical results.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,9 +16,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createTransport, partitionForKey } from '../../src/transport/index.ts';
 import { brokers, uniqueName } from '../integration/harness/kafka.ts';
+import { feedAtRate } from './harness/feed.ts';
 import { Instance, killAll } from './harness/instances.ts';
 import type { Guarantee } from './harness/pipeline.ts';
 import { recordResult, sized } from './harness/results.ts';
+import { topologyFile } from './harness/topology-file.ts';
 
 const TOTAL = sized(20_000, 200_000);
 const RATE = sized(1_000, 2_000);
@@ -40,40 +42,23 @@ interface Result {
   value: number;
 }
 
-async function topologyFile(guarantee: Guarantee): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-s8-'));
-  const file = join(dir, 'topology.yaml');
-  await writeFile(
-    file,
-    [
-      'name: s8',
-      'topics:',
-      `  events: { partitions: ${PARTITIONS} }`,
-      `  counts: { partitions: ${PARTITIONS} }`,
-      'nodes:',
-      '  count:',
-      '    from: events',
-      `    guarantee: ${guarantee}`,
-      '    window: { tumbling: 10s, aggregate: count }',
-      '    to: counts',
-      '',
-    ].join('\n'),
-  );
-  return file;
+function s8Topology(guarantee: Guarantee): Promise<string> {
+  return topologyFile([
+    'name: s8',
+    'topics:',
+    `  events: { partitions: ${PARTITIONS} }`,
+    `  counts: { partitions: ${PARTITIONS} }`,
+    'nodes:',
+    '  count:',
+    '    from: events',
+    `    guarantee: ${guarantee}`,
+    '    window: { tumbling: 10s, aggregate: count }',
+    '    to: counts',
+  ]);
 }
 
-async function feed(topic: string, from: number, to: number): Promise<void> {
-  const producer = await transport.producer();
-  const batch = 500;
-  const started = Date.now();
-  for (let i = from; i < to; i += batch) {
-    const records = [];
-    for (let j = i; j < Math.min(to, i + batch); j++) records.push({ topic, key: `k${j % KEYS}`, value: JSON.stringify({ n: j }), timestamp: BASE + j * EVENT_MS_PER_RECORD });
-    await producer.send(records);
-    const due = started + ((i + batch - from) / RATE) * 1000;
-    if (due > Date.now()) await sleep(due - Date.now());
-  }
-  await producer.close();
+function feed(topic: string, from: number, to: number): Promise<void> {
+  return feedAtRate(transport, from, to, RATE, (j) => ({ topic, key: `k${j % KEYS}`, value: JSON.stringify({ n: j }), timestamp: BASE + j * EVENT_MS_PER_RECORD }));
 }
 
 /** A record per partition far ahead in event time: every window of the feed closes. */
@@ -109,7 +94,7 @@ async function readResults(topic: string): Promise<Result[]> {
 describe.each<Guarantee>(['at-least-once'])('scenario 8, %s: SIGKILL a windowed count every 5 s', (guarantee) => {
   it(`every final window of ${TOTAL} records equals an independent count${guarantee === 'exactly-once' ? ', once each' : ', repeats identical'}`, async () => {
     const ns = `${uniqueName(`s8-${guarantee === 'exactly-once' ? 'eos' : 'alo'}`)}.`;
-    const file = await topologyFile(guarantee);
+    const file = await s8Topology(guarantee);
     const stateRoot = await mkdtemp(join(tmpdir(), 'sluice-s8-state-'));
     await transport.createTopics([
       { name: `${ns}events`, partitions: PARTITIONS },
