@@ -172,9 +172,9 @@ export class TaskManager {
   }
 
   /**
-   * A commit that has no next interval (a revoke, the end of a run): a
-   * failure (a rebalance under way, a broker busy for a moment) is tried
-   * again, since what it leaves uncommitted is read twice.
+   * The commit at the end of a run has no next interval: a failure (a
+   * rebalance under way, a broker busy for a moment) is tried again, since
+   * what it leaves uncommitted is read twice.
    */
   async #commitFinal(tasks?: readonly Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -254,7 +254,8 @@ export class TaskManager {
   /** Before partitions go: commit their tasks (what is finished), then close them. */
   async revoke(partitions: readonly TopicPartitions[]): Promise<void> {
     const tasks = this.#tasksOf(partitions);
-    await this.#commitFinal(tasks);
+    // Once: the group waits for this member, and a rebalance that moves on without it costs more than a retry saves.
+    await this.commit(tasks);
     await this.#close(tasks);
   }
 
