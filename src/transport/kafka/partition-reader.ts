@@ -57,12 +57,15 @@ export async function readKafkaPartitions(
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, heartbeat }) => {
+          eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
             const range = pending.get(batch.partition);
             if (range === undefined) return;
             const [next, end] = range;
             const records = recordsOf(batch, next).filter((r) => BigInt(r.offset) < end);
             if (records.length > 0) await onRecords(records);
+            // kafkajs fetches next from the last offset resolved (or the seek): unresolved, a partition
+            // bigger than one fetch was fetched from its start again and again, never reaching its end.
+            resolveOffset(batch.lastOffset());
             const position = BigInt(batch.lastOffset()) + 1n;
             range[0] = position;
             await heartbeat();

@@ -1,8 +1,10 @@
 /**
  * Transport.readPartitions, the restore path of state stores, on every
  * transport and Kafka driver: ranges read exactly, transaction markers and aborted
- * transactions passed over, out-of-range starts reported, not read.
+ * transactions passed over, out-of-range starts reported, not read, partitions
+ * bigger than one fetch read to their end.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
@@ -57,6 +59,34 @@ describe.each(transports)('readPartitions on the %s transport', (_kind, make) =>
         throw new Error('nothing to read');
       });
       expect(past).toEqual([{ partition: 2, end: '0', outOfRange: true }]);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  // A changelog bigger than one fetch (1 MiB a partition): kafkajs fetches again from the last offset
+  // resolved, so a reader that did not resolve any got its first fetch back for ever.
+  it('reads a partition that takes several fetches', { timeout: 60_000 }, async () => {
+    const transport = make();
+    const topic = uniqueName('read-big');
+    try {
+      await transport.createTopics([{ name: topic, partitions: 1 }]);
+      const producer = await transport.producer();
+      const total = 4_000;
+      // Random 1 KiB values: about 4 MiB on the broker, whatever the compression.
+      for (let i = 0; i < total; i += 500) {
+        await producer.send(Array.from({ length: 500 }, (_, j) => ({ topic, partition: 0, key: `k${i + j}`, value: randomBytes(1024) })));
+      }
+      await producer.close();
+      const offsets: string[] = [];
+      let calls = 0;
+      const [end] = await transport.readPartitions(topic, [{ partition: 0, from: null }], async (records) => {
+        calls++;
+        for (const r of records) offsets.push(r.offset);
+      });
+      expect(offsets).toEqual(Array.from({ length: total }, (_, i) => String(i)));
+      expect(end).toEqual({ partition: 0, end: String(total), outOfRange: false });
+      if (_kind !== 'embedded') expect(calls).toBeGreaterThan(1);
     } finally {
       await transport.close();
     }
