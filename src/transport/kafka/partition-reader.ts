@@ -7,7 +7,7 @@
  * Ends are taken at the start (the last stable offset when read committed:
  * the task's producer has fenced any earlier owner first, so no transaction
  * of its is still open); a partition is done once the consumer's position,
- * which passes transaction markers, reaches its end.
+ * which passes transaction markers and aborted records, reaches its end.
  */
 import { randomUUID } from 'node:crypto';
 import { fetchTopicOffsets } from './topic-offsets.ts';
@@ -46,6 +46,13 @@ export async function readKafkaPartitions(
       };
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) reject(payload.error);
+      });
+      // A fetch of markers and aborted records alone reaches no handler: kafkajs moves past it and says so here.
+      consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+        const range = payload.batchSize === 0 && payload.firstOffset !== null ? pending.get(payload.partition) : undefined;
+        if (range === undefined || payload.topic !== topic || range[0] !== BigInt(payload.firstOffset!)) return;
+        range[0] = BigInt(payload.lastOffset) + 1n;
+        if (range[0] >= range[1]) finish(payload.partition, range[1]);
       });
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         const unwanted = (payload.memberAssignment[topic] ?? []).filter((p) => !pending.has(p));

@@ -5,6 +5,7 @@
  * bigger than one fetch read to their end.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport, type ConsumedRecord, type Transport } from '../../../src/transport/index.ts';
@@ -116,6 +117,35 @@ describe.each(transports.slice(1))('readPartitions on Kafka with %s', (_client, 
       });
       expect(values).toEqual(['a', 'c']);
       expect(end).toEqual({ partition: 0, end: '6', outOfRange: false });
+    } finally {
+      await transport.close();
+    }
+  });
+
+  // A changelog whose last transaction was aborted (its producer SIGKILLed, then fenced by the next owner):
+  // the last fetch holds nothing a reader is handed, and kafkajs calls no handler for it.
+  it('ends a partition whose last transaction was aborted', async () => {
+    const transport = make();
+    const topic = uniqueName('read-abort-last');
+    try {
+      await transport.createTopics([{ name: topic, partitions: 1 }]);
+      const raw = kafka().producer({ transactionalId: uniqueName('aborter'), idempotent: true, maxInFlightRequests: 1 });
+      await raw.connect();
+      for (const [value, commit] of [['a', true], ['b', false]] as const) {
+        const txn = await raw.transaction();
+        await txn.send({ topic, messages: [{ value }] });
+        if (commit) await txn.commit();
+        else await txn.abort();
+      }
+      await raw.disconnect();
+      await eventually(async () => (await transport.endOffsets(topic))[0]?.offset === '4', 'the abort marker is written');
+      const values: string[] = [];
+      const reading = transport.readPartitions(topic, [{ partition: 0, from: '2' }], async (records) => {
+        for (const r of records) values.push(r.value!.toString());
+      });
+      const [end] = await Promise.race([reading, sleep(15_000).then(() => [{ partition: 0, end: 'none: still reading after 15 s', outOfRange: false }])]);
+      expect(end).toEqual({ partition: 0, end: '4', outOfRange: false });
+      expect(values).toEqual([]);
     } finally {
       await transport.close();
     }
