@@ -52,7 +52,7 @@ export function eventSchema(): LoadedSchema {
 }
 
 /** mulberry32: a tiny seeded generator, so values are the same in every run. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);

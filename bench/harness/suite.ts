@@ -21,4 +21,5 @@ export const suite: readonly ScenarioInfo[] = [
   { name: 'monitor', kafka: true, onRequest: true },
   { name: 'clients', kafka: true, onRequest: true },
   { name: 'state-restore', kafka: true },
+  { name: 'kafka-streams', kafka: true },
 ];
