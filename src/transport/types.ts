@@ -56,7 +56,12 @@ import type { KafkaClient } from './clients.ts';
 
 export type HeaderBytes = Record<string, Buffer>;
 
-/** A record read from a topic: bytes as stored, plus where it was stored. */
+/**
+ * A record read from a topic: bytes as stored, plus where it was stored. Once
+ * a sink takes it, it is the sink's: a stage changes it in place (its value
+ * decoded, its headers replaced), so a consumer hands out objects of its own
+ * and never one it keeps or gives to another reader.
+ */
 export interface ConsumedRecord {
   key: Buffer | null;
   value: Buffer | null;

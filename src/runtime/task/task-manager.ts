@@ -99,14 +99,23 @@ export class TaskManager {
     return task === undefined || task.closed ? undefined : task;
   }
 
-  /** The token of a record read from a topic; undefined when it must be skipped (not current, or below its task's floor). */
-  track(r: ConsumedRecord): { task: Task; token: OffsetToken } | undefined {
-    const task = this.task(r.partition);
-    if (task === undefined || this.#consumer?.owns(r.topic, r.partition) === false) return undefined;
+  /**
+   * The token of a record read from a topic, in `task` (the task of its
+   * partition number); undefined when it must be skipped (not current, or
+   * below its task's floor). Per record: its offset is parsed here only.
+   */
+  track(task: Task, r: ConsumedRecord): OffsetToken | undefined {
+    if (task.closed || this.#consumer?.owns(r.topic, r.partition) === false) return undefined;
     const floor = task.floors.get(r.topic);
     const offset = BigInt(r.offset);
     if (floor !== undefined && offset < floor) return undefined;
-    return { task, token: task.watermark(r.topic).track(offset) };
+    return task.watermark(r.topic).track(offset);
+  }
+
+  /** Next offset of a partition after what the stage was handed since the task got it; 0 when nothing was. */
+  handed(topic: string, partition: number): bigint {
+    const last = this.task(partition)?.watermarks.get(topic)?.lastTracked;
+    return last === undefined ? 0n : last + 1n;
   }
 
   async assign(partitions: readonly TopicPartitions[]): Promise<void> {

@@ -173,7 +173,9 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
           const log = logs[partition]!;
           if (position >= log.length) continue;
           const entries = log.slice(position, position + CHUNK);
-          const records = entries.filter((e): e is ConsumedRecord => e !== null);
+          // The log's entries are every reader's: each delivery gets copies (types.ts).
+          const records: ConsumedRecord[] = [];
+          for (const e of entries) if (e !== null) records.push({ ...e });
           const taken = records.length > 0 ? sink.offer(records) : 0;
           if (taken > 0) this.#delivered.set(key, records[taken - 1]!.offset);
           // All taken: past the markers that follow too. Else up to the first record refused.

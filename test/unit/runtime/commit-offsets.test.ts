@@ -30,7 +30,7 @@ async function readThree(consumer: Consumer): Promise<TaskManager> {
   for (const topic of ['a', 'b']) {
     for (let partition = 0; partition < 3; partition++) {
       for (let offset = 0; offset <= partition; offset++) {
-        tasks.track({ topic, partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.token.done();
+        tasks.track(tasks.task(partition)!, { topic, partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.done();
       }
     }
   }

@@ -34,7 +34,7 @@ function manager(consumer: Consumer): TaskManager {
 async function readAndFinish(tasks: TaskManager, offsets: number): Promise<void> {
   await tasks.assign([{ topic: 'in', partitions: [0] }]);
   for (let offset = 0; offset < offsets; offset++) {
-    tasks.track({ topic: 'in', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.token.done();
+    tasks.track(tasks.task(0)!, { topic: 'in', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.done();
   }
 }
 
