@@ -1,6 +1,6 @@
 /**
  * Records waiting in a source stream, one queue per partition, with the
- * queue whose next record is earliest (by timestamp, then by arrival) at the
+ * queue whose next record is earliest (by timestamp, then the partition seen first) at the
  * top of a binary heap: taking a record costs log(partitions), not a scan of
  * every partition queue.
  */
@@ -9,31 +9,30 @@ import type { ConsumedRecord } from './types.ts';
 /** One partition's waiting records, taken from the front without shifting the array. */
 class PartitionQueue {
   #records: (ConsumedRecord | undefined)[] = [];
-  /** Arrival number of each record: breaks timestamp ties in arrival order. */
-  #arrivals: number[] = [];
   #head = 0;
+  /** The timestamp of the next record, kept here for the heap's comparisons. */
+  next = 0;
   /** Where this queue sits in the heap; -1 while it is empty (not in the heap). */
   slot = -1;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
+    /** Creation order: breaks timestamp ties, the queue made first going first. */
+    readonly order: number,
   ) {}
 
   get size(): number {
     return this.#records.length - this.#head;
   }
 
-  push(record: ConsumedRecord, arrival: number): void {
-    this.#records.push(record);
-    this.#arrivals.push(arrival);
+  push(record: ConsumedRecord): void {
+    if (this.#records.push(record) === this.#head + 1) this.next = record.timestamp;
   }
 
   /** Whether this queue's next record goes before `other`'s. */
   before(other: PartitionQueue): boolean {
-    const a = this.#records[this.#head]!.timestamp;
-    const b = other.#records[other.#head]!.timestamp;
-    return a < b || (a === b && this.#arrivals[this.#head]! < other.#arrivals[other.#head]!);
+    return this.next < other.next || (this.next === other.next && this.order < other.order);
   }
 
   shift(): ConsumedRecord {
@@ -41,13 +40,14 @@ class PartitionQueue {
     this.#records[this.#head++] = undefined;
     if (this.#head === this.#records.length) {
       this.#records = [];
-      this.#arrivals = [];
       this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#records.length) {
+      return record;
+    }
+    if (this.#head > 4096 && this.#head * 2 > this.#records.length) {
       this.#records = this.#records.slice(this.#head);
-      this.#arrivals = this.#arrivals.slice(this.#head);
       this.#head = 0;
     }
+    this.next = this.#records[this.#head]!.timestamp;
     return record;
   }
 }
@@ -57,12 +57,12 @@ export class EarliestQueues {
   readonly #queues = new Map<string, Map<number, PartitionQueue>>();
   /** The non-empty queues, earliest next record first. */
   readonly #heap: PartitionQueue[] = [];
-  #arrivals = 0;
+  #created = 0;
   #last: PartitionQueue | undefined;
 
   push(record: ConsumedRecord): void {
     const queue = this.#queueOf(record.topic, record.partition);
-    queue.push(record, this.#arrivals++);
+    queue.push(record);
     // A queue that had records keeps its head, so its place in the heap stands.
     if (queue.size === 1) {
       queue.slot = this.#heap.length;
@@ -78,7 +78,7 @@ export class EarliestQueues {
     let partitions = this.#queues.get(topic);
     if (partitions === undefined) this.#queues.set(topic, (partitions = new Map()));
     let queue = partitions.get(partition);
-    if (queue === undefined) partitions.set(partition, (queue = new PartitionQueue(topic, partition)));
+    if (queue === undefined) partitions.set(partition, (queue = new PartitionQueue(topic, partition, this.#created++)));
     this.#last = queue;
     return queue;
   }

@@ -6,15 +6,13 @@ const at = (topic: string, partition: number, offset: number, timestamp: number)
   key: null, value: null, headers: {}, timestamp, topic, partition, offset: String(offset),
 });
 
-/** The order the stream promises, computed the slow way: earliest head by timestamp, then arrival. */
-function reference(queues: Map<string, ConsumedRecord[]>, arrival: Map<ConsumedRecord, number>): ConsumedRecord[] {
+/** The order the stream promises, computed the slow way: earliest head by timestamp, ties to the partition seen first. */
+function reference(queues: Map<string, ConsumedRecord[]>): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
   for (;;) {
     let best: ConsumedRecord[] | undefined;
     for (const q of queues.values()) {
-      if (q.length === 0) continue;
-      const [h, b] = [q[0]!, best?.[0]];
-      if (b === undefined || h.timestamp < b.timestamp || (h.timestamp === b.timestamp && arrival.get(h)! < arrival.get(b)!)) best = q;
+      if (q.length > 0 && (best === undefined || q[0]!.timestamp < best[0]!.timestamp)) best = q;
     }
     if (best === undefined) return out;
     out.push(best.shift()!);
@@ -27,7 +25,6 @@ describe('EarliestQueues', () => {
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
     const queues = new EarliestQueues();
     const mirror = new Map<string, ConsumedRecord[]>();
-    const arrival = new Map<ConsumedRecord, number>();
     const next = new Map<string, number>();
     const taken: ConsumedRecord[] = [];
     const expected: ConsumedRecord[] = [];
@@ -39,7 +36,6 @@ describe('EarliestQueues', () => {
         const offset = next.get(id) ?? 0;
         next.set(id, offset + 1);
         const r = at(topic, partition, offset, random(50));
-        arrival.set(r, arrival.size);
         queues.push(r);
         mirror.set(id, [...(mirror.get(id) ?? []), r]);
       }
@@ -49,7 +45,7 @@ describe('EarliestQueues', () => {
         mirror.delete(`${topic}/${partition}`);
       }
       // Take part of what waits, as a reader slower than the consumer would.
-      const want = reference(new Map([...mirror].map(([k, q]) => [k, [...q]])), arrival).slice(0, 15);
+      const want = reference(new Map([...mirror].map(([k, q]) => [k, [...q]]))).slice(0, 15);
       for (const r of want) {
         expected.push(r);
         taken.push(queues.shift());
