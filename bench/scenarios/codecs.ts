@@ -1,25 +1,32 @@
 /**
- * Scenario 1, the codec chain in memory: `avro|lz4|base64` in batches of
- * 1,000, encode and its inverse, through sluice's Transform streams
- * (createEncodeStream, createDecodeStream) against the same pure functions
- * (encodeBatch, decodeBatch) in a plain loop, in one process. JSON.stringify
- * of each record runs alongside as a reference. Figures are records/s by wall
- * clock and per CPU-second (a core's worth, whatever else shared the machine).
+ * Scenario 1, the codec chain in memory: `avro|lz4|base64`, on the path a
+ * stage's records take: its decode and encode steps (stage-steps.ts, built
+ * from a topology as a stage builds them), one record at a time, each in its
+ * envelope, headers and all. Against them, in one process: the same chain's
+ * `encode` / `decode` on bare values in a plain loop (what the steps add), and
+ * for reference the batch framing (`encodeBatch`, 1,000 records a batch, which
+ * no stage uses on topics) and JSON.stringify of each record. Figures are
+ * records/s by wall clock and per CPU-second (a core's worth, whatever else
+ * shared the machine).
  *
  *     npx tsx bench/scenarios/codecs.ts [--quick] [--rounds 5] [--records 1000000] [--pool 10000]
  *
  * `--pool` is how many distinct records cycle (10,000: ~4 MB of objects, in
  * cache as a pipeline's previous step would leave them).
  */
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createCodecChain, createDecodeStream, createEncodeStream } from '../../src/codecs/index.ts';
+import { join } from 'node:path';
+import type { SluiceRecord } from '../../src/core/index.ts';
+import type { Envelope } from '../../src/runtime/envelope.ts';
+import { TopologyResources } from '../../src/runtime/resources.ts';
+import { topicDecodeStep, topicEncodeStep } from '../../src/runtime/stage-steps.ts';
+import { loadTopology } from '../../src/topology/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
 import { elapsed, startClock, type Elapsed } from '../harness/clock.ts';
 import { machine } from '../harness/machine.ts';
-import { eventSchema, makeEvents, meanAvroBytes } from '../harness/records.ts';
+import { eventSchemaJson, makeEvents, meanAvroBytes } from '../harness/records.ts';
 import { figure, finish, versus } from '../harness/report.ts';
 import { alternate, type Sample } from '../harness/rounds.ts';
+import { writeFolder } from '../harness/topology.ts';
 
 const args = scenarioArgs({ records: { full: 1_000_000, quick: 100_000 }, pool: { full: 10_000, quick: 10_000 } });
 const RECORDS = args.records;
@@ -27,12 +34,32 @@ const BATCH = 1_000;
 const SPEC = 'avro|lz4|base64';
 const machineInfo = machine();
 
-const schema = eventSchema();
-const chain = createCodecChain(SPEC, { schema });
+// A stage reading one topic and writing another, both with the chain: its steps are what this measures.
+const dir = writeFolder({
+  'schemas/event.avsc': JSON.stringify(eventSchemaJson),
+  'topology.yaml': `
+name: codecs
+schemas: { ShopEvent: ./schemas/event.avsc }
+topics:
+  events.in: { schema: ShopEvent, codec: "${SPEC}" }
+  events.out: { schema: ShopEvent, codec: "${SPEC}" }
+nodes:
+  hop: { from: events.in, to: events.out }
+`,
+});
+const topology = await loadTopology(join(dir, 'topology.yaml'));
+const resources = await TopologyResources.load(topology);
+const node = topology.nodes.find((n) => n.id === 'hop')!;
+const decodeStep = topicDecodeStep(node, ['events.in'], resources).fn;
+const encodeStep = topicEncodeStep(node, resources).fn;
+const chain = resources.chain(SPEC, 'ShopEvent');
+// As the consumer hands them over: the codec headers the topic's records carry, as bytes.
+const consumedHeaders = Object.fromEntries(Object.entries(chain.headers()).map(([name, value]) => [name, Buffer.from(value)]));
+
 const pool = makeEvents(args.pool);
 const batches: unknown[][] = [];
 for (let i = 0; i < pool.length; i += BATCH) batches.push(pool.slice(i, i + BATCH));
-const encoded = batches.map((b) => chain.encodeBatch(b));
+const encoded = pool.map((v) => chain.encode(v));
 const perRound = Math.ceil(RECORDS / pool.length);
 const records = perRound * pool.length;
 
@@ -47,16 +74,48 @@ function loop(step: () => number): Sample {
   return sample(elapsed(clock), bytes);
 }
 
+/** A record in its envelope as the topic source makes it. */
+function envelope(value: unknown): Envelope {
+  const record: SluiceRecord = { key: null, value, headers: consumedHeaders, timestamp: 0, topic: 'events.in', partition: 0, offset: '0' };
+  return { record, token: undefined, origin: { topic: 'events.in', partition: 0, offset: '0', rawKey: null, rawValue: null, rawHeaders: consumedHeaders, timestamp: 0 } };
+}
+
+function encodeStepLoop(): number {
+  let bytes = 0;
+  for (let i = 0; i < pool.length; i++) {
+    const env = envelope(pool[i]);
+    encodeStep(env);
+    bytes += (env.record.value as Buffer).length;
+  }
+  return bytes;
+}
+
+function decodeStepLoop(): number {
+  let n = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    const env = envelope(encoded[i]);
+    decodeStep(env);
+    if (env.record.value !== null) n++;
+  }
+  return n;
+}
+
 function encodeLoop(): number {
   let bytes = 0;
-  for (let b = 0; b < batches.length; b++) bytes += chain.encodeBatch(batches[b]!).length;
+  for (let i = 0; i < pool.length; i++) bytes += chain.encode(pool[i]).length;
   return bytes;
 }
 
 function decodeLoop(): number {
   let n = 0;
-  for (let b = 0; b < encoded.length; b++) n += chain.decodeBatch(encoded[b]!).length;
+  for (let i = 0; i < encoded.length; i++) if (chain.decode(encoded[i]!) !== null) n++;
   return n;
+}
+
+function encodeBatchLoop(): number {
+  let bytes = 0;
+  for (let b = 0; b < batches.length; b++) bytes += chain.encodeBatch(batches[b]!).length;
+  return bytes;
 }
 
 function jsonLoop(): number {
@@ -65,44 +124,13 @@ function jsonLoop(): number {
   return chars;
 }
 
-/** Pushes `items` round after round into `through`, counting what comes out. */
-async function streamed(items: readonly unknown[], through: NodeJS.ReadWriteStream, measure: (chunk: unknown) => number): Promise<Sample> {
-  const clock = startClock();
-  let sent = 0;
-  const total = perRound * items.length;
-  let bytes = 0;
-  const source = new Readable({
-    objectMode: true,
-    highWaterMark: 1_024,
-    read() {
-      while (sent < total) if (!this.push(items[sent++ % items.length])) return;
-      this.push(null);
-    },
-  });
-  const sink = new Writable({
-    objectMode: true,
-    highWaterMark: 1_024,
-    write(chunk: unknown, _encoding, callback) {
-      bytes += measure(chunk);
-      callback();
-    },
-  });
-  await pipeline(source, through, sink);
-  return sample(elapsed(clock), bytes);
-}
-
 const rounds = await alternate(
   [
+    { name: 'encode step', round: async () => loop(encodeStepLoop) },
     { name: 'encode loop', round: async () => loop(encodeLoop) },
-    {
-      name: 'encode stream',
-      round: () => streamed(pool, createEncodeStream(chain, { items: 'values', batchSize: BATCH, highWaterMark: 1_024 }), (b) => (b as Buffer).length),
-    },
+    { name: 'decode step', round: async () => loop(decodeStepLoop) },
     { name: 'decode loop', round: async () => loop(decodeLoop) },
-    {
-      name: 'decode stream',
-      round: () => streamed(encoded, createDecodeStream(chain, { items: 'values', batches: true, highWaterMark: 1_024 }), () => 1),
-    },
+    { name: 'encodeBatch', round: async () => loop(encodeBatchLoop) },
     { name: 'JSON.stringify', round: async () => loop(jsonLoop) },
   ],
   { rounds: args.rounds },
@@ -112,18 +140,18 @@ const m = (name: string) => rounds[name]!.median;
 const avroBytes = meanAvroBytes();
 finish({
   scenario: 'codecs',
-  title: `codec chain ${SPEC} in memory: Transform streams vs the same functions in a loop`,
+  title: `codec chain ${SPEC} in memory: a stage's decode and encode steps, per record, vs the same chain in a loop`,
   machine: machineInfo,
   quick: args.quick,
   params: { chain: SPEC, batch: BATCH, recordsPerRound: records, pool: pool.length, rounds: args.rounds, avroBytesPerRecord: Number(avroBytes.toFixed(1)) },
   rows: [
-    versus('encode: stream vs loop', 'records/s', m('encode stream').recordsPerSecond!, 'encode loop', m('encode loop').recordsPerSecond!, { min: 0.7 }),
-    versus('decode: stream vs loop', 'records/s', m('decode stream').recordsPerSecond!, 'decode loop', m('decode loop').recordsPerSecond!, { min: 0.7 }),
-    figure('encode loop per core', 'records/CPU-s', m('encode loop').recordsPerCpuSecond!, { min: 2_000_000 }),
-    figure('encode stream per core', 'records/CPU-s', m('encode stream').recordsPerCpuSecond!, { min: 2_000_000 }),
-    figure('decode loop per core', 'records/CPU-s', m('decode loop').recordsPerCpuSecond!),
+    versus('encode: stage step vs chain.encode loop', 'records/s', m('encode step').recordsPerSecond!, 'encode loop', m('encode loop').recordsPerSecond!, { min: 0.7 }),
+    versus('decode: stage step vs chain.decode loop', 'records/s', m('decode step').recordsPerSecond!, 'decode loop', m('decode loop').recordsPerSecond!, { min: 0.7 }),
+    figure('encode step per core', 'records/CPU-s', m('encode step').recordsPerCpuSecond!, { min: 2_000_000 }),
+    figure('decode step per core', 'records/CPU-s', m('decode step').recordsPerCpuSecond!),
+    versus('encode step vs encodeBatch of 1,000 (reference: batch framing, no stage uses it)', 'records/s', m('encode step').recordsPerSecond!, 'encodeBatch', m('encodeBatch').recordsPerSecond!),
     versus('encode loop vs JSON.stringify (reference)', 'records/s', m('encode loop').recordsPerSecond!, 'JSON.stringify', m('JSON.stringify').recordsPerSecond!),
-    figure('bytes/record after the chain', 'bytes', m('encode loop').bytesPerRecord!),
+    figure('bytes/record after the chain', 'bytes', m('encode step').bytesPerRecord!),
   ],
   rounds,
   notes: [`${avroBytes.toFixed(1)} bytes of Avro per record; JSON.stringify makes ${m('JSON.stringify').bytesPerRecord!.toFixed(1)} characters`],

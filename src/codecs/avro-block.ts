@@ -26,10 +26,15 @@ export class BlockWriter {
     }
   }
 
-  /** A copy of what was written up to `end`, with `prefix` written over its start. */
-  copyOut(prefix: Buffer, end: number): Buffer {
-    prefix.copy(this.buffer, 0);
-    return Buffer.from(this.buffer.subarray(0, end));
+  /** A copy of what was written up to `end`, with `prefix` (if any) written over its start. */
+  copyOut(prefix: Buffer | undefined, end: number): Buffer {
+    return Buffer.from(this.view(prefix, end));
+  }
+
+  /** What was written up to `end`, with `prefix` written over its start, in place: valid until the next write. */
+  view(prefix: Buffer | undefined, end: number): Buffer {
+    prefix?.copy(this.buffer, 0);
+    return this.buffer.subarray(0, end);
   }
 
   /**

@@ -79,22 +79,23 @@ export class AvroSerializer implements Serializer {
     this.headers = Object.freeze(headers);
   }
 
+  /** One pooled copy of the record (avsc's toBuffer zero-fills a buffer of its own for each). */
   encode(value: unknown): Buffer {
+    return this.block.copyOut(this.prefix, this.writeOne(value));
+  }
+
+  encodeScratch(value: unknown): Buffer {
+    return this.block.view(this.prefix, this.writeOne(value));
+  }
+
+  /** Writes `value` into the block writer's buffer, after the Confluent prefix if any; returns its end. */
+  private writeOne(value: unknown): number {
     const writer = this.writerType();
-    if (this.prefix === undefined) {
-      try {
-        return writer.toBuffer(value);
-      } catch (err) {
-        throw this.invalid(value, err);
-      }
-    }
-    let end: number;
     try {
-      end = this.block.write(writer, value, 5);
+      return this.block.write(writer, value, this.prefix?.length ?? 0);
     } catch (err) {
       throw this.invalid(value, err);
     }
-    return this.block.copyOut(this.prefix, end);
   }
 
   decode(bytes: Buffer, ctx: CodecContext | undefined): unknown {

@@ -94,13 +94,17 @@ class Chain implements CodecChain {
   }
 
   encode(value: unknown, ctx?: CodecContext): Buffer {
+    // With byte codecs after it, the serializer's output is read once right away: it need not be a buffer of its own.
+    const scratch = this.codecs.length > 0 && this.serializer.encodeScratch !== undefined;
     let bytes: Buffer;
     try {
-      bytes = this.serializer.encode(value);
+      bytes = scratch ? this.serializer.encodeScratch!(value) : this.serializer.encode(value);
     } catch (err) {
       throw this.failure(err, this.serializer.name, ErrorCodes.SERIALIZE);
     }
-    return this.encodeBytes(bytes, ctx);
+    const out = this.encodeBytes(bytes, ctx);
+    // A codec that handed back a view of its input would otherwise return the scratch bytes.
+    return scratch && out.buffer === bytes.buffer ? Buffer.from(out) : out;
   }
 
   decode(bytes: Buffer, ctx?: CodecContext): unknown {

@@ -25,6 +25,11 @@ export type InvalidValueHandler = (error: SluiceError, index: number) => void;
 export interface Serializer {
   readonly name: string;
   encode(value: unknown): Buffer;
+  /**
+   * Like `encode`, into bytes that are valid only until the serializer's next
+   * call: for a chain whose byte codecs read them at once and write their own.
+   */
+  encodeScratch?(value: unknown): Buffer;
   decode(bytes: Buffer, ctx: CodecContext | undefined): unknown;
   /** Frames many values in one buffer; without `onInvalid` the first bad value throws. */
   encodeBatch(values: readonly unknown[], onInvalid: InvalidValueHandler | undefined): Buffer;

@@ -91,7 +91,7 @@ export class PartitionWatermark {
   /** Registers the next record read from the partition and returns its token. */
   track(offset: bigint | string): OffsetToken {
     const value = typeof offset === 'bigint' ? offset : BigInt(offset);
-    const last = this.offsets.length > 0 ? this.offsets[this.offsets.length - 1] : undefined;
+    const last = this.lastTracked;
     if (last !== undefined && value <= last) {
       throw new RangeError(`offset ${value} of ${this.topic}[${this.partition}] is not after ${last}`);
     }
@@ -109,6 +109,11 @@ export class PartitionWatermark {
     while (this.head < this.settled.length && this.settled[this.head]) this.head++;
     // Drop the settled prefix now and then so the arrays stay as small as the in-flight window.
     if (this.head > 1024 && this.head * 2 > this.offsets.length) this.compact();
+  }
+
+  /** The offset of the last record tracked (compaction keeps it). */
+  get lastTracked(): bigint | undefined {
+    return this.offsets.length > 0 ? this.offsets[this.offsets.length - 1] : undefined;
   }
 
   /** Records read but not yet settled. */

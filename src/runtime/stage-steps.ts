@@ -6,7 +6,7 @@
  * dead-letter channel around it.
  */
 import { coerceJsonForSchema, type CodecChain, type CodecContext, type LoadedSchema } from '../codecs/index.ts';
-import { ErrorCodes, SluiceError, isSluiceError, type Logger, type SluiceRecord } from '../core/index.ts';
+import { ErrorCodes, SluiceError, isSluiceError, type Headers, type Logger, type SluiceRecord } from '../core/index.ts';
 import {
   chainSteps,
   compileBranch,
@@ -155,6 +155,16 @@ function encodeWith(chain: CodecChain, schema: LoadedSchema | undefined, ctx: Co
   };
 }
 
+/**
+ * A record's headers with the output chain's added. Most records carry no
+ * headers but their input's codec headers, which the output's replace: those
+ * get the encoder's one frozen object instead of a new merge per record.
+ */
+function withCodecHeaders(headers: Headers, codec: Readonly<Record<string, Buffer>>): Headers {
+  for (const name in headers) if (!Object.hasOwn(codec, name)) return { ...headers, ...codec };
+  return codec as Headers;
+}
+
 /** Values → the destination topic's bytes and codec headers; the topic is chosen per record for a branch. */
 export function topicEncodeStep(node: TopologyNode, resources: TopologyResources): NamedStep {
   const out = node.output;
@@ -183,7 +193,7 @@ export function topicEncodeStep(node: TopologyNode, resources: TopologyResources
       if (topic === undefined) return null;
       const encoder = encoderFor(topic);
       r.value = r.value === null ? null : encoder.encode(r.value);
-      r.headers = { ...r.headers, ...encoder.headers };
+      r.headers = withCodecHeaders(r.headers, encoder.headers);
       r.topic = topic;
       return env;
     },

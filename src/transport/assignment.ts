@@ -21,9 +21,12 @@ function emptyAssignments(members: readonly GroupMember[]): Map<string, Assignme
 }
 
 function give(assignments: Map<string, Assignment>, member: string, topic: string, partition: number): void {
-  const mine = assignments.get(member)!;
-  let set = mine.get(topic);
-  if (set === undefined) mine.set(topic, (set = new Set()));
+  addPartition(assignments.get(member)!, topic, partition);
+}
+
+export function addPartition(assignment: Assignment, topic: string, partition: number): void {
+  let set = assignment.get(topic);
+  if (set === undefined) assignment.set(topic, (set = new Set()));
   set.add(partition);
 }
 
@@ -89,7 +92,7 @@ export function notOwned(topic: string, partition: number, offset: string): Slui
   });
 }
 
-/** A map key for one topic-partition. */
+/** A map key for one topic-partition, for maps touched per batch or per call; per-record paths key by topic, then partition number. */
 export function partitionKey(topic: string, partition: number): string {
   return `${partition}\u0000${topic}`;
 }

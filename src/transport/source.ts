@@ -13,7 +13,7 @@
  * order even when a consumer fetched one partition far ahead of another.
  */
 import { Readable } from 'node:stream';
-import { partitionKey } from './assignment.ts';
+import { EarliestQueues } from './earliest-queues.ts';
 import type { ConsumedRecord, Consumer, RecordSink, TopicPartitions } from './types.ts';
 
 export interface SourceStreamOptions {
@@ -24,8 +24,8 @@ export interface SourceStreamOptions {
 export class SourceStream extends Readable implements RecordSink {
   readonly maxBuffered: number;
   readonly #consumer: Consumer;
-  /** Records not yet pushed, per partition, each from its `head` on. */
-  #queues = new Map<string, PartitionQueue>();
+  /** Records not yet pushed. */
+  readonly #queues = new EarliestQueues();
   #count = 0;
   #pumpScheduled = false;
   #wanting = false;
@@ -50,13 +50,7 @@ export class SourceStream extends Readable implements RecordSink {
     if (this.destroyed || this.#ended) return 0;
     const room = this.maxBuffered - this.buffered;
     const taken = Math.min(room, records.length);
-    for (let i = 0; i < taken; i++) {
-      const record = records[i]!;
-      const id = partitionKey(record.topic, record.partition);
-      let queue = this.#queues.get(id);
-      if (queue === undefined) this.#queues.set(id, (queue = new PartitionQueue()));
-      queue.push(record);
-    }
+    for (let i = 0; i < taken; i++) this.#queues.push(records[i]!);
     this.#count += taken;
     if (taken < records.length) this.#refused = true;
     this.#schedulePump();
@@ -65,14 +59,7 @@ export class SourceStream extends Readable implements RecordSink {
 
   discard(partitions: readonly TopicPartitions[]): void {
     if (partitions.length === 0) return;
-    const gone = new Set<string>();
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) gone.add(partitionKey(topic, p));
-    for (const id of gone) {
-      const queue = this.#queues.get(id);
-      if (queue === undefined) continue;
-      this.#count -= queue.size;
-      this.#queues.delete(id);
-    }
+    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#count -= this.#queues.drop(topic, p);
     this.#maybeDrained();
   }
 
@@ -107,21 +94,12 @@ export class SourceStream extends Readable implements RecordSink {
   #pump(): void {
     while (this.#wanting && this.#count > 0) {
       this.#count--;
-      this.#wanting = this.push(this.#earliest().shift());
+      this.#wanting = this.push(this.#queues.shift());
     }
     if (this.#count === 0 && this.#ended && this.#wanting) {
       this.#wanting = false;
       this.push(null);
     }
-  }
-
-  /** The partition queue whose next record has the smallest timestamp (first in arrival on ties). */
-  #earliest(): PartitionQueue {
-    let best: PartitionQueue | undefined;
-    for (const queue of this.#queues.values()) {
-      if (queue.size > 0 && (best === undefined || queue.peekTimestamp() < best.peekTimestamp())) best = queue;
-    }
-    return best!;
   }
 
   /** Never called from offer(): the consumer marks itself paused only after offer returns. */
@@ -130,37 +108,6 @@ export class SourceStream extends Readable implements RecordSink {
       this.#refused = false;
       this.#consumer.drained();
     }
-  }
-}
-
-/** One partition's waiting records, taken from the front without shifting the array. */
-class PartitionQueue {
-  #records: (ConsumedRecord | undefined)[] = [];
-  #head = 0;
-
-  get size(): number {
-    return this.#records.length - this.#head;
-  }
-
-  push(record: ConsumedRecord): void {
-    this.#records.push(record);
-  }
-
-  peekTimestamp(): number {
-    return this.#records[this.#head]!.timestamp;
-  }
-
-  shift(): ConsumedRecord {
-    const record = this.#records[this.#head]!;
-    this.#records[this.#head++] = undefined;
-    if (this.#head === this.#records.length) {
-      this.#records = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#records.length) {
-      this.#records = this.#records.slice(this.#head);
-      this.#head = 0;
-    }
-    return record;
   }
 }
 

@@ -22,9 +22,9 @@
  *   stream drains below half; heartbeats keep flowing meanwhile and the pause
  *   survives rebalances. Records of one partition arrive in offset order.
  *
- * - Commit: explicit only. `commit(topic, partition, next)` stores `next`, the
- *   offset of the first record NOT yet done (Kafka's convention), for this
- *   consumer's group. The runtime computes that watermark, past transaction
+ * - Commit: explicit only. `commit([{ topic, partition, offset }, ...])`
+ *   stores each `offset`, the first record NOT yet done (Kafka's convention),
+ *   for this consumer's group, all in one request. The runtime computes that watermark, past transaction
  *   markers through `position()`. A commit for a
  *   partition this member does not own any more is refused (resolves `false`)
  *   instead of overwriting the new owner's progress (kafkajs issue 1046).
@@ -56,7 +56,12 @@ import type { KafkaClient } from './clients.ts';
 
 export type HeaderBytes = Record<string, Buffer>;
 
-/** A record read from a topic: bytes as stored, plus where it was stored. */
+/**
+ * A record read from a topic: bytes as stored, plus where it was stored. Once
+ * a sink takes it, it is the sink's: a stage changes it in place (its value
+ * decoded, its headers replaced), so a consumer hands out objects of its own
+ * and never one it keeps or gives to another reader.
+ */
 export interface ConsumedRecord {
   key: Buffer | null;
   value: Buffer | null;
@@ -223,8 +228,13 @@ export interface Consumer {
   attach(sink: RecordSink): Promise<void>;
   /** The sink has room again after refusing records: resume fetching. */
   drained(): void;
-  /** Stores `nextOffset` for the group; `false` when the partition is not owned any more (nothing stored). */
-  commit(topic: string, partition: number, nextOffset: string): Promise<boolean>;
+  /**
+   * Stores each offset (the next to read) for the group in one request, so a
+   * commit costs one round trip however many partitions it covers. Resolves,
+   * in the order given, whether each was stored: `false` for a partition not
+   * owned any more (nothing stored for it).
+   */
+  commit(offsets: readonly OffsetCommit[]): Promise<boolean[]>;
   /** The partitions this member owns now. */
   assignment(): TopicPartitions[];
   owns(topic: string, partition: number): boolean;
@@ -242,12 +252,16 @@ export interface Consumer {
   disconnect(): Promise<void>;
 }
 
-/** A consumer group's position, committed inside a transaction: `offset` is the next to read. */
-export interface TransactionOffsets {
-  groupId: string;
+/** One partition's position to commit: `offset` is the next to read. */
+export interface OffsetCommit {
   topic: string;
   partition: number;
   offset: string;
+}
+
+/** A consumer group's position, committed inside a transaction. */
+export interface TransactionOffsets extends OffsetCommit {
+  groupId: string;
 }
 
 /**

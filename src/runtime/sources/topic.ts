@@ -55,8 +55,6 @@ export class TopicSource {
   #committing: Promise<void> = Promise.resolve();
   /** End offsets to reach before stopping (set by `finishWhenCaughtUp`). */
   #targets: Array<{ topic: string; partition: number; end: bigint }> | undefined;
-  /** Next offset to read per partition: what has been handed to the stage. */
-  readonly #positions = new Map<string, bigint>();
   #stopping: Promise<void> | undefined;
   private constructor(options: TopicSourceOptions) {
     this.tasks = options.tasks;
@@ -116,21 +114,13 @@ export class TopicSource {
    * below its task's floor (already in its stores, or committed).
    */
   #envelope(r: ConsumedRecord): Envelope<Buffer | null> | undefined {
-    const tracked = this.tasks.track(r);
-    if (tracked === undefined) return undefined;
-    const { task, token } = tracked;
-    this.#positions.set(`${r.topic}\u0000${r.partition}`, BigInt(r.offset) + 1n);
+    const task = this.tasks.task(r.partition);
+    const token = task === undefined ? undefined : this.tasks.track(task, r);
+    if (token === undefined) return undefined;
     if (this.#targets !== undefined) queueMicrotask(() => this.#checkCaughtUp());
+    // The consumed record is the stage's own (types.ts): its steps change it in place; origin keeps the bytes as read.
     return {
-      record: {
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: r.timestamp,
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-      },
+      record: r,
       token,
       task,
       origin: {
@@ -169,7 +159,6 @@ export class TopicSource {
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
     await this.tasks.revoke(partitions);
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#positions.delete(`${topic}\u0000${p}`);
     this.#logger.info({ revoked: partitions }, 'partitions revoked');
   }
 
@@ -180,7 +169,6 @@ export class TopicSource {
    */
   #onLost(partitions: TopicPartitions[]): void {
     this.tasks.lost(partitions);
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#positions.delete(`${topic}\u0000${p}`);
   }
 
   /**
@@ -217,7 +205,7 @@ export class TopicSource {
    * beyond the stage still drains through once the source stops).
    */
   #readUpTo(topic: string, partition: number): bigint {
-    const handed = this.#positions.get(`${topic}\u0000${partition}`) ?? 0n;
+    const handed = this.tasks.handed(topic, partition);
     const next = this.#consumer.position(topic, partition)?.next;
     return next !== undefined && BigInt(next) > handed ? BigInt(next) : handed;
   }

@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
 import { CachedStore, type StoreBackend } from '../../state/index.ts';
 import type { ConsumedRecord, Consumer, Producer, ProducerOptions, TopicPartitions, Transport } from '../../transport/index.ts';
-import type { OffsetToken } from '../offsets.ts';
+import type { OffsetToken, PartitionWatermark } from '../offsets.ts';
 import { withRetry } from '../retry.ts';
 import { readPositions, writePositions } from './positions.ts';
 import { restoreStore, type RestoreProgress } from './restore.ts';
@@ -99,14 +99,23 @@ export class TaskManager {
     return task === undefined || task.closed ? undefined : task;
   }
 
-  /** The token of a record read from a topic; undefined when it must be skipped (not current, or below its task's floor). */
-  track(r: ConsumedRecord): { task: Task; token: OffsetToken } | undefined {
-    const task = this.task(r.partition);
-    if (task === undefined || this.#consumer?.owns(r.topic, r.partition) === false) return undefined;
+  /**
+   * The token of a record read from a topic, in `task` (the task of its
+   * partition number); undefined when it must be skipped (not current, or
+   * below its task's floor). Per record: its offset is parsed here only.
+   */
+  track(task: Task, r: ConsumedRecord): OffsetToken | undefined {
+    if (task.closed || this.#consumer?.owns(r.topic, r.partition) === false) return undefined;
     const floor = task.floors.get(r.topic);
     const offset = BigInt(r.offset);
     if (floor !== undefined && offset < floor) return undefined;
-    return { task, token: task.watermark(r.topic).track(offset) };
+    return task.watermark(r.topic).track(offset);
+  }
+
+  /** Next offset of a partition after what the stage was handed since the task got it; 0 when nothing was. */
+  handed(topic: string, partition: number): bigint {
+    const last = this.task(partition)?.watermarks.get(topic)?.lastTracked;
+    return last === undefined ? 0n : last + 1n;
   }
 
   async assign(partitions: readonly TopicPartitions[]): Promise<void> {
@@ -198,10 +207,11 @@ export class TaskManager {
       await this.transactions?.(tasks);
       return;
     }
-    await Promise.all(tasks.map(async (task) => {
-      if (task.stateful) await this.#writeChangelog(task);
-      await this.#commitOffsets(task);
-    }));
+    // Every task's changelog first, then one commit request for all of them: a commit's cost is its round trip.
+    const written = await Promise.allSettled(tasks.map((task) => (task.stateful ? this.#writeChangelog(task) : undefined)));
+    await this.#commitOffsets(tasks.filter((_, i) => written[i]!.status === 'fulfilled'));
+    const failed = written.find((w) => w.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /**
@@ -234,21 +244,27 @@ export class TaskManager {
     for (const token of snapshot.held) token.done();
   }
 
-  async #commitOffsets(task: Task): Promise<void> {
+  async #commitOffsets(tasks: readonly Task[]): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
-    await Promise.all([...task.watermarks.values()].map(async (mark) => {
-      const next = mark.committable();
-      if (next === undefined || mark.revoked) return;
-      const stored = await consumer.commit(mark.topic, mark.partition, next.toString());
-      if (stored) {
+    const marks: Array<{ task: Task; mark: PartitionWatermark; next: bigint }> = [];
+    for (const task of tasks) {
+      for (const mark of task.watermarks.values()) {
+        const next = mark.committable();
+        if (next !== undefined && !mark.revoked) marks.push({ task, mark, next });
+      }
+    }
+    if (marks.length === 0) return;
+    const stored = await consumer.commit(marks.map(({ mark, next }) => ({ topic: mark.topic, partition: mark.partition, offset: next.toString() })));
+    marks.forEach(({ task, mark, next }, i) => {
+      if (stored[i]) {
         mark.markCommitted(next);
         this.committed++;
       } else {
         // Not ours any more: the new owner re-reads from its committed offset.
         this.#drop([task]);
       }
-    }));
+    });
   }
 
   /** Before partitions go: commit their tasks (what is finished), then close them. */

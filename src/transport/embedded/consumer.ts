@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { notOwned, partitionKey, PartitionOwner } from '../assignment.ts';
-import type { ConsumedRecord, Consumer, ConsumerOptions, PartitionOffset, ReadPosition, RecordSink, TopicPartitions } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, OffsetCommit, PartitionOffset, ReadPosition, RecordSink, TopicPartitions } from '../types.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import type { EmbeddedGroup, MemberHandle } from './group.ts';
 
@@ -65,10 +65,12 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
     this.#schedule();
   }
 
-  async commit(topic: string, partition: number, offset: string): Promise<boolean> {
-    if (!this.owns(topic, partition)) return false;
-    this.#group.commit(topic, partition, offset);
-    return true;
+  async commit(offsets: readonly OffsetCommit[]): Promise<boolean[]> {
+    return offsets.map(({ topic, partition, offset }) => {
+      if (!this.owns(topic, partition)) return false;
+      this.#group.commit(topic, partition, offset);
+      return true;
+    });
   }
 
   seek(topic: string, partition: number, offset: string): void {
@@ -171,7 +173,9 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
           const log = logs[partition]!;
           if (position >= log.length) continue;
           const entries = log.slice(position, position + CHUNK);
-          const records = entries.filter((e): e is ConsumedRecord => e !== null);
+          // The log's entries are every reader's: each delivery gets copies (types.ts).
+          const records: ConsumedRecord[] = [];
+          for (const e of entries) if (e !== null) records.push({ ...e });
           const taken = records.length > 0 ? sink.offer(records) : 0;
           if (taken > 0) this.#delivered.set(key, records[taken - 1]!.offset);
           // All taken: past the markers that follow too. Else up to the first record refused.

@@ -5,6 +5,7 @@
  * Kafka broker refuses it, and the others are written.
  */
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
+import { addPartition, type Assignment } from '../assignment.ts';
 import { recordBytes } from '../batcher.ts';
 import { createPartitioner, keyBytes } from '../partitioner.ts';
 import { RecordsRefusedError, recordRefused, type RefusedRecord } from '../refused.ts';
@@ -49,10 +50,10 @@ export class EmbeddedProducer implements Producer {
   writeTransaction(records: readonly OutgoingRecord[]): void {
     const { placed, refused } = this.#place(records);
     if (refused.length > 0) throw new RecordsRefusedError(refused, records.length);
-    const partitions = new Map<string, { topic: string; partition: number }>();
-    for (const { topic, partition } of placed) partitions.set(`${partition}\u0000${topic}`, { topic, partition });
+    const wrote: Assignment = new Map();
+    for (const { topic, partition } of placed) addPartition(wrote, topic, partition);
     this.#append(placed, () => {
-      for (const { topic, partition } of partitions.values()) this.#broker.appendMarker(topic, partition);
+      for (const [topic, partitions] of wrote) for (const partition of partitions) this.#broker.appendMarker(topic, partition);
     });
   }
 

@@ -33,7 +33,7 @@
 import kafkajs, { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
 import { fetchTopicOffsets } from './topic-offsets.ts';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
-import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, OffsetCommit, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, type Assignment } from '../assignment.ts';
 import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { connectKafka } from './client.ts';
@@ -152,12 +152,15 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     this.#consumer.resume(this.#options.topics.map((topic) => ({ topic })));
   }
 
-  async commit(topic: string, partition: number, offset: string): Promise<boolean> {
-    if (!this.owns(topic, partition)) return false;
-    await kafkaCall(ErrorCodes.CONSUME, { topic, partition, offset }, () =>
-      this.#consumer.commitOffsets([{ topic, partition, offset }]),
-    );
-    return true;
+  async commit(offsets: readonly OffsetCommit[]): Promise<boolean[]> {
+    const owned = offsets.map(({ topic, partition }) => this.owns(topic, partition));
+    const stored = offsets.filter((_, i) => owned[i]);
+    if (stored.length > 0) {
+      await kafkaCall(ErrorCodes.CONSUME, { group: this.groupId, partitions: stored.length }, () =>
+        this.#consumer.commitOffsets(stored.map(({ topic, partition, offset }) => ({ topic, partition, offset }))),
+      );
+    }
+    return owned;
   }
 
   seek(topic: string, partition: number, offset: string): void {

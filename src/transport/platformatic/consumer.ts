@@ -45,7 +45,7 @@ import {
 } from '@platformatic/kafka';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, rangeAssign, roundRobinAssign, type Assignment, type Assignor } from '../assignment.ts';
-import type { ConsumedRecord, Consumer, ConsumerOptions, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, OffsetCommit, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
 import { fetchRequests, MAX_BYTES } from './fetch-requests.ts';
@@ -151,18 +151,20 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     this.#wakeUp();
   }
 
-  async commit(topic: string, partition: number, offset: string): Promise<boolean> {
+  async commit(offsets: readonly OffsetCommit[]): Promise<boolean[]> {
     const membership = this.#membership;
     for (let rejoins = 0; ; rejoins++) {
-      if (!this.owns(topic, partition) || membership !== this.#membership) return false;
+      const owned = offsets.map(({ topic, partition }) => membership === this.#membership && this.owns(topic, partition));
+      const stored = offsets.filter((_, i) => owned[i]);
+      if (stored.length === 0) return owned;
       try {
-        await this.#offsetCommit(topic, partition, BigInt(offset));
-        return true;
+        await this.#offsetCommit(stored);
+        return owned;
       } catch (err) {
         if (!hasProtocolError(err, ...REJOIN_ERRORS) || rejoins >= COMMIT_REJOINS) {
-          throw fromPlatformaticError(err, ErrorCodes.CONSUME, { topic, partition, offset });
+          throw fromPlatformaticError(err, ErrorCodes.CONSUME, { group: this.groupId, partitions: stored.length });
         }
-        // The member rejoins on its next heartbeat; after that it either still owns the partition or not.
+        // The member rejoins on its next heartbeat; after that it either still owns each partition or not.
         await this.#nextJoin();
       }
     }
@@ -447,21 +449,25 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     }
   }
 
-  async #offsetCommit(topic: string, partition: number, offset: bigint): Promise<void> {
+  async #offsetCommit(offsets: readonly OffsetCommit[]): Promise<void> {
     const client = this.#client;
     const generationId = client.generationId;
     const memberId = client.memberId;
+    const byTopic = new Map<string, offsetCommitV9.OffsetCommitRequestTopic>();
+    for (const { topic, partition, offset } of offsets) {
+      let entry = byTopic.get(topic);
+      if (entry === undefined) byTopic.set(topic, (entry = { name: topic, partitions: [] }));
+      entry.partitions.push({ partitionIndex: partition, committedOffset: BigInt(offset), committedLeaderEpoch: -1, committedMetadata: null });
+    }
     const coordinator = await client.findGroupCoordinator();
-    const metadata = await client.metadata({ topics: [topic] });
+    const metadata = await client.metadata({ topics: [...byTopic.keys()] });
     const broker = metadata.brokers.get(coordinator);
     if (broker === undefined) throw fromPlatformaticError(new Error(`group coordinator ${coordinator} is not in the metadata`), ErrorCodes.BROKER_UNAVAILABLE);
     const connection = await client.connections.get(broker);
     const api = await new Promise<API<OffsetCommitArgs, offsetCommitV9.OffsetCommitResponse>>((resolve, reject) =>
       client[kGetApi]<OffsetCommitArgs, offsetCommitV9.OffsetCommitResponse>('OffsetCommit', (err, found) => (err ? reject(err) : resolve(found!))),
     );
-    await api.async(connection, this.groupId, generationId, memberId, null, [
-      { name: topic, partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] },
-    ]);
+    await api.async(connection, this.groupId, generationId, memberId, null, [...byTopic.values()]);
   }
 }
 

@@ -180,7 +180,7 @@ export function transportContract(name: string, target: ContractTarget): void {
         const first = await join(transport, { groupId, topics: [topic], fromBeginning: true });
         const read = await take(first.stream, 40);
         expect(read.map((r) => r.offset)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
-        expect(await first.consumer.commit(topic, 0, '40')).toBe(true);
+        expect(await first.consumer.commit([{ topic, partition: 0, offset: '40' }])).toEqual([true]);
         await first.consumer.disconnect();
         expect(await first.consumer.committedOffsets(topic)).toEqual([{ partition: 0, offset: '40' }]);
 
@@ -223,7 +223,7 @@ export function transportContract(name: string, target: ContractTarget): void {
             for (const { partitions } of parts) {
               for (const p of partitions) {
                 const next = done.get(name)!.get(p);
-                if (next !== undefined) await members.get(name)!.consumer.commit(topic, p, next);
+                if (next !== undefined) await members.get(name)!.consumer.commit([{ topic, partition: p, offset: next }]);
                 done.get(name)!.delete(p);
               }
             }
@@ -278,8 +278,7 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(first.consumer.position(topic, 0)).toEqual({ lastDelivered: '4', next: '6' });
         expect(first.consumer.position(topic, 1)).toEqual({ lastDelivered: '1', next: '3' });
         // Committed one past the last record, where a marker sits: the group's next member reads nothing, yet passes it.
-        expect(await first.consumer.commit(topic, 0, '5')).toBe(true);
-        expect(await first.consumer.commit(topic, 1, '2')).toBe(true);
+        expect(await first.consumer.commit([{ topic, partition: 0, offset: '5' }, { topic, partition: 1, offset: '2' }])).toEqual([true, true]);
         await first.consumer.disconnect();
         const second = await join(transport, { groupId, topics: [topic], fromBeginning: true });
         await until(() => second.consumer.position(topic, 0)?.next === '6' && second.consumer.position(topic, 1)?.next === '3', 'a member starting at a marker passes it');
@@ -308,8 +307,8 @@ export function transportContract(name: string, target: ContractTarget): void {
         const lost = revoked[0]!;
         const kept = a.consumer.assignment()[0]!.partitions[0]!;
 
-        expect(await a.consumer.commit(topic, lost, '50')).toBe(false);
-        expect(await a.consumer.commit(topic, kept, '1')).toBe(true);
+        // One request for both: the partition given up is refused on its own, the kept one is stored.
+        expect(await a.consumer.commit([{ topic, partition: lost, offset: '50' }, { topic, partition: kept, offset: '1' }])).toEqual([false, true]);
         const committed = await a.consumer.committedOffsets(topic);
         expect(committed.find((c) => c.partition === lost)?.offset).toBeNull();
         expect(committed.find((c) => c.partition === kept)?.offset).toBe('1');

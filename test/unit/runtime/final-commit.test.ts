@@ -6,17 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.ts';
 import { TaskManager } from '../../../src/runtime/task/task-manager.ts';
-import type { Consumer, Transport } from '../../../src/transport/index.ts';
+import type { Consumer, OffsetCommit, Transport } from '../../../src/transport/index.ts';
 
 function flakyConsumer(failures: number, commits: string[]): Consumer {
   let left = failures;
   const consumer = {
     owns: () => true,
     position: () => undefined,
-    commit: async (topic: string, partition: number, offset: string) => {
+    commit: async (offsets: readonly OffsetCommit[]) => {
       if (left-- > 0) throw new Error('The group is rebalancing, so a rejoin is needed');
-      commits.push(`${topic}/${partition}@${offset}`);
-      return true;
+      commits.push(offsets.map(({ topic, partition, offset }) => `${topic}/${partition}@${offset}`).join(' '));
+      return offsets.map(() => true);
     },
   };
   return consumer as unknown as Consumer;
@@ -34,7 +34,7 @@ function manager(consumer: Consumer): TaskManager {
 async function readAndFinish(tasks: TaskManager, offsets: number): Promise<void> {
   await tasks.assign([{ topic: 'in', partitions: [0] }]);
   for (let offset = 0; offset < offsets; offset++) {
-    tasks.track({ topic: 'in', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.token.done();
+    tasks.track(tasks.task(0)!, { topic: 'in', partition: 0, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 })!.done();
   }
 }
 

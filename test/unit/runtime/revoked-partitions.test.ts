@@ -46,7 +46,8 @@ function manager(transport: Transport): TaskManager {
 
 function envelope(tasks: TaskManager, partition: number, offset: number): Envelope {
   const consumed = { topic: 'in', partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 };
-  const { task, token } = tasks.track(consumed)!;
+  const task = tasks.task(partition)!;
+  const token = tasks.track(task, consumed)!;
   const record = { topic: 'out', key: null, value: `p${partition}@${offset}`, headers: {}, timestamp: 0 };
   return { record, token, task, origin: { topic: 'in', partition, offset: String(offset), rawKey: null, rawValue: null, rawHeaders: {}, timestamp: 0 } };
 }
@@ -68,7 +69,8 @@ describe('TaskManager with a TransactionalSink', () => {
     await tasks.revoke([{ topic: 'in', partitions: [0] }]);
     expect(log).toEqual([{ id: 't.n.0', records: ['p0@0'], offsets: ['1'] }]);
     expect(late.token!.revoked).toBe(true);
-    expect(tasks.track({ topic: 'in', partition: 0, offset: '2', key: null, value: null, headers: {}, timestamp: 0 })).toBeUndefined();
+    expect(tasks.task(0)).toBeUndefined();
+    expect(tasks.track(late.task!, { topic: 'in', partition: 0, offset: '2', key: null, value: null, headers: {}, timestamp: 0 })).toBeUndefined();
 
     await write(sink, late);
     await sink.flushAll();
