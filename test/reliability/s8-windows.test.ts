@@ -12,12 +12,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createTransport, partitionForKey } from '../../src/transport/index.ts';
 import { brokers, uniqueName } from '../integration/harness/kafka.ts';
 import { feedAtRate } from './harness/feed.ts';
-import { Instance, killAll } from './harness/instances.ts';
+import { Instance, killAll, saveLogs } from './harness/instances.ts';
 import type { Guarantee } from './harness/pipeline.ts';
 import { recordResult, sized } from './harness/results.ts';
 import { topologyFile } from './harness/topology-file.ts';
@@ -103,6 +103,8 @@ describe.each<Guarantee>(['at-least-once', 'exactly-once'])('scenario 8, %s: SIG
     let lives = 0;
     const start = (slot: number) => Instance.start({ file, brokers: brokers(), namespace: ns, node: 'count', commitIntervalMs: 500, stateDir: join(stateRoot, `life-${slot}-${lives++}`) });
     const instances = [start(0), start(1)];
+    const all = [...instances];
+    onTestFailed(() => console.log(`[reliability] instance logs in ${saveLogs(ns, all)}`));
 
     let fed = false;
     const feeding = feed(`${ns}events`, 0, TOTAL).then(() => (fed = true));
@@ -114,6 +116,7 @@ describe.each<Guarantee>(['at-least-once', 'exactly-once'])('scenario 8, %s: SIG
       instances[slot]!.signal('SIGKILL');
       await instances[slot]!.exited;
       instances[slot] = start(slot);
+      all.push(instances[slot]!);
       kills++;
     }
     await feeding;

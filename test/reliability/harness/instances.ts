@@ -5,6 +5,7 @@
  * by its pid, so a failed scenario leaves nothing running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -134,3 +135,12 @@ export async function killAll(): Promise<void> {
 
 /** Lines that must never appear in a stage's stderr, whatever the fault. */
 export const ALARMS = /UnhandledPromiseRejection|unhandled rejection|MaxListenersExceededWarning|FATAL ERROR|heap out of memory/i;
+
+/** These instances' stderr into test-results/<name>log, for a failed scenario's post-mortem; returns the path. */
+export function saveLogs(name: string, instances: readonly Instance[]): string {
+  const dir = fileURLToPath(new URL('../../../test-results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}${name}log`;
+  writeFileSync(path, instances.map((i) => `==== ${i.node} pid ${i.pid}\n${i.log}`).join('\n'));
+  return path;
+}

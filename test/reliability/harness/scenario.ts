@@ -4,13 +4,11 @@
  * `second` as processes, a watcher on the output, and at the end a graceful
  * stop of what still runs, markers, the read-back and the checker's verdict.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import { onTestFailed } from 'vitest';
 import { uniqueName } from '../../integration/harness/kafka.ts';
 import { check, summarize, type CheckReport } from '../checker.ts';
-import { ALARMS, Instance, type InstanceOptions } from './instances.ts';
+import { ALARMS, Instance, saveLogs, type InstanceOptions } from './instances.ts';
 import { Feeder, Watcher, client, createTopics, groupOf, offsets, readBack, waitFor, withAdmin, writePipeline, type PipelineOptions } from './pipeline.ts';
 
 export type Node = 'first' | 'second';
@@ -158,11 +156,7 @@ export class Scenario {
 
   /** Every instance's stderr into test-results/<namespace>log, for a failed scenario's post-mortem; returns the path. */
   saveLogs(): string {
-    const dir = fileURLToPath(new URL('../../../test-results/', import.meta.url));
-    mkdirSync(dir, { recursive: true });
-    const path = `${dir}${this.namespace}log`;
-    writeFileSync(path, this.all.map((i) => `==== ${i.node} pid ${i.pid}\n${i.log}`).join('\n'));
-    return path;
+    return saveLogs(this.namespace, this.all);
   }
 
   async close(): Promise<void> {
