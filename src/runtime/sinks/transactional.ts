@@ -42,6 +42,8 @@ class TaskBatch {
   timer: NodeJS.Timeout | undefined;
   /** The transaction in progress, so batches of one task commit in order. */
   flushing: Promise<void> = Promise.resolve();
+  /** Since when the task's state changes have waited for the outputs of their records (undefined: not waiting). */
+  waitingSince: number | undefined;
 
   constructor(readonly task: Task) {}
 }
@@ -57,6 +59,8 @@ export interface TransactionalSinkOptions {
   /** The dead letter of an output the broker refused (the stage's dead-letter writer builds it). */
   deadLetterOf: (error: SluiceError, env: Envelope) => OutgoingRecord;
 }
+
+const STALLED_WAIT_MS = 30_000;
 
 function toOutgoing(env: Envelope): OutgoingRecord {
   const r = env.record;
@@ -155,9 +159,11 @@ export class TransactionalSink extends Writable {
     if (snapshot !== undefined) {
       const counts = countTokens(batch.entries);
       if (!snapshotReady(snapshot, (t) => counts.get(t) ?? 0)) {
+        this.#waiting(batch);
         this.#arm(batch);
         return;
       }
+      batch.waitingSince = undefined;
       for (const token of snapshot.held) token.done();
     }
     const cut = completeUpTo(batch.entries);
@@ -194,6 +200,15 @@ export class TransactionalSink extends Writable {
     this.acknowledged += entries.length;
     this.transactions++;
     if (batch.entries.length > 0) this.#arm(batch);
+  }
+
+  /** A task that commits nothing is stalled: said once a wait passes STALLED_WAIT_MS, not left silent. */
+  #waiting(batch: TaskBatch): void {
+    const now = Date.now();
+    batch.waitingSince ??= now;
+    if (now - batch.waitingSince < STALLED_WAIT_MS) return;
+    this.#options.logger.warn({ partition: batch.task.id, waitedMs: now - batch.waitingSince, batched: batch.entries.length }, 'state changes still wait for the outputs of their records; nothing of this task commits meanwhile');
+    batch.waitingSince = now;
   }
 
   /** One transaction of `entries`; refused records are replaced (dead-lettered, or cut down) and the transaction made again. */
