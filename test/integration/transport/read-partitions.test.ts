@@ -94,21 +94,26 @@ describe.each(transports)('readPartitions on the %s transport', (_kind, make) =>
   });
 });
 
+/** One record per transaction, committed or aborted as listed, by a plain kafkajs producer. */
+async function transactions(topic: string, values: ReadonlyArray<readonly [string, boolean]>): Promise<void> {
+  const raw = kafka().producer({ transactionalId: uniqueName('aborter'), idempotent: true, maxInFlightRequests: 1 });
+  await raw.connect();
+  for (const [value, commit] of values) {
+    const txn = await raw.transaction();
+    await txn.send({ topic, messages: [{ value }] });
+    if (commit) await txn.commit();
+    else await txn.abort();
+  }
+  await raw.disconnect();
+}
+
 describe.each(transports.slice(1))('readPartitions on Kafka with %s', (_client, make) => {
   it('skips the records of an aborted transaction', async () => {
     const transport = make();
     const topic = uniqueName('read-abort');
     try {
       await transport.createTopics([{ name: topic, partitions: 1 }]);
-      const raw = kafka().producer({ transactionalId: uniqueName('aborter'), idempotent: true, maxInFlightRequests: 1 });
-      await raw.connect();
-      for (const [value, commit] of [['a', true], ['b', false], ['c', true]] as const) {
-        const txn = await raw.transaction();
-        await txn.send({ topic, messages: [{ value }] });
-        if (commit) await txn.commit();
-        else await txn.abort();
-      }
-      await raw.disconnect();
+      await transactions(topic, [['a', true], ['b', false], ['c', true]]);
       // The coordinator writes a commit's markers after it has answered: wait for the last one, or the end taken is before it.
       await eventually(async () => (await transport.endOffsets(topic))[0]?.offset === '6', 'the last commit marker is written');
       const values: string[] = [];
@@ -129,15 +134,7 @@ describe.each(transports.slice(1))('readPartitions on Kafka with %s', (_client, 
     const topic = uniqueName('read-abort-last');
     try {
       await transport.createTopics([{ name: topic, partitions: 1 }]);
-      const raw = kafka().producer({ transactionalId: uniqueName('aborter'), idempotent: true, maxInFlightRequests: 1 });
-      await raw.connect();
-      for (const [value, commit] of [['a', true], ['b', false]] as const) {
-        const txn = await raw.transaction();
-        await txn.send({ topic, messages: [{ value }] });
-        if (commit) await txn.commit();
-        else await txn.abort();
-      }
-      await raw.disconnect();
+      await transactions(topic, [['a', true], ['b', false]]);
       await eventually(async () => (await transport.endOffsets(topic))[0]?.offset === '4', 'the abort marker is written');
       const values: string[] = [];
       const reading = transport.readPartitions(topic, [{ partition: 0, from: '2' }], async (records) => {
