@@ -204,8 +204,10 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     const [found] = await kafkaCall(ErrorCodes.CONSUME, { topic }, () =>
       fetchCommittedOffsets(admin, this.groupId, [topic]),
     );
+    // Negative is no offset: -1 is none committed, -2 is what kafkajs commits when it resets a partition
+    // whose position was out of range; neither is a place to resume from.
     return (found?.partitions ?? [])
-      .map(({ partition, offset }) => ({ partition, offset: offset === '-1' ? null : offset }))
+      .map(({ partition, offset }) => ({ partition, offset: offset.startsWith('-') ? null : offset }))
       .sort((a, b) => a.partition - b.partition);
   }
 
