@@ -18,8 +18,10 @@
  * - Fetches long-poll on a connection pool of their own: the group's
  *   heartbeats and commits never queue behind them on one connection.
  * - Rebalance: the client emits `consumer:group:rebalance` when a heartbeat
- *   answers REBALANCE_IN_PROGRESS and rejoins at once (`beforeRejoin(false)`);
- *   its `consumer:group:join` carries the new assignment, whose difference
+ *   answers REBALANCE_IN_PROGRESS and rejoins; its JoinGroup waits (one
+ *   heartbeat interval at most) for `beforeRejoin(true)`, and nothing is
+ *   fetched or delivered until the join (held-rejoin.ts). The client's
+ *   `consumer:group:join` carries the new assignment, whose difference
  *   from the previous one gives revoked and assigned partitions, as for
  *   kafkajs. A join under a new member id means this member was out of the
  *   group: everything it held is lost (`onLost`).
@@ -33,7 +35,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConnectionPool,
-  Consumer as PlatformaticConsumer,
   FetchIsolationLevels,
   kGetApi,
   type Admin,
@@ -49,6 +50,7 @@ import type { ConsumedRecord, Consumer, ConsumerOptions, OffsetCommit, Partition
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
 import { fetchRequests, MAX_BYTES } from './fetch-requests.ts';
+import { HeldRejoinConsumer } from './held-rejoin.ts';
 import { committedOffsets, topicRanges } from './reads.ts';
 import { committedBatches, consumedRecords, nextOffset } from './records.ts';
 
@@ -78,9 +80,14 @@ const COMMIT_REJOINS = 3;
 
 const REJOIN_ERRORS = ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'];
 
-type Client = PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>;
+type Client = HeldRejoinConsumer;
 type FetchResponse = fetchV17.FetchResponse;
 type OffsetCommitArgs = [groupId: string, generationId: number, memberId: string | null, groupInstanceId: string | null, topics: offsetCommitV9.OffsetCommitRequestTopic[]];
+
+/** The client's heartbeat timer; a held rejoin waits no longer than one, as the member sends no heartbeat meanwhile. */
+function heartbeatIntervalMs(options: ConsumerOptions): number {
+  return Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3));
+}
 
 interface Held {
   key: string;
@@ -113,6 +120,8 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
   /** Records the source refused, in the order offered; fetching waits until they are taken. */
   #held: Held[] = [];
   #paused = false;
+  /** From the rebalance news to the join: what is taken meanwhile would be finished after the last commit before it. */
+  #rejoining = false;
   #stopped = false;
   #memberId: string | undefined;
   /** Bumped whenever this member's partitions were lost: a commit begun before must not be sent again after. */
@@ -137,8 +146,7 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
     this.#sink = sink;
     this.#client.on('consumer:group:join', (payload) => this.#onJoin(payload));
-    // Learnt from a heartbeat; the client rejoins at once: only this head start.
-    this.#client.on('consumer:group:rebalance', () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
+    this.#client.on('consumer:group:rebalance', () => this.#beforeRejoin());
     // The client gave up rejoining (its retries are spent): no more heartbeats, so the member is gone.
     this.#client.on('error', (err: unknown) => this.#fail(fromPlatformaticError(err, ErrorCodes.CONSUME, { group: this.groupId })));
     for (const topic of this.#options.topics) this.#client.topics.track(topic);
@@ -227,6 +235,15 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     });
   }
 
+  /** The group waits for this member (its JoinGroup held) while what it finished is committed. */
+  #beforeRejoin(): void {
+    const hook = this.#options.beforeRejoin;
+    if (hook === undefined) return;
+    this.#rejoining = true;
+    const committed = hook(true).catch((err: unknown) => this.#logger.warn({ err, group: this.groupId }, 'commit before rejoining failed'));
+    this.#client.holdRejoin(committed, heartbeatIntervalMs(this.#options));
+  }
+
   #fail(err: Error): void {
     this.#stopped = true;
     this.#wakeUp();
@@ -267,6 +284,7 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     // A member removed from its group (session timeout) rejoins under a new id.
     const stayed = this.#memberId === undefined || this.#memberId === memberId;
     this.#memberId = memberId;
+    this.#rejoining = false;
     const lost = stayed ? [] : this.assignment();
     const { revoked, assigned } = diffAssignment(stayed ? this.owned : new Map(), next);
     this.owned = next;
@@ -302,8 +320,8 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
     while (!this.#stopped) {
       await this.#rebalance;
       if (this.#stopped) break;
-      if (this.#held.length > 0 && !this.#paused) this.#offerHeld();
-      if (this.#paused || this.#held.length > 0 || this.owned.size === 0) {
+      if (this.#held.length > 0 && !this.#paused && !this.#rejoining) this.#offerHeld();
+      if (this.#paused || this.#rejoining || this.#held.length > 0 || this.owned.size === 0) {
         await this.#sleep();
         continue;
       }
@@ -437,8 +455,8 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
         const wanted = requested.get(partitionKey(topic, p.partitionIndex));
         const batches = p.records;
         if (wanted === undefined || batches === undefined || batches.length === 0) continue;
-        // Sought, revoked or lost since the request: this answer is not for the current position.
-        if (wanted.epoch !== (this.#epochs.get(wanted.key) ?? 0) || !this.owns(topic, p.partitionIndex) || this.#stopped) continue;
+        // Sought, revoked or lost since the request: this answer is not for the current position (rejoining: fetched again after).
+        if (wanted.epoch !== (this.#epochs.get(wanted.key) ?? 0) || !this.owns(topic, p.partitionIndex) || this.#stopped || this.#rejoining) continue;
         const visible = this.#isolation === FetchIsolationLevels.READ_COMMITTED ? committedBatches(batches, p.abortedTransactions) : batches;
         const records: ConsumedRecord[] = [];
         consumedRecords(topic, p.partitionIndex, visible, wanted.offset, records);
@@ -474,12 +492,12 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
 export async function createPlatformaticConsumer(client: PlatformaticClientOptions, admin: () => Admin, options: ConsumerOptions, logger: Logger): Promise<Consumer> {
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const base = clientOptions(client);
-  const consumer: Client = new PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>({
+  const consumer: Client = new HeldRejoinConsumer({
     ...base,
     groupId: options.groupId,
     autocommit: false,
     sessionTimeout,
-    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    heartbeatInterval: heartbeatIntervalMs(options),
     rebalanceTimeout: 60_000,
     protocols: [{ name: options.assignor === 'roundrobin' ? 'roundrobin' : 'range', version: 0 }],
     partitionAssigner: assigner(options.assignor === 'roundrobin' ? roundRobinAssign : rangeAssign),

@@ -44,19 +44,25 @@ function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
   return fallback;
 }
 
-/** The innermost message along the last branch: what the last attempt ran into. */
-function detail(err: unknown): string | undefined {
+/**
+ * What the last attempt ran into, along the tree's last branch: the innermost
+ * message, after the failed connection's, which alone names the broker's
+ * address when the reason under it is a TLS or SASL failure.
+ */
+function details(err: unknown): string[] {
   let current: unknown = err;
+  let connection: string | undefined;
   let found: string | undefined;
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
     if (current !== err && current instanceof Error) {
       const e = current as Error & { apiId?: string; serverErrorMessage?: string | null };
       found = e.apiId !== undefined ? `${e.apiId}${e.serverErrorMessage ? ` (${e.serverErrorMessage})` : ''}` : e.message;
+      if (e instanceof NetworkError && e.cause !== undefined) connection = e.message;
     }
     const nested = (current as { errors?: unknown[] }).errors;
     current = Array.isArray(nested) && nested.length > 0 ? nested[nested.length - 1] : (current as { cause?: unknown }).cause;
   }
-  return found;
+  return [connection, found].filter((m, i, all): m is string => m !== undefined && all.indexOf(m) === i);
 }
 
 /** Wraps anything a @platformatic/kafka call threw; `fallback` names the operation (PRODUCE, CONSUME, ...). */
@@ -68,8 +74,8 @@ export function fromPlatformaticError(err: unknown, fallback: ErrorCode, context
       ? true
       : code !== ErrorCodes.CONFIG_INVALID && GenericError.isGenericError(err as Error) && !some(err, (e) => (e as { canRetry?: boolean }).canRetry === false);
   const message = err instanceof Error ? err.message : String(err);
-  const inner = detail(err);
-  return new SluiceError(code, inner !== undefined && inner !== message ? `${message}: ${inner}` : message, { cause: err, retriable, context });
+  const parts = [message, ...details(err).filter((m) => m !== message)];
+  return new SluiceError(code, parts.join(': '), { cause: err, retriable, context });
 }
 
 /** Runs a @platformatic/kafka call, rethrowing its failure as a SluiceError. */

@@ -1,15 +1,21 @@
 /** Shared by the record-batch codec tests: proving which codec was at work, and topics with a compression of their own. */
+import { compressionsAlgorithms } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { withAdmin } from '../harness/kafka.ts';
 
-const { CompressionCodecs } = kafkajs;
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 export interface CodecCalls {
   compressed: number;
   decompressed: number;
 }
 
-/** Wraps the codec installed for `type` with call counters. */
+type PlatformaticCodec = { compressSync(data: unknown): Buffer; decompressSync(data: unknown): Buffer };
+
+/**
+ * Wraps the codec installed for `type` with call counters, in both drivers' tables
+ * (kafkajs' and @platformatic/kafka's): the one SLUICE_KAFKA_CLIENT picks is counted.
+ */
 export function countCodecCalls(type: kafkajs.CompressionTypes.LZ4 | kafkajs.CompressionTypes.Snappy): CodecCalls {
   const inner = CompressionCodecs[type]() as { compress(e: { buffer: Buffer }): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
   const calls = { compressed: 0, decompressed: 0 };
@@ -17,6 +23,10 @@ export function countCodecCalls(type: kafkajs.CompressionTypes.LZ4 | kafkajs.Com
     compress: (encoder: { buffer: Buffer }) => (calls.compressed++, inner.compress(encoder)),
     decompress: (buffer: Buffer) => (calls.decompressed++, inner.decompress(buffer)),
   });
+  const platformatic = compressionsAlgorithms[type === CompressionTypes.LZ4 ? 'lz4' : 'snappy'] as PlatformaticCodec;
+  const { compressSync, decompressSync } = platformatic;
+  platformatic.compressSync = (data) => (calls.compressed++, compressSync(data));
+  platformatic.decompressSync = (data) => (calls.decompressed++, decompressSync(data));
   return calls;
 }
 

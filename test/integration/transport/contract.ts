@@ -8,6 +8,7 @@
  */
 import { describe, expect, it as vitestIt } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ClusterAdmin,
   createSourceStream,
@@ -257,6 +258,31 @@ export function transportContract(name: string, target: ContractTarget): void {
         // a gave up its partitions having committed what it read: b reads at most that one record again.
         expect(readByA.length + readByB.length - 400).toBeLessThanOrEqual(1);
         expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
+      }));
+
+    it('a member that stays through a rebalance commits what it finished before its partitions move: their next owner reads none of it again', () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 2);
+        const producer = await transport.producer(target.producer);
+        await producer.send(Array.from({ length: 200 }, (_, i) => ({ topic, key: null, value: String(i), partition: i % 2 })));
+        const groupId = uniq('g');
+        const done = new Map<number, string>();
+        // As the runtime does: commit what is finished once the rebalance is known, after the work
+        // in flight then has taken a while to finish; and in onRevoke, for a transport that calls only that.
+        const commitDone = async (): Promise<void> => {
+          await sleep(500);
+          await a.consumer.commit([...done].map(([partition, offset]) => ({ topic, partition, offset })));
+        };
+        const a = await join(transport, { groupId, topics: [topic], fromBeginning: true, beforeRejoin: commitDone, onRevoke: commitDone });
+        for (const r of await take(a.stream, 200)) done.set(r.partition, (BigInt(r.offset) + 1n).toString());
+        const b = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        await until(() => owned(b.consumer.assignment()) === 1, 'b gets one partition');
+        const moved = b.consumer.assignment()[0]!.partitions[0]!;
+        await producer.send([{ topic, key: null, value: 'after', partition: moved }]);
+        const [first] = await take(b.stream, 1);
+        await b.consumer.disconnect();
+        await a.consumer.disconnect();
+        expect(first).toMatchObject({ partition: moved, offset: '100', value: Buffer.from('after') });
       }));
 
     it("leaves a transaction's marker in each partition it wrote: offsets skip it, the end is past it, positions pass it", () =>

@@ -62,10 +62,12 @@ interface CliResult {
   stderr: string;
 }
 
-/** `node bin/sluice.js ...` with no SLUICE_KAFKA_* of the parent's, plus `env`. */
+/** `node bin/sluice.js ...` with no SLUICE_KAFKA_* security settings of the parent's (its client choice kept), plus `env`. */
 function sluice(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const base: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SLUICE_KAFKA_') && name !== 'KAFKA_BROKERS') base[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    if ((!name.startsWith('SLUICE_KAFKA_') || name === 'SLUICE_KAFKA_CLIENT') && name !== 'KAFKA_BROKERS') base[name] = value;
+  }
   return new Promise((resolve) => {
     execFile(process.execPath, [join(repo, 'bin/sluice.js'), ...args], { cwd: repo, env: { ...base, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
@@ -128,9 +130,10 @@ describe.concurrent('Kafka security against a real broker (SASL_SSL listener)', 
   });
 
   it.for([
-    ['scram-sha-256', 'scram256', /^SASL SCRAM SHA256 authentication failed: .*invalid credentials with SASL mechanism SCRAM-SHA-256/],
-    ['scram-sha-512', 'scram512', /^SASL SCRAM SHA512 authentication failed: .*invalid credentials with SASL mechanism SCRAM-SHA-512/],
-    ['plain', 'plain', /^SASL PLAIN authentication failed: .*Invalid username or password/],
+    // The broker's own words, which each client passes on in words of its own.
+    ['scram-sha-256', 'scram256', /Authentication failed.*invalid credentials with SASL mechanism SCRAM-SHA-256/],
+    ['scram-sha-512', 'scram512', /Authentication failed.*invalid credentials with SASL mechanism SCRAM-SHA-512/],
+    ['plain', 'plain', /Authentication failed: Invalid username or password/],
   ] as const)('a wrong %s password: the Publisher is refused with an authentication error', async ([mechanism, user, message], { expect }) => {
     const wrong = { username: broker[user].username, password: 'not-the-password' };
     const err = await Publisher.open({ brokers: [broker.secure], security: security(mechanism, wrong), topic: uniqueName('sec-denied'), partitions: 1 }).then(
@@ -153,7 +156,7 @@ describe.concurrent('Kafka security against a real broker (SASL_SSL listener)', 
       SLUICE_KAFKA_SASL_PASSWORD: 'not-the-password',
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^sluice: SASL SCRAM SHA512 authentication failed: .*invalid credentials.* \[SLUICE_ERR_CONFIG_INVALID\]$/m);
+    expect(r.stderr).toMatch(/^sluice: .*Authentication failed.*invalid credentials with SASL mechanism SCRAM-SHA-512.* \[SLUICE_ERR_CONFIG_INVALID\]$/m);
     expect(r.stderr).not.toContain('not-the-password');
   });
 
@@ -174,9 +177,10 @@ describe.concurrent('Kafka security against a real broker (SASL_SSL listener)', 
     ]);
     expect(other).toBeDefined();
     expect(other!.code).toBe(ErrorCodes.BROKER_UNAVAILABLE);
-    expect(other!.message).toMatch(/Connection error: self-signed certificate in certificate chain/);
+    // Node's TLS reason, which each client passes on in words of its own.
+    expect(other!.message).toMatch(/self-signed certificate in certificate chain/);
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/^sluice: .*Connection error: self-signed certificate in certificate chain.* \[SLUICE_ERR_BROKER_UNAVAILABLE\]$/m);
+    expect(cli.stderr).toMatch(/^sluice: .*self-signed certificate in certificate chain.* \[SLUICE_ERR_BROKER_UNAVAILABLE\]$/m);
   });
 
   it('--ssl-no-verify with --insecure connects without checking the certificate', async ({ expect }) => {

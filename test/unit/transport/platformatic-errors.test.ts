@@ -11,20 +11,31 @@ import { TRANSIENT_CRASH_CODES } from '../../../src/coordinator/restart.ts';
 import { fromPlatformaticError, hasProtocolError } from '../../../src/transport/platformatic/errors.ts';
 
 describe('fromPlatformaticError', () => {
-  it('maps a SASL failure inside a failed connection, after retries, to CONFIG_INVALID, not retriable', () => {
-    const sasl = new AuthenticationError('SASL authentication failed.');
+  it('maps a SASL failure inside a failed connection, after retries, to CONFIG_INVALID, not retriable, naming the broker and the reason', () => {
+    const refusal = new ProtocolError('SASL_AUTHENTICATION_FAILED', 'Authentication failed: Invalid username or password');
+    const sasl = new AuthenticationError('SASL authentication failed.', { cause: refusal });
     const connection = new NetworkError('Connection to 127.0.0.1:9093 failed.', { cause: sasl });
     const err = fromPlatformaticError(new MultipleErrors('metadata failed 1 times.', [connection]), ErrorCodes.BROKER_UNAVAILABLE);
     expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
     expect(err.retriable).toBe(false);
     expect(TRANSIENT_CRASH_CODES.has(err.code)).toBe(false);
+    expect(err.message).toBe(
+      'metadata failed 1 times.: Connection to 127.0.0.1:9093 failed.: SASL_AUTHENTICATION_FAILED (Authentication failed: Invalid username or password)',
+    );
+  });
+
+  it('names the broker a TLS handshake failed with, whose reason names none', () => {
+    const tls = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const err = fromPlatformaticError(new MultipleErrors('metadata failed 2 times.', [new NetworkError('Connection to broker-1:9093 failed.', { cause: tls })]), ErrorCodes.PRODUCE);
+    expect(err).toMatchObject({ code: ErrorCodes.BROKER_UNAVAILABLE, retriable: true });
+    expect(err.message).toBe('metadata failed 2 times.: Connection to broker-1:9093 failed.: self-signed certificate in certificate chain');
   });
 
   it('maps connection errors, once the client gave up retrying, to BROKER_UNAVAILABLE, retriable, with the last attempt’s reason', () => {
     const attempts = [1, 2, 3].map(() => new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') }));
     const err = fromPlatformaticError(new MultipleErrors('metadata failed 3 times.', attempts), ErrorCodes.PRODUCE, { topic: 't' });
     expect(err).toMatchObject({ code: ErrorCodes.BROKER_UNAVAILABLE, retriable: true, context: { topic: 't' } });
-    expect(err.message).toBe('metadata failed 3 times.: connect ECONNREFUSED 127.0.0.1:1');
+    expect(err.message).toBe('metadata failed 3 times.: Connection to 127.0.0.1:1 failed.: connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('tells a timeout from a connection error (the client gives both the same code)', () => {
