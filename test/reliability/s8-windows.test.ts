@@ -46,8 +46,9 @@ function s8Topology(guarantee: Guarantee): Promise<string> {
   return topologyFile([
     'name: s8',
     'topics:',
-    `  events: { partitions: ${PARTITIONS} }`,
-    `  counts: { partitions: ${PARTITIONS} }`,
+    // Forever: the feed's event times are months old, and Kafka deletes a segment whose newest timestamp is past retention.
+    `  events: { partitions: ${PARTITIONS}, retention: forever }`,
+    `  counts: { partitions: ${PARTITIONS}, retention: forever }`,
     'nodes:',
     '  count:',
     '    from: events',
@@ -95,8 +96,8 @@ describe.each<Guarantee>(['at-least-once', 'exactly-once'])('scenario 8, %s: SIG
     const file = await s8Topology(guarantee);
     const stateRoot = await mkdtemp(join(tmpdir(), 'sluice-s8-state-'));
     await transport.createTopics([
-      { name: `${ns}events`, partitions: PARTITIONS },
-      { name: `${ns}counts`, partitions: PARTITIONS },
+      { name: `${ns}events`, partitions: PARTITIONS, retentionMs: -1 },
+      { name: `${ns}counts`, partitions: PARTITIONS, retentionMs: -1 },
     ]);
     // Every partition gets keys (so every task has windows to close).
     expect(new Set(Array.from({ length: KEYS }, (_, k) => partitionForKey(`k${k}`, PARTITIONS))).size).toBe(PARTITIONS);
