@@ -155,14 +155,16 @@ export class TaskManager {
     for (const topic of this.#options.topics) {
       const committed = this.exactlyOnce || this.stateful ? await withRetry(() => consumer.committedOffsets(topic)) : [];
       for (const task of tasks) {
-        const done = committed.find((c) => c.partition === task.id)?.offset;
+        const offset = committed.find((c) => c.partition === task.id)?.offset;
+        const done = offset === null || offset === undefined ? undefined : BigInt(offset);
         const stored = task.stateful ? readPositions(task.stores[0]!.store).get(topic) : undefined;
-        let from = done === null || done === undefined ? undefined : BigInt(done);
-        if (stored !== undefined && (from === undefined || stored > from)) from = stored;
+        const from = stored !== undefined && (done === undefined || stored > done) ? stored : done;
         if (from === undefined) continue;
         task.floors.set(topic, from);
-        task.watermark(topic).markCommitted(from);
-        if (this.exactlyOnce || from !== (done === null || done === undefined ? undefined : BigInt(done))) consumer.seek(topic, task.id, from.toString());
+        // The group's own offset, not `from`: stores ahead of it (a crash after their changelog write) still need
+        // that position committed, or the group lags for good where no new record comes to move it.
+        if (done !== undefined) task.watermark(topic).markCommitted(done);
+        if (this.exactlyOnce || from !== done) consumer.seek(topic, task.id, from.toString());
       }
     }
   }
