@@ -6,6 +6,9 @@
  * breaks key order and co-partitioning, a compacted topic where the
  * topology expects deletion loses records, and no stage should start on that.
  * Topics the topology only names (created with defaults) are not compared.
+ * Repartition topics are sluice's own: their cleanup.policy and retention.ms
+ * are, since one left at the broker's retention deletes records with old
+ * event times before the window reads them.
  */
 import { ErrorCodes, SluiceError } from '../core/index.ts';
 import { topicSpecsOf } from '../runtime/index.ts';
@@ -27,17 +30,19 @@ export function compareTopics(topology: Topology, described: readonly TopicDescr
   const found = new Map(described.map((d) => [d.name, d]));
   const out: TopicDifference[] = [];
   for (const spec of Object.values(topology.topics)) {
-    if (!spec.declared) continue;
+    if (!spec.declared && !spec.repartition) continue;
     const actual = found.get(spec.name);
     if (actual === undefined) {
-      out.push({ topic: spec.name, setting: 'missing', expected: `${spec.partitions} partition(s)`, actual: 'absent' });
+      if (spec.declared) out.push({ topic: spec.name, setting: 'missing', expected: `${spec.partitions} partition(s)`, actual: 'absent' });
       continue;
     }
     const check = (setting: TopicDifference['setting'], expected: string, value: string | undefined) => {
       if (value !== undefined && value !== expected) out.push({ topic: spec.name, setting, expected, actual: value });
     };
-    check('partitions', String(spec.partitions), String(actual.partitions));
-    check('replication', String(spec.replication), String(actual.replicationFactor));
+    if (spec.declared) {
+      check('partitions', String(spec.partitions), String(actual.partitions));
+      check('replication', String(spec.replication), String(actual.replicationFactor));
+    }
     check('cleanup.policy', spec.cleanup, actual.config['cleanup.policy']);
     if (spec.retentionMs !== undefined) check('retention.ms', String(spec.retentionMs), actual.config['retention.ms']);
   }

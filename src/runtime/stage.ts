@@ -376,6 +376,7 @@ export class Stage {
       groupId: groupIdOf(topology, node),
       idPrefix: groupIdOf(topology, node),
       topics: node.input.kind === 'topics' ? node.input.topics : [],
+      repartitionTopics: node.input.kind === 'topics' ? node.input.topics.filter((t) => topology.topics[t]?.repartition === true) : [],
       stores: storesOf(node).map((name) => ({ name, changelog: changelogTopicOf(topology, node, name) })),
       openBackend: (task, store) => openBackend(stateDir === undefined ? { kind: 'memory' } : { kind: 'lmdb', dir: stateDirOf(stateDir, topology, node, task, store) }),
       exactlyOnce: this.exactlyOnce,

@@ -105,6 +105,7 @@ class Builder {
       compression: t.compression ?? d.compression ?? 'lz4',
       declared,
       deadLetter,
+      repartition: false,
     };
   }
 

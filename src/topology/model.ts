@@ -31,6 +31,12 @@ export interface TopicSpec {
   readonly declared: boolean;
   /** Named as some node's `dead-letter`: it holds failed records' original bytes and headers, not `codec` output. */
   readonly deadLetter: boolean;
+  /**
+   * Between the halves of a split window (repartition.ts): kept forever, since its records carry their
+   * input's event times and time-based retention would delete old ones unread; its reader deletes what
+   * it has committed instead.
+   */
+  readonly repartition: boolean;
 }
 
 export interface Encoding {

@@ -50,7 +50,7 @@ function replicationOf(topology: Topology, node: TopologyNode): number {
 }
 
 function internalTopic(name: string, partitions: number, replication: number): TopicSpec {
-  return { name, partitions, replication, cleanup: 'compact', codec: 'json', compression: 'lz4', declared: false, deadLetter: false };
+  return { name, partitions, replication, cleanup: 'compact', codec: 'json', compression: 'lz4', declared: false, deadLetter: false, repartition: false };
 }
 
 /** The topology with the internal topics of its nodes' source positions and stores. */

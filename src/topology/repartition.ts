@@ -10,6 +10,11 @@
  *
  * The split is made on the immutable topology description, before any stage
  * exists, so the rest of the runtime sees two ordinary nodes.
+ *
+ * As in Kafka Streams, the repartition topic has no time-based retention
+ * (records keep their input's event times, and a segment whose newest record
+ * is older than retention.ms is deleted whole, read or not); the window stage
+ * deletes the records it has committed (runtime/task/task-manager.ts).
  */
 import type { Step } from '../processors/index.ts';
 import type { Topology, TopologyNode, TopicSpec } from './model.ts';
@@ -63,10 +68,12 @@ export function expandRepartitions(topology: Topology): Topology {
       partitions: inputPartitions,
       replication: 1,
       cleanup: 'delete',
+      retentionMs: -1,
       codec: 'json',
       compression: 'lz4',
       declared: false,
       deadLetter: false,
+      repartition: true,
     };
     const { window: _dropped, codec: _codec, ...rest } = node;
     nodes.push({

@@ -315,6 +315,12 @@ export interface WrittenOffset {
   baseOffset: string;
 }
 
+/** A partition's new first offset: every record before `offset` is deleted. */
+export interface PartitionLogStart {
+  partition: number;
+  offset: string;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'embedded';
   /** The client library underneath (for logs and status). */
@@ -339,6 +345,14 @@ export interface Transport {
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Only topics that exist are described. */
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  /**
+   * Deletes every record of each given partition before its `offset` (at
+   * most the partition's end): the partition's log start offset moves there
+   * and no reader gets those records again. A position below it is out of
+   * range, and a consumer there moves by its reset policy (`fromBeginning`).
+   * An offset at or below the log start deletes nothing.
+   */
+  deleteRecordsBefore(topic: string, starts: readonly PartitionLogStart[]): Promise<void>;
   /** A connected producer. */
   producer(options?: ProducerOptions): Promise<Producer>;
   /** A connected consumer; it joins its group when attached to a source stream. */

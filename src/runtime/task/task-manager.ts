@@ -19,6 +19,16 @@
  *   transaction (TransactionalSink), and the local copy takes the changes
  *   only after it commits: an aborted transaction never reaches it, so a
  *   restart replays the changelog from the last checkpoint only.
+ *
+ * Repartition topics keep their records forever (repartition.ts), so their
+ * reader deletes them, as Kafka Streams does: after a commit, at most every
+ * PURGE_INTERVAL_MS, and once more when the stage stops (a stage that runs
+ * for less than an interval, a cron run, would otherwise never delete any),
+ * records below the group's committed offsets of the partitions this instance
+ * owns go. Only the group's committed offsets count, never a position known
+ * here alone: a next owner resumes from those, and one below the log start
+ * would reset by policy and skip records. A failed purge is only logged;
+ * the next one deletes what it missed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
@@ -43,6 +53,8 @@ export interface TaskManagerOptions {
   idPrefix: string;
   /** Input topics; empty for a stage whose source is not a topic (it has one task, 0). */
   topics: readonly string[];
+  /** The input topics that are sluice's repartition topics: their committed records are deleted (see above). */
+  repartitionTopics: readonly string[];
   stores: readonly StoreDeclaration[];
   openBackend: (task: number, store: string) => Promise<StoreBackend>;
   exactlyOnce: boolean;
@@ -55,6 +67,8 @@ export interface TaskManagerOptions {
 const READY_WAIT_MS = 30_000;
 const FINAL_COMMIT_ATTEMPTS = 5;
 const FINAL_COMMIT_BACKOFF_MS = 200;
+/** Kafka Streams' `repartition.purge.interval.ms` default. */
+export const PURGE_INTERVAL_MS = 30_000;
 
 export class TaskManager {
   readonly tasks = new Map<number, Task>();
@@ -62,6 +76,10 @@ export class TaskManager {
   readonly #logger: Logger;
   #consumer: Consumer | undefined;
   #committing: Promise<void> = Promise.resolve();
+  #lastPurge = Date.now();
+  #purging: Promise<void> | undefined;
+  /** Per `topic/partition`, the offset records were last deleted below, so an unchanged one is not asked again. */
+  readonly #purged = new Map<string, bigint>();
   /** Runs right before a task's snapshot: a global window emits its changed aggregates. */
   beforeSnapshot: ((task: Task) => void) | undefined;
   /** Exactly-once: commits the transactions of these tasks (all when undefined). */
@@ -177,9 +195,36 @@ export class TaskManager {
   }
 
   #serialised(tasks?: readonly Task[]): Promise<void> {
-    const run = this.#committing.then(() => this.#commitNow(tasks));
+    const run = this.#committing.then(() => this.#commitNow(tasks)).then(() => this.#maybePurge());
     this.#committing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Starts a purge when the interval has passed and none is under way; commits never wait for it. */
+  #maybePurge(): void {
+    if (this.#options.repartitionTopics.length === 0 || this.#purging !== undefined || Date.now() - this.#lastPurge < PURGE_INTERVAL_MS) return;
+    this.#lastPurge = Date.now();
+    this.#purging = this.#purge().finally(() => (this.#purging = undefined));
+  }
+
+  /** Deletes what the group has committed of the repartition partitions of live tasks; never rejects. */
+  async #purge(): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    const owned = new Set([...this.tasks.values()].filter((t) => !t.closed).map((t) => t.id));
+    try {
+      for (const topic of this.#options.repartitionTopics) {
+        const starts = (await consumer.committedOffsets(topic)).flatMap(({ partition, offset }) =>
+          offset !== null && owned.has(partition) && BigInt(offset) > (this.#purged.get(`${topic}/${partition}`) ?? 0n) ? [{ partition, offset }] : [],
+        );
+        if (starts.length === 0) continue;
+        await this.#options.transport.deleteRecordsBefore(topic, starts);
+        for (const { partition, offset } of starts) this.#purged.set(`${topic}/${partition}`, BigInt(offset));
+        this.#logger.debug({ topic, starts }, 'deleted committed repartition records');
+      }
+    } catch (err) {
+      this.#logger.warn({ err }, 'deleting committed repartition records failed; the next purge deletes them');
+    }
   }
 
   /**
@@ -312,9 +357,13 @@ export class TaskManager {
     return n;
   }
 
-  /** The final commit (after the pipeline drained), then every task closed. */
+  /** The final commit (after the pipeline drained) and purge, then every task closed. */
   async close(): Promise<void> {
     await this.#commitFinal();
+    if (this.#options.repartitionTopics.length > 0) {
+      await this.#purging;
+      await this.#purge();
+    }
     await this.#close([...this.tasks.values()]);
   }
 

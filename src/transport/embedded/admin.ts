@@ -1,7 +1,6 @@
 /**
  * The monitoring reads over the in-process broker: the same shapes the Kafka
- * admin gives, read straight from the groups and logs. Embedded logs are never
- * truncated, so every partition's low watermark is 0.
+ * admin gives, read straight from the groups and logs.
  */
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
 import type { ClusterAdmin, GroupDescription, PartitionOffset, PartitionRange } from '../types.ts';
@@ -35,7 +34,7 @@ class EmbeddedClusterAdmin implements ClusterAdmin {
     const out = new Map<string, PartitionRange[]>();
     for (const topic of topics) {
       if (this.#broker.describe(topic) === undefined) continue;
-      out.set(topic, this.#broker.endOffsets(topic).map(({ partition, offset }) => ({ partition, low: '0', high: offset ?? '0' })));
+      out.set(topic, this.#broker.ranges(topic));
     }
     return out;
   }

@@ -2,11 +2,12 @@
  * An in-process broker: topics of append-only partition logs with Kafka's
  * offsets, and consumer groups (group.ts). Topics are created on first use
  * with one partition, as a broker with auto.create.topics.enable does.
- * Retention is not enforced: logs live as long as the process. A
+ * Retention is not enforced: logs live as long as the process, unless records
+ * are deleted up to an offset (`deleteBefore`), which moves a log's start. A
  * transaction leaves a marker in each partition it wrote, as Kafka's do: an
  * entry that takes an offset and is never delivered.
  */
-import type { ConsumedRecord, PartitionOffset, TopicDescription, TopicSpec } from '../types.ts';
+import type { ConsumedRecord, PartitionOffset, PartitionRange, TopicDescription, TopicSpec } from '../types.ts';
 import { EmbeddedGroup } from './group.ts';
 
 /** Kafka's defaults, reported by describeTopics when a spec leaves them out. */
@@ -22,6 +23,8 @@ export interface EmbeddedTopic {
   spec: TopicSpec;
   /** One log per partition; an entry's offset is its index. */
   logs: LogEntry[][];
+  /** Each log's first offset still held: entries before it are deleted. */
+  starts: number[];
 }
 
 export class EmbeddedBroker {
@@ -32,7 +35,8 @@ export class EmbeddedBroker {
   createTopic(spec: TopicSpec): EmbeddedTopic {
     let topic = this.#topics.get(spec.name);
     if (topic === undefined) {
-      topic = { spec, logs: Array.from({ length: Math.max(1, spec.partitions) }, () => []) };
+      const partitions = Math.max(1, spec.partitions);
+      topic = { spec, logs: Array.from({ length: partitions }, () => []), starts: new Array<number>(partitions).fill(0) };
       this.#topics.set(spec.name, topic);
     }
     return topic;
@@ -84,6 +88,22 @@ export class EmbeddedBroker {
 
   endOffsets(name: string): PartitionOffset[] {
     return this.topic(name).logs.map((log, partition) => ({ partition, offset: String(log.length) }));
+  }
+
+  /** First and end offset of every partition, as Kafka's ListOffsets gives them. */
+  ranges(name: string): PartitionRange[] {
+    const { logs, starts } = this.topic(name);
+    return logs.map((log, partition) => ({ partition, low: String(starts[partition]), high: String(log.length) }));
+  }
+
+  /** Moves the partition's start to `offset` (never back, never past its end); what it passes is freed. */
+  deleteBefore(name: string, partition: number, offset: number): void {
+    const { logs, starts } = this.topic(name);
+    const log = logs[partition]!;
+    const from = starts[partition]!;
+    const to = Math.min(Math.max(from, offset), log.length);
+    log.fill(null, from, to);
+    starts[partition] = to;
   }
 
   group(id: string): EmbeddedGroup {

@@ -3,8 +3,8 @@
  * into the source stream, partition by partition in turns: when the stream
  * refuses records, delivery stops (the same pause) until `drained()`, and new
  * appends wake it. Positions start at the group's committed offset, else the
- * log's start or end per `fromBeginning`, and move past transaction markers
- * as Kafka's consumer does.
+ * log's start or end per `fromBeginning` (as does a position whose records
+ * were deleted), and move past transaction markers as Kafka's consumer does.
  */
 import { randomUUID } from 'node:crypto';
 import { notOwned, partitionKey, PartitionOwner } from '../assignment.ts';
@@ -136,12 +136,10 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
       for (const { topic, partitions: ps } of partitions) {
         let owned = this.owned.get(topic);
         if (owned === undefined) this.owned.set(topic, (owned = new Set()));
-        const logs = this.#broker.topic(topic).logs;
         for (const p of ps) {
           owned.add(p);
           const committed = this.#group.committed(topic, p);
-          const start = committed !== undefined ? Number(committed) : this.#options.fromBeginning ? 0 : logs[p]!.length;
-          this.#positions.set(partitionKey(topic, p), start);
+          this.#positions.set(partitionKey(topic, p), committed !== undefined ? Number(committed) : this.#reset(topic, p));
         }
       }
       await this.#options.onAssign?.(partitions);
@@ -149,6 +147,12 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
       this.#rebalancing--;
       this.#schedule();
     }
+  }
+
+  /** Where a partition with no position, or one its log no longer holds, is read from (Kafka's auto.offset.reset). */
+  #reset(topic: string, partition: number): number {
+    const { logs, starts } = this.#broker.topic(topic);
+    return this.#options.fromBeginning ? starts[partition]! : logs[partition]!.length;
   }
 
   #schedule(): void {
@@ -166,10 +170,11 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
     while (progress && sink !== undefined && !this.#stopped && !this.#paused && this.#rebalancing === 0) {
       progress = false;
       for (const [topic, partitions] of this.owned) {
-        const logs = this.#broker.topic(topic).logs;
+        const { logs, starts } = this.#broker.topic(topic);
         for (const partition of partitions) {
           const key = partitionKey(topic, partition);
-          const position = this.#positions.get(key)!;
+          let position = this.#positions.get(key)!;
+          if (position < starts[partition]!) this.#positions.set(key, (position = this.#reset(topic, partition)));
           const log = logs[partition]!;
           if (position >= log.length) continue;
           const entries = log.slice(position, position + CHUNK);

@@ -3,6 +3,7 @@ import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionLogStart,
   PartitionOffset,
   PartitionRead,
   PartitionReadEnd,
@@ -12,6 +13,7 @@ import type {
   TransactionalProducer,
   Transport,
 } from '../types.ts';
+import { planReads } from '../partition-reads.ts';
 import type { EmbeddedBroker } from './broker.ts';
 import { EmbeddedConsumer } from './consumer.ts';
 import { EmbeddedProducer } from './producer.ts';
@@ -42,26 +44,24 @@ class EmbeddedTransport implements Transport {
     return this.#broker.endOffsets(topic);
   }
 
-  /** Embedded logs keep every record: a read is a slice, transaction markers left out. */
+  async deleteRecordsBefore(topic: string, starts: readonly PartitionLogStart[]): Promise<void> {
+    for (const { partition, offset } of starts) this.#broker.deleteBefore(topic, partition, Number(offset));
+  }
+
+  /** A read is a slice of the log, transaction markers left out. */
   async readPartitions(topic: string, reads: readonly PartitionRead[], onRecords: (records: readonly ConsumedRecord[]) => Promise<void>): Promise<PartitionReadEnd[]> {
     const logs = this.#broker.topic(topic).logs;
-    const results: PartitionReadEnd[] = [];
-    for (const { partition, from } of reads) {
-      const log = logs[partition] ?? [];
-      const end = log.length;
-      const start = from === null ? 0 : Number(from);
-      if (start > end) {
-        results.push({ partition, end: String(end), outOfRange: true });
-        continue;
-      }
-      for (let at = start; at < end; at += READ_CHUNK) {
+    const { done, pending } = planReads(topic, reads, this.#broker.ranges(topic));
+    for (const [partition, [start, end]] of pending) {
+      const log = logs[partition]!;
+      for (let at = Number(start); at < Number(end); at += READ_CHUNK) {
         // Transaction markers hold their offsets but are no records.
-        const records = log.slice(at, Math.min(end, at + READ_CHUNK)).filter((r): r is ConsumedRecord => r !== null);
+        const records = log.slice(at, Math.min(Number(end), at + READ_CHUNK)).filter((r): r is ConsumedRecord => r !== null);
         if (records.length > 0) await onRecords(records);
       }
-      results.push({ partition, end: String(end), outOfRange: false });
+      done.push({ partition, end: end.toString(), outOfRange: false });
     }
-    return results;
+    return reads.map(({ partition }) => done.find((d) => d.partition === partition)!);
   }
 
   async producer(): Promise<Producer> {

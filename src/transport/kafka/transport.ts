@@ -6,6 +6,7 @@ import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionLogStart,
   PartitionOffset,
   PartitionRead,
   PartitionReadEnd,
@@ -104,6 +105,14 @@ class KafkaTransport implements Transport {
         config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
       };
     });
+  }
+
+  async deleteRecordsBefore(topic: string, starts: readonly PartitionLogStart[]): Promise<void> {
+    if (starts.length === 0) return;
+    const admin = await this.#connectedAdmin();
+    await kafkaCall(ErrorCodes.BROKER_UNAVAILABLE, { topic }, () =>
+      admin.deleteTopicRecords({ topic, partitions: starts.map(({ partition, offset }) => ({ partition, offset })) }),
+    );
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {

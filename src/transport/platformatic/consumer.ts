@@ -395,13 +395,16 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
         // Sought or revoked meanwhile: that decided the position.
         if (this.#positions.has(key) || epochs.get(key) !== (this.#epochs.get(key) ?? 0) || !this.owns(topic, partition)) continue;
         const stored = committed.get(topic)?.find((c) => c.partition === partition)?.offset;
-        this.#positions.set(key, BigInt(stored ?? this.#resetOffset(ranges.get(topic), partition)));
+        const range = ranges.get(topic)?.find((r) => r.partition === partition);
+        // A committed offset whose records are gone (retention, deleted records) is out of range, as Kafka's
+        // consumer finds: the reset policy decides. Taken as it is, every fetch failed and reset to it again.
+        const held = stored !== null && stored !== undefined && (range === undefined || BigInt(stored) >= BigInt(range.low));
+        this.#positions.set(key, BigInt(held ? stored : this.#resetOffset(range)));
       }
     }
   }
 
-  #resetOffset(ranges: { partition: number; low: string; high: string }[] | undefined, partition: number): string {
-    const range = ranges?.find((r) => r.partition === partition);
+  #resetOffset(range: { low: string; high: string } | undefined): string {
     return (this.#options.fromBeginning ? range?.low : range?.high) ?? '0';
   }
 

@@ -7,6 +7,7 @@ import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
+  PartitionLogStart,
   PartitionOffset,
   PartitionRead,
   PartitionReadEnd,
@@ -123,6 +124,13 @@ class PlatformaticTransport implements Transport {
         };
       });
     });
+  }
+
+  async deleteRecordsBefore(topic: string, starts: readonly PartitionLogStart[]): Promise<void> {
+    if (starts.length === 0) return;
+    await platformaticCall(ErrorCodes.BROKER_UNAVAILABLE, { topic }, () =>
+      this.#adminClient().deleteRecords({ topics: [{ name: topic, partitions: starts.map(({ partition, offset }) => ({ partition, offset: BigInt(offset) })) }] }),
+    );
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {

@@ -4,7 +4,7 @@
  * @platformatic/kafka, which add kafka-contract.ts): ordering, key placement,
  * committed offsets across restarts, group rebalances, commits refused for
  * partitions given up, bounded buffering that survives rebalances, refused
- * partitions, and transactions with fencing.
+ * partitions, transactions with fencing, and records deleted before an offset.
  */
 import { describe, expect, it as vitestIt } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -189,6 +189,44 @@ export function transportContract(name: string, target: ContractTarget): void {
         const rest = await take(second.stream, 60);
         await second.consumer.disconnect();
         expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => String(40 + i)));
+      }));
+
+    it('deletes records before an offset: the log start moves there, and no reader gets what was before it again', () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 2);
+        const producer = await transport.producer(target.producer);
+        await producer.send([0, 1].flatMap((partition) => Array.from({ length: 10 }, (_, i) => ({ topic, key: null, value: String(i), partition }))));
+        const groupId = uniq('g');
+        const first = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        await take(first.stream, 20);
+        expect(await first.consumer.commit([{ topic, partition: 0, offset: '2' }])).toEqual([true]);
+        await first.consumer.disconnect();
+
+        await transport.deleteRecordsBefore(topic, [{ partition: 0, offset: '6' }]);
+        // Below the start already: nothing more goes.
+        await transport.deleteRecordsBefore(topic, [{ partition: 0, offset: '4' }]);
+        const admin = target.admin();
+        try {
+          expect((await admin.topicOffsets([topic])).get(topic)).toEqual([
+            { partition: 0, low: '6', high: '10' },
+            { partition: 1, low: '0', high: '10' },
+          ]);
+        } finally {
+          await admin.close();
+        }
+
+        // The group's committed offset 2 is gone from the log: it resumes from the start, as `fromBeginning` says.
+        const second = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        const again = await take(second.stream, 4);
+        await second.consumer.disconnect();
+        expect(again.map((r) => [r.partition, r.offset])).toEqual([[0, '6'], [0, '7'], [0, '8'], [0, '9']]);
+
+        const restored: ConsumedRecord[] = [];
+        const ends = await transport.readPartitions(topic, [{ partition: 0, from: null }, { partition: 1, from: '8' }], async (records) => void restored.push(...records));
+        const restoredOf = (partition: number) => restored.filter((r) => r.partition === partition).map((r) => r.offset);
+        expect([restoredOf(0), restoredOf(1)]).toEqual([['6', '7', '8', '9'], ['8', '9']]);
+        expect(ends.sort((a, b) => a.partition - b.partition)).toEqual([{ partition: 0, end: '10', outOfRange: false }, { partition: 1, end: '10', outOfRange: false }]);
+        expect(await transport.readPartitions(topic, [{ partition: 0, from: '3' }], async () => undefined)).toEqual([{ partition: 0, end: '10', outOfRange: true }]);
       }));
 
     it('seeks: delivery restarts at the offset and what was buffered of that partition is dropped', () =>

@@ -24,6 +24,9 @@ describe('planTopology', () => {
     });
     expect(topicsOf(plan)).toContain('ns.clickstream.views-per-page.repartition');
     expect(topicsOf(plan)).toContain('ns.clicks.valid.dlq');
+    // Kept forever: its records carry old event times, which time-based retention would delete unread.
+    expect(plan.topology.topics['ns.clickstream.views-per-page.repartition']).toMatchObject({ retentionMs: -1, repartition: true, declared: false });
+    expect(Object.values(plan.topology.topics).filter((t) => t.repartition).map((t) => t.name)).toEqual(['ns.clickstream.views-per-page.repartition']);
   });
 
   it('applies --instances overrides to topic-reading nodes, keeps other sources at one, and warns about idle instances', async () => {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareTopics, describeDifferences, ensureTopics } from '../../../src/coordinator/index.ts';
+import { fileURLToPath } from 'node:url';
+import { compareTopics, describeDifferences, ensureTopics, planTopology } from '../../../src/coordinator/index.ts';
 import { isSluiceError } from '../../../src/core/index.ts';
+import { loadTopology } from '../../../src/topology/index.ts';
 import { createEmbeddedTransport, EmbeddedBroker } from '../../../src/transport/index.ts';
 import { wordCountPlan } from './fixtures.ts';
+
+const clickstreamFile = fileURLToPath(new URL('../../../topologies/clickstream/topology.yaml', import.meta.url));
 
 describe('topics', () => {
   it('compares declared topics setting by setting, and leaves topics the topology only names alone', async () => {
@@ -20,6 +24,15 @@ describe('topics', () => {
     expect(describeDifferences(differences.slice(0, 1))).toBe('topic `text.words`: partitions is 6 on the cluster, 3 in the topology');
     expect(compareTopics(topology, [])).toHaveLength(3);
     expect(compareTopics(topology, []).every((d) => d.setting === 'missing')).toBe(true);
+  });
+
+  it("compares a repartition topic's cleanup.policy and retention.ms, which sluice manages, but never calls it missing", async () => {
+    const { topology } = planTopology(await loadTopology(clickstreamFile));
+    const repartition = 'clickstream.views-per-page.repartition';
+    const at = (retention: string) => compareTopics(topology, [{ name: repartition, partitions: 7, replicationFactor: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': retention } }]).filter((d) => d.topic === repartition);
+    expect(at('604800000')).toEqual([{ topic: repartition, setting: 'retention.ms', expected: '-1', actual: '604800000' }]);
+    expect(at('-1')).toEqual([]);
+    expect(compareTopics(topology, []).filter((d) => d.topic === repartition)).toEqual([]);
   });
 
   it('creates missing topics with their settings, and refuses to start on an existing topic that differs', async () => {

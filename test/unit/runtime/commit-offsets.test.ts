@@ -24,7 +24,7 @@ async function readThree(consumer: Consumer): Promise<TaskManager> {
   const noStores = (): never => {
     throw new Error('these tasks keep no stores');
   };
-  const tasks = new TaskManager({ transport: {} as Transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['a', 'b'], stores: [], openBackend: noStores, exactlyOnce: false });
+  const tasks = new TaskManager({ transport: {} as Transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['a', 'b'], repartitionTopics: [], stores: [], openBackend: noStores, exactlyOnce: false });
   tasks.attach(consumer);
   await tasks.assign([{ topic: 'a', partitions: [0, 1, 2] }, { topic: 'b', partitions: [0, 1, 2] }]);
   for (const topic of ['a', 'b']) {

@@ -26,7 +26,7 @@ function manager(consumer: Consumer): TaskManager {
   const noStores = (): never => {
     throw new Error('these tasks keep no stores');
   };
-  const tasks = new TaskManager({ transport: {} as Transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], stores: [], openBackend: noStores, exactlyOnce: false });
+  const tasks = new TaskManager({ transport: {} as Transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], repartitionTopics: [], stores: [], openBackend: noStores, exactlyOnce: false });
   tasks.attach(consumer);
   return tasks;
 }

@@ -41,7 +41,7 @@ function manager(transport: Transport): TaskManager {
   const noStores = (): never => {
     throw new Error('these tasks keep no stores');
   };
-  return new TaskManager({ transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], stores: [], openBackend: noStores, exactlyOnce: true });
+  return new TaskManager({ transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], repartitionTopics: [], stores: [], openBackend: noStores, exactlyOnce: true });
 }
 
 function envelope(tasks: TaskManager, partition: number, offset: number): Envelope {
