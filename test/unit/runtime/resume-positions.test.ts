@@ -43,6 +43,7 @@ async function resumed(committed: string | null, stored: string): Promise<{ mana
     groupId: 'g',
     idPrefix: 't.count',
     topics: ['words'],
+    repartitionTopics: [],
     stores: [{ name: 'aggregate', changelog: 't.count.aggregate-changelog' }],
     openBackend: async () => backend,
     exactlyOnce: false,
