@@ -199,7 +199,8 @@ export function transportContract(name: string, target: ContractTarget): void {
         const groupId = uniq('g');
         const first = await join(transport, { groupId, topics: [topic], fromBeginning: true });
         await take(first.stream, 20);
-        expect(await first.consumer.commit([{ topic, partition: 0, offset: '2' }])).toEqual([true]);
+        // Partition 1 is done, so the second member below reads partition 0 only.
+        expect(await first.consumer.commit([{ topic, partition: 0, offset: '2' }, { topic, partition: 1, offset: '10' }])).toEqual([true, true]);
         await first.consumer.disconnect();
 
         await transport.deleteRecordsBefore(topic, [{ partition: 0, offset: '6' }]);
