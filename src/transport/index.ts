@@ -16,6 +16,7 @@ export { createEmbeddedTransport } from './embedded/transport.ts';
 export { createSourceStream, SourceStream, type SourceStreamOptions } from './source.ts';
 export { createSinkStream, SinkStream, type SinkRecord, type SinkStreamOptions } from './sink.ts';
 export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
+export { partitionKey } from './assignment.ts';
 export { RecordsRefusedError, refusedRecords, type RefusedRecord } from './refused.ts';
 export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 

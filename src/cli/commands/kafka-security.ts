@@ -23,7 +23,7 @@ export interface KafkaSecurityFlags {
   saslPassword?: string;
   saslPasswordFile?: string;
   insecure?: boolean;
-  kafkaClient?: string;
+  kafkaClient?: KafkaClient;
 }
 
 export const SECURITY_ENV = {
@@ -74,7 +74,7 @@ export interface KafkaConnection {
 export function connectionOf(flags: KafkaSecurityFlags, topology: Topology | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): KafkaConnection {
   const security = securityOf(flags, topology, env, warn);
   // commander checked the flag's name and zod the file's; kafkaClient checks the variable's.
-  const client = (flags.kafkaClient as KafkaClient | undefined) ?? (env.SLUICE_KAFKA_CLIENT ? kafkaClient({}, env) : topology?.kafka?.client) ?? DEFAULT_KAFKA_CLIENT;
+  const client = flags.kafkaClient ?? (env.SLUICE_KAFKA_CLIENT ? kafkaClient({}, env) : topology?.kafka?.client) ?? DEFAULT_KAFKA_CLIENT;
   return { client, ...(security !== undefined ? { security } : {}) };
 }
 

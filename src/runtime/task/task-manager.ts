@@ -33,7 +33,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
 import { CachedStore, type StoreBackend } from '../../state/index.ts';
-import type { ConsumedRecord, Consumer, Producer, ProducerOptions, TopicPartitions, Transport } from '../../transport/index.ts';
+import { partitionKey, type ConsumedRecord, type Consumer, type Producer, type ProducerOptions, type TopicPartitions, type Transport } from '../../transport/index.ts';
 import type { OffsetToken, PartitionWatermark } from '../offsets.ts';
 import { withRetry } from '../retry.ts';
 import { readPositions, writePositions } from './positions.ts';
@@ -215,11 +215,11 @@ export class TaskManager {
     try {
       for (const topic of this.#options.repartitionTopics) {
         const starts = (await consumer.committedOffsets(topic)).flatMap(({ partition, offset }) =>
-          offset !== null && owned.has(partition) && BigInt(offset) > (this.#purged.get(`${topic}/${partition}`) ?? 0n) ? [{ partition, offset }] : [],
+          offset !== null && owned.has(partition) && BigInt(offset) > (this.#purged.get(partitionKey(topic, partition)) ?? 0n) ? [{ partition, offset }] : [],
         );
         if (starts.length === 0) continue;
         await this.#options.transport.deleteRecordsBefore(topic, starts);
-        for (const { partition, offset } of starts) this.#purged.set(`${topic}/${partition}`, BigInt(offset));
+        for (const { partition, offset } of starts) this.#purged.set(partitionKey(topic, partition), BigInt(offset));
         this.#logger.debug({ topic, starts }, 'deleted committed repartition records');
       }
     } catch (err) {
