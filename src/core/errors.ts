@@ -97,6 +97,8 @@ export const ErrorCodes = {
   HTTP_BODY_LIMIT: 'SLUICE_ERR_HTTP_BODY_LIMIT',
   /** A request body the client aborted, or did not finish sending within the request timeout. */
   HTTP_BODY_INCOMPLETE: 'SLUICE_ERR_HTTP_BODY_INCOMPLETE',
+  /** `sluice test`: a test file that cannot be run as written (placed at file:line:col). */
+  TEST_INVALID: 'SLUICE_ERR_TEST_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -8,3 +8,4 @@ export { withRetry, defaultRetryPolicy, backoffCeiling, type RetryPolicy } from 
 export { deadLetterHeaders, readDeadLetter, DLQ_HEADER_PREFIX, type DeadLetter, type BytesEncoding } from './dead-letter.ts';
 export type { DeadLetterTopic } from './dead-letter-report.ts';
 export { emptyOverwrittenFiles } from './sinks/file-modes.ts';
+export { topicEncoder, type TopicEncoder } from './stage-steps.ts';

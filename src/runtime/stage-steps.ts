@@ -165,21 +165,28 @@ function withCodecHeaders(headers: Headers, codec: Readonly<Record<string, Buffe
   return codec as Headers;
 }
 
+export interface TopicEncoder {
+  encode: (value: unknown) => Buffer;
+  /** The chain's headers as bytes made once: otherwise the producer encodes the same strings for every record. */
+  headers: Readonly<Record<string, Buffer>>;
+}
+
+/** Values → `topic`'s bytes, with its chain or the `codec` a node writes it with; JSON is coerced to an Avro schema's types. */
+export function topicEncoder(resources: TopologyResources, topic: string, codec?: string): TopicEncoder {
+  const spec = resources.topology.topics[topic]!;
+  const chain = resources.chain(codec ?? spec.codec, spec.schema);
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(chain.headers())) headers[name] = Buffer.from(value);
+  return { encode: encodeWith(chain, resources.schema(spec.schema), { aad: topicAad(topic) }), headers: Object.freeze(headers) };
+}
+
 /** Values → the destination topic's bytes and codec headers; the topic is chosen per record for a branch. */
 export function topicEncodeStep(node: TopologyNode, resources: TopologyResources): NamedStep {
   const out = node.output;
-  const encoders = new Map<string, { encode: (v: unknown) => Buffer; headers: Readonly<Record<string, Buffer>> }>();
-  const encoderFor = (topic: string) => {
+  const encoders = new Map<string, TopicEncoder>();
+  const encoderFor = (topic: string): TopicEncoder => {
     let e = encoders.get(topic);
-    if (e === undefined) {
-      const spec = resources.topology.topics[topic]!;
-      const chain = resources.chain(node.codec ?? spec.codec, spec.schema);
-      // The chain's headers as bytes made once: otherwise the producer encodes the same strings for every record.
-      const headers: Record<string, Buffer> = {};
-      for (const [name, value] of Object.entries(chain.headers())) headers[name] = Buffer.from(value);
-      e = { encode: encodeWith(chain, resources.schema(spec.schema), { aad: topicAad(topic) }), headers: Object.freeze(headers) };
-      encoders.set(topic, e);
-    }
+    if (e === undefined) encoders.set(topic, (e = topicEncoder(resources, topic, node.codec)));
     return e;
   };
   const route: (value: unknown) => string | undefined =

@@ -41,6 +41,8 @@ export {
 export { cronOptions, cronProblem } from './cron.ts';
 export { interpolateEnv, defaultEnvLimits, type Env, type EnvIssue, type EnvLimits } from './env.ts';
 export { parseYaml, defaultYamlLimits, type YamlLimits, type ParsedYaml } from './yaml.ts';
+export { Reporter, offsetAt } from './reporter.ts';
+export { mapZodIssues } from './issues.ts';
 export { editDistance, closest, didYouMean } from './suggest.ts';
 export { renderGraph, renderDot, renderMermaid, renderSvg, sceneOf, mermaidId, graphFormats, type GraphFormat, type Scene, type SceneVertex } from './render/index.ts';
 export { topologyJsonSchema, topologyJsonSchemaText, SCHEMA_ID } from './json-schema.ts';

@@ -7,6 +7,7 @@ import { registerStatus } from './status.ts';
 import { registerTopics } from './topics.ts';
 import { registerTrigger } from './trigger.ts';
 import { registerQuery } from './query.ts';
+import { registerTest } from './test.ts';
 import { registerKafkaSecurity } from './kafka-security.ts';
 import { registerHttpToken } from './http-token.ts';
 
@@ -14,4 +15,4 @@ import { registerHttpToken } from './http-token.ts';
 export type RegisterCommand = (program: Command) => void;
 
 // registerKafkaSecurity and registerHttpToken last: they add options to the commands before them.
-export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerQuery, registerKafkaSecurity, registerHttpToken];
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerQuery, registerTest, registerKafkaSecurity, registerHttpToken];

@@ -1,0 +1,35 @@
+/**
+ * `sluice test [FILE|DIR]...`: runs `*.test.yaml` files (found under
+ * directories) on the embedded transport and reports each case as a test
+ * runner does. Exit 0 when every case passes, 1 when any fails, 2 when a
+ * test file (or the topology it names) is invalid.
+ */
+import { Option, type Command } from 'commander';
+import { caseText, exitCodeOf, fileHeaderText, findTestFiles, jsonText, junitText, problemsText, reporters, runTestFile, summaryText, type FileResult, type ReporterName } from '../../testing/index.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface TestOptions {
+  reporter: ReporterName;
+}
+
+export const registerTest: RegisterCommand = (program: Command) => {
+  program
+    .command('test')
+    .description('run topology test files (*.test.yaml) on the embedded transport (exit 0 all pass, 1 a case failed, 2 a bad test file)')
+    .argument('[paths...]', 'test files, or directories to find *.test.yaml under', ['.'])
+    .addOption(new Option('--reporter <name>', 'output format').choices(reporters).default('text'))
+    .action(async (paths: string[], opts: TestOptions) => {
+      const files = await findTestFiles(paths);
+      const text = opts.reporter === 'text';
+      const results: FileResult[] = [];
+      for (const file of files) {
+        if (text) process.stdout.write(fileHeaderText(file));
+        const result = await runTestFile(file, text ? { onCase: (_f, c) => process.stdout.write(caseText(c)) } : {});
+        if (text) process.stdout.write(problemsText(result));
+        results.push(result);
+      }
+      if (text) process.stdout.write(files.length === 0 ? `no *.test.yaml under ${paths.join(', ')}\n` : summaryText(results));
+      else process.stdout.write(opts.reporter === 'json' ? jsonText(results) : junitText(results));
+      process.exitCode = files.length === 0 ? 2 : exitCodeOf(results);
+    });
+};
