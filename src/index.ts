@@ -59,3 +59,5 @@ export type {
 } from './coordinator/index.ts';
 export { createClusterAdmin } from './transport/index.ts';
 export type { ClusterAdmin, GroupDescription, GroupMemberDescription, GroupState, PartitionRange } from './transport/index.ts';
+export { createTopologyTestDriver, TopologyTestDriver, type TestDriverOptions } from './testing/driver.ts';
+export type { OutputRecord } from './testing/match.ts';

@@ -467,6 +467,11 @@ export class Stage {
     return this.#http?.port;
   }
 
+  /** Commits what is finished now, as the commit interval would (test drivers, which settle without waiting for it). */
+  commit(): Promise<void> {
+    return this.#topicSource?.commit() ?? this.#tasks.commit();
+  }
+
   /** Once the input topics' current end offsets are reached, stop (embedded runs, `--until-caught-up`). */
   async finishWhenCaughtUp(): Promise<void> {
     await this.#topicSource?.finishWhenCaughtUp();

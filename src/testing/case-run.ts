@@ -14,11 +14,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../core/index.ts';
-import { topicEncoder, TopologyResources, TopologyRun, topicSpecsOf, type DeadLetter, type RunReport, type TopicEncoder } from '../runtime/index.ts';
+import { TopologyResources, TopologyRun, topicSpecsOf, type DeadLetter, type RunReport } from '../runtime/index.ts';
 import { physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
-import { createEmbeddedTransport, EmbeddedBroker, type OutgoingRecord, type Transport } from '../transport/index.ts';
-import { plain, type OutputRecord } from './match.ts';
-import { timestampOf, type InputRecordSpec, type TestCaseSpec } from './test-file.ts';
+import { createEmbeddedTransport, EmbeddedBroker, type Transport } from '../transport/index.ts';
+import type { OutputRecord } from './match.ts';
+import { outgoingRecords, readTopicRecords, sendAll } from './records.ts';
+import type { TestCaseSpec } from './test-file.ts';
 
 /** What a case's run left, by the names its expectations use. */
 export interface CaseOutputs {
@@ -36,12 +37,6 @@ export interface CaseContext {
   logger?: Logger;
 }
 
-/** Records with no timestamp take the one before them, from the Unix epoch on: a case runs the same every time. */
-function timestamps(records: readonly InputRecordSpec[]): number[] {
-  let last = 0;
-  return records.map((r) => (last = r.timestamp !== undefined ? timestampOf(r.timestamp) : last));
-}
-
 function line(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -55,19 +50,7 @@ function parseLine(text: string): unknown {
   }
 }
 
-/** A string the topic's codec refuses is bad input on purpose: its bytes go as written, for the stage to dead-letter. */
-function encodedOrText(encoder: TopicEncoder, value: unknown): Buffer {
-  try {
-    return encoder.encode(value);
-  } catch (err) {
-    if (typeof value === 'string') return Buffer.from(value);
-    throw err;
-  }
-}
-
-function keyBytes(key: InputRecordSpec['key']): string | null {
-  return key === undefined || key === null ? null : String(key);
-}
+const ONE_HOUR_MS = 3_600_000;
 
 class CaseRun {
   readonly #ctx: CaseContext;
@@ -106,52 +89,8 @@ class CaseRun {
 
   async #writeInputs(transport: Transport): Promise<void> {
     const { resources, topology } = this.#ctx;
-    const records: OutgoingRecord[] = [];
-    for (const [topic, given] of Object.entries(this.#case.input)) {
-      if (topology.topics[topic] === undefined) continue;
-      const encode = topicEncoder(resources, topic);
-      const times = timestamps(given);
-      given.forEach((r, i) => {
-        const value = r.raw !== undefined ? Buffer.from(r.raw) : r.value === undefined || r.value === null ? null : encodedOrText(encode, r.value);
-        records.push({
-          topic,
-          key: keyBytes(r.key),
-          value,
-          headers: { ...encode.headers, ...r.headers },
-          timestamp: times[i]!,
-          ...(r.partition !== undefined ? { partition: r.partition } : {}),
-        });
-      });
-    }
-    if (records.length === 0) return;
-    const producer = await transport.producer();
-    try {
-      await producer.send(records);
-    } finally {
-      await producer.close();
-    }
-  }
-
-  async #readTopic(transport: Transport, topic: string): Promise<OutputRecord[]> {
-    const chain = this.#ctx.resources.topicChain(topic);
-    const aad = Buffer.from(topic, 'utf8');
-    const out: OutputRecord[] = [];
-    const reads = (await transport.endOffsets(topic)).map(({ partition }) => ({ partition, from: '0' }));
-    await transport.readPartitions(topic, reads, async (records) => {
-      for (const r of records) {
-        const headers: Record<string, string> = {};
-        for (const [name, v] of Object.entries(r.headers)) if (v !== undefined) headers[name] = v.toString('utf8');
-        out.push({
-          key: r.key === null ? null : r.key.toString('utf8'),
-          value: r.value === null ? null : plain(chain.decode(r.value, { headers: r.headers, aad })),
-          headers,
-          partition: r.partition,
-          offset: r.offset,
-          timestamp: r.timestamp,
-        });
-      }
-    });
-    return out;
+    const records = Object.entries(this.#case.input).flatMap(([topic, given]) => (topology.topics[topic] === undefined ? [] : outgoingRecords(resources, topic, given)));
+    await sendAll(transport, records);
   }
 
   async #readSink(node: TopologyNode): Promise<OutputRecord[]> {
@@ -180,6 +119,9 @@ class CaseRun {
       logger: this.#ctx.logger ?? silentLogger,
       nodes,
       untilCaughtUp: true,
+      // One commit, at the end: a global window emits its table updates on commit, so the updates a
+      // case sees would otherwise depend on how fast the machine is.
+      commitIntervalMs: ONE_HOUR_MS,
       env: this.#ctx.env,
       ...(stdin !== undefined ? { stdin } : {}),
       stdout,
@@ -191,7 +133,7 @@ class CaseRun {
     const records = new Map<string, OutputRecord[]>();
     for (const name of Object.keys(this.#case.expect)) {
       const node = topology.nodes.find((n) => n.id === name);
-      records.set(name, topology.topics[name] !== undefined ? await this.#readTopic(transport, name) : await this.#readSink(node!));
+      records.set(name, topology.topics[name] !== undefined ? await readTopicRecords(transport, this.#ctx.resources, name) : await this.#readSink(node!));
     }
     const deadLetters = new Map<string, DeadLetter[]>();
     for (const t of report.deadLetters ?? []) deadLetters.set(t.topic, t.deadLetters);

@@ -3,3 +3,4 @@ export { readTestFile, TestFileSchema, type TestFile, type TestCaseSpec } from '
 export { findTestFiles, runTestFile, exitCodeOf, type FileResult, type CaseResult, type Failure } from './suite.ts';
 export { reporters, caseText, fileHeaderText, problemsText, summaryText, junitText, jsonText, type ReporterName } from './reporters.ts';
 export { matchesSubset } from './match.ts';
+export { createTopologyTestDriver, TopologyTestDriver, type TestDriverOptions } from './driver.ts';

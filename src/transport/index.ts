@@ -17,6 +17,7 @@ export { createSourceStream, SourceStream, type SourceStreamOptions } from './so
 export { createSinkStream, SinkStream, type SinkRecord, type SinkStreamOptions } from './sink.ts';
 export { createPartitioner, murmur2, partitionForKey } from './partitioner.ts';
 export { partitionKey } from './assignment.ts';
+export { createEmbeddedClusterAdmin } from './embedded/admin.ts';
 export { RecordsRefusedError, refusedRecords, type RefusedRecord } from './refused.ts';
 export { kafkaSecurity, saslMechanisms, type KafkaSecuritySettings } from './kafka/security.ts';
 

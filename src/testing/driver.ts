@@ -1,0 +1,268 @@
+/**
+ * A topology under test from code (vitest, jest, node:test), as Kafka
+ * Streams' TopologyTestDriver is for a Topology: records sent to its topics,
+ * what its topics and dead-letter topics hold read back, its stores queried,
+ * and its stages crashed or rebalanced, all in this process on an embedded
+ * broker of its own.
+ *
+ * Every stage reading topics runs, as `sluice run` would run it; source nodes
+ * (files, stdin, http, generators) do not: records go in by topic. After each
+ * send the driver *settles*: it has every stage commit until each one's
+ * group has committed its input topics to their end, so what a read returns
+ * next is everything those records lead to. File sinks write into a directory
+ * of the driver's own, stdout sinks into memory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
+import { groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
+import { loadTopology, physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
+import { createEmbeddedClusterAdmin, createEmbeddedTransport, EmbeddedBroker, type ClusterAdmin, type Transport } from '../transport/index.ts';
+import type { OutputRecord } from './match.ts';
+import { outgoingRecords, readDeadLetters, readTopicRecords, sendAll, type ReadPositions } from './records.ts';
+import { deadLetterTopicNamed } from './targets.ts';
+import type { InputRecordSpec } from './test-file.ts';
+
+export interface TestDriverOptions {
+  /** For `${VAR}` in the topology and SLUICE_KEYS; the process's environment otherwise. */
+  env?: Record<string, string>;
+  logger?: Logger;
+  /** How long a settle may take before it fails naming the stages behind. Default 10 s. */
+  settleTimeoutMs?: number;
+}
+
+/** The driver commits when it settles; the interval only bounds work lost to a crash between settles. */
+const COMMIT_INTERVAL_MS = 3_600_000;
+const SETTLE_POLL_MS = 2;
+
+interface Instance {
+  stage: Stage;
+  running: Promise<unknown>;
+}
+
+export class TopologyTestDriver {
+  readonly topology: Topology;
+  readonly #transport: Transport;
+  readonly #admin: ClusterAdmin;
+  readonly #resources: TopologyResources;
+  readonly #logger: Logger;
+  readonly #dir: string;
+  readonly #settleTimeoutMs: number;
+  readonly #instances = new Map<string, Instance[]>();
+  readonly #positions = new Map<string, ReadPositions>();
+  readonly #failures: Array<{ node: string; error: unknown }> = [];
+  readonly #stdout = new PassThrough();
+  #closed = false;
+  /** Records with no timestamp take the last one sent. */
+  #lastTimestamp = 0;
+
+  private constructor(topology: Topology, resources: TopologyResources, broker: EmbeddedBroker, dir: string, options: TestDriverOptions) {
+    this.topology = topology;
+    this.#resources = resources;
+    this.#transport = createEmbeddedTransport(broker);
+    this.#admin = createEmbeddedClusterAdmin(broker);
+    this.#logger = options.logger ?? silentLogger;
+    this.#dir = dir;
+    this.#settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
+    this.#stdout.resume();
+  }
+
+  static async create(file: string, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
+    const env = { ...process.env, ...options.env };
+    const logical = await loadTopology(file, { env });
+    const dir = await mkdtemp(path.join(tmpdir(), 'sluice-driver-'));
+    const topology = physicalTopology(hermetic(logical, dir), '');
+    const driver = new TopologyTestDriver(topology, await TopologyResources.load(topology, { env }), new EmbeddedBroker(), dir, options);
+    await driver.#transport.createTopics(topicSpecsOf(topology));
+    for (const node of topology.nodes) if (node.input.kind === 'topics') await driver.#start(node, 1);
+    return driver;
+  }
+
+  /** Sends records to `topic` and settles. */
+  input(topic: string): { send(records: InputRecordSpec | readonly InputRecordSpec[]): Promise<void> } {
+    this.#topic(topic);
+    return {
+      send: async (records) => {
+        const list = Array.isArray(records) ? records : [records as InputRecordSpec];
+        const outgoing = outgoingRecords(this.#resources, topic, list, this.#lastTimestamp);
+        this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
+        await sendAll(this.#transport, outgoing);
+        await this.settle();
+      },
+    };
+  }
+
+  /** What `topic` received since the last read of it. */
+  output(topic: string): { read(): Promise<OutputRecord[]> } {
+    this.#topic(topic);
+    return { read: () => readTopicRecords(this.#transport, this.#resources, topic, this.#positionsOf(topic)) };
+  }
+
+  /** The dead letters of a node (or of a dead-letter topic) since the last call for it. */
+  deadLetters(name: string): Promise<DeadLetter[]> {
+    const topic = deadLetterTopicNamed(this.topology, name);
+    if (topic === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is neither a node of ${this.topology.name} nor a dead-letter topic of one`);
+    return readDeadLetters(this.#transport, topic, this.#positionsOf(`dlq:${topic}`));
+  }
+
+  /** The aggregate store of a windowed node, by key, from the instance that owns the key. */
+  store(node: string): { get(key: string): StoreAnswer & { owned: true } } {
+    const instances = this.#instances.get(this.#windowNode(node).id)!;
+    return {
+      get: (key) => {
+        for (const { stage } of instances) {
+          const answer = stage.query(key);
+          if (answer.owned) return answer;
+        }
+        throw new SluiceError(ErrorCodes.KEY_NOT_OWNED, `no instance of ${node} owns key ${JSON.stringify(key)} now`, { context: { stage: node } });
+      },
+    };
+  }
+
+  /**
+   * Kills every instance of `node` as a crash would (what it has not committed is dropped, its
+   * stores' uncommitted changes with it), starts as many again from the committed offsets and the
+   * changelogs, and settles.
+   */
+  async crash(node: string): Promise<void> {
+    for (const n of this.#nodesOf(node)) {
+      const instances = this.#instances.get(n.id)!;
+      this.#instances.set(n.id, []);
+      for (const { stage, running } of instances) {
+        stage.crash(`crashed by the test driver`);
+        await running;
+      }
+      await this.#start(n, instances.length);
+    }
+    await this.settle();
+  }
+
+  /** Runs `instances` instances of `node` (its consumer group rebalances), then settles. */
+  async rebalance(node: string, instances: number): Promise<void> {
+    if (!Number.isInteger(instances) || instances < 1) throw new SluiceError(ErrorCodes.CLI_USAGE, `instances must be a whole number ≥ 1, not ${instances}`);
+    for (const n of this.#nodesOf(node)) {
+      const running = this.#instances.get(n.id)!;
+      while (running.length > instances) {
+        const { stage, running: done } = running.pop()!;
+        stage.stop();
+        await done;
+      }
+      if (running.length < instances) await this.#start(n, instances - running.length);
+    }
+    await this.settle();
+  }
+
+  /** Until every stage's group has committed its input topics to their end (see above). */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + this.#settleTimeoutMs;
+    for (;;) {
+      this.#throwFailures();
+      for (const list of this.#instances.values()) for (const { stage } of list) await stage.commit();
+      const behind = await this.#behind();
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new SluiceError(ErrorCodes.SHUTDOWN, `the topology did not settle within ${this.#settleTimeoutMs} ms: ${behind.join(', ')}`, { context: { topology: this.topology.name } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const list of this.#instances.values()) for (const { stage } of list) stage.stop();
+    await Promise.all([...this.#instances.values()].flat().map((i) => i.running));
+    this.#instances.clear();
+    await rm(this.#dir, { recursive: true, force: true });
+    this.#throwFailures();
+  }
+
+  async #start(node: TopologyNode, count: number): Promise<void> {
+    const list = this.#instances.get(node.id) ?? [];
+    this.#instances.set(node.id, list);
+    for (let i = 0; i < count; i++) {
+      const stage = await Stage.create({
+        topology: this.topology,
+        node,
+        transport: this.#transport,
+        resources: this.#resources,
+        logger: this.#logger,
+        commitIntervalMs: COMMIT_INTERVAL_MS,
+        stateDir: undefined,
+        stdout: this.#stdout,
+      });
+      const running = stage.run().catch((error: unknown) => {
+        // A crash the driver asked for is not a failure of the topology.
+        if (!(error instanceof SluiceError && error.code === ErrorCodes.SHUTDOWN)) this.#failures.push({ node: node.id, error });
+      });
+      list.push({ stage, running });
+    }
+  }
+
+  /** `group topic[partition] committed/end` for every input partition not committed to its end. */
+  async #behind(): Promise<string[]> {
+    const behind: string[] = [];
+    for (const id of this.#instances.keys()) {
+      const node = this.topology.nodes.find((n) => n.id === id)!;
+      if (node.input.kind !== 'topics') continue;
+      const group = groupIdOf(this.topology, node);
+      const committed = await this.#admin.committedOffsets(group, node.input.topics);
+      for (const topic of node.input.topics) {
+        const done = new Map((committed.get(topic) ?? []).map((c) => [c.partition, BigInt(c.offset ?? '0')]));
+        for (const { partition, offset } of await this.#transport.endOffsets(topic)) {
+          const end = BigInt(offset ?? '0');
+          const at = done.get(partition) ?? 0n;
+          if (at < end) behind.push(`${node.id} ${topic}[${partition}] ${at}/${end}`);
+        }
+      }
+    }
+    return behind;
+  }
+
+  #throwFailures(): void {
+    const failure = this.#failures.shift();
+    if (failure === undefined) return;
+    const { node, error } = failure;
+    throw new SluiceError(error instanceof SluiceError ? error.code : ErrorCodes.SHUTDOWN, `stage ${node} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      context: { stage: node },
+      cause: error,
+    });
+  }
+
+  #topic(topic: string): void {
+    if (this.topology.topics[topic] === undefined) {
+      throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${topic}\` is not a topic of ${this.topology.name}: ${Object.keys(this.topology.topics).join(', ')}`);
+    }
+  }
+
+  #positionsOf(name: string): ReadPositions {
+    let at = this.#positions.get(name);
+    if (at === undefined) this.#positions.set(name, (at = new Map()));
+    return at;
+  }
+
+  /** The running nodes `id` names: itself, and the window half a repartition split off it. */
+  #nodesOf(id: string): TopologyNode[] {
+    const nodes = this.topology.nodes.filter((n) => this.#instances.has(n.id) && (n.id === id || n.id === `${id}.window`));
+    if (nodes.length === 0) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${id}\` is not a node of ${this.topology.name} that reads topics`);
+    return nodes;
+  }
+
+  #windowNode(id: string): TopologyNode {
+    const node = this.#nodesOf(id).find((n) => n.window !== undefined);
+    if (node === undefined) throw new SluiceError(ErrorCodes.STORE_UNKNOWN, `node \`${id}\` keeps no store`, { context: { stage: id } });
+    return node;
+  }
+}
+
+/** File sinks into `dir`, so a test never writes beside the topology. */
+function hermetic(topology: Topology, dir: string): Topology {
+  const nodes = topology.nodes.map((n) => (n.output.kind === 'file' ? { ...n, output: { ...n.output, path: path.join(dir, `${n.id}.out`), mode: 'append' as const } } : n));
+  return { ...topology, nodes };
+}
+
+export function createTopologyTestDriver(file: string, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
+  return TopologyTestDriver.create(file, options);
+}

@@ -1,0 +1,56 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTopologyTestDriver, type TopologyTestDriver } from '../../../src/testing/index.ts';
+
+const topology = (name: string) => fileURLToPath(new URL(`../../../topologies/${name}/topology.yaml`, import.meta.url));
+let driver: TopologyTestDriver | undefined;
+
+afterEach(async () => {
+  await driver?.close();
+  driver = undefined;
+});
+
+describe('the topology test driver', () => {
+  it('reads only what came since the last read, and dead letters by node', async () => {
+    driver = await createTopologyTestDriver(topology('clickstream'));
+    await driver.input('clicks.raw').send([
+      { key: 'u-1', value: { user: 'u-1', url: 'https://shop.example/a', action: 'view', ts: 1704067200000 } },
+      { key: 'u-2', value: { user: 'u-2', url: 'no url', action: 'view', ts: 1704067201000 } },
+    ]);
+    expect((await driver.output('clicks.valid').read()).map((r) => r.value)).toEqual([{ user: 'u-1', page: '/a', action: 'view', ts: 1704067200000 }]);
+    expect(await driver.output('clicks.valid').read()).toEqual([]);
+    const dead = await driver.deadLetters('validate');
+    expect(dead.map((d) => [d.code, d.original.topic])).toEqual([['SLUICE_ERR_PROCESSOR', 'clicks.raw']]);
+    expect(await driver.deadLetters('clicks.dlq')).toEqual([]);
+  });
+
+  it('closes a tumbling window once a later record moves stream time past it, and answers store queries', async () => {
+    driver = await createTopologyTestDriver(topology('clickstream'));
+    // Event time is the record's timestamp: the file source that sets it from `ts` does not run here.
+    const click = (user: string, page: string, ts: number) => ({ key: user, timestamp: ts, value: { user, url: `https://shop.example${page}`, action: 'view', ts } });
+    await driver.input('clicks.raw').send([click('u-1', '/a', 1704067200000), click('u-2', '/a', 1704067201000)]);
+    expect(await driver.output('page.views').read()).toEqual([]);
+    expect(driver.store('views-per-page').get('/a').results.map((r) => r.value)).toEqual([2]);
+    await driver.input('clicks.raw').send(click('u-1', '/a', 1704067275000));
+    expect((await driver.output('page.views').read()).map((r) => r.value)).toEqual([{ key: '/a', start: 1704067200000, end: 1704067260000, value: 2 }]);
+  });
+
+  it('keeps counting through a rebalance to three instances and back to one', async () => {
+    driver = await createTopologyTestDriver(topology('word-count'));
+    await driver.input('text.lines').send({ value: 'a b c a' });
+    await driver.rebalance('count', 3);
+    await driver.input('text.lines').send({ value: 'a b' });
+    await driver.rebalance('count', 1);
+    await driver.input('text.lines').send({ value: 'a' });
+    const latest = new Map((await driver.output('word.counts').read()).map((r) => [r.key, (r.value as { value: number }).value]));
+    expect(Object.fromEntries(latest)).toEqual({ a: 4, b: 2, c: 1 });
+  });
+
+  it('names what is not there', async () => {
+    driver = await createTopologyTestDriver(topology('word-count'));
+    expect(() => driver!.input('nope')).toThrow(/`nope` is not a topic of word-count: text.lines/);
+    expect(() => driver!.deadLetters('nope')).toThrow(/neither a node/);
+    expect(() => driver!.store('split')).toThrow(/keeps no store/);
+    await expect(driver.crash('read')).rejects.toThrow(/not a node of word-count that reads topics/);
+  });
+});
