@@ -12,7 +12,7 @@
  * next is everything those records lead to. File sinks write into a directory
  * of the driver's own, stdout sinks into memory.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,6 +36,9 @@ export interface TestDriverOptions {
 /** The driver commits when it settles; the interval only bounds work lost to a crash between settles. */
 const COMMIT_INTERVAL_MS = 3_600_000;
 const SETTLE_POLL_MS = 2;
+/** Quiet: no end offset moved in this many polls this far apart. */
+const QUIET_POLLS = 5;
+const QUIET_POLL_MS = 5;
 
 interface Instance {
   stage: Stage;
@@ -80,16 +83,26 @@ export class TopologyTestDriver {
     return driver;
   }
 
-  /** Sends records to `topic` and settles. */
-  input(topic: string): { send(records: InputRecordSpec | readonly InputRecordSpec[]): Promise<void> } {
-    this.#topic(topic);
+  /**
+   * Sends records to a topic, or as lines to a node whose source is a file (appended to its file; the
+   * node runs to the file's end, from where it got before), and settles (unless `settle: false`, to crash
+   * stages while they work).
+   */
+  input(name: string): { send(records: InputRecordSpec | readonly InputRecordSpec[], options?: { settle?: boolean }): Promise<void> } {
+    const fileNode = this.topology.nodes.find((n) => n.id === name && n.input.kind === 'file');
+    if (fileNode === undefined) this.#topic(name);
     return {
-      send: async (records) => {
-        const list = Array.isArray(records) ? records : [records as InputRecordSpec];
-        const outgoing = outgoingRecords(this.#resources, topic, list, this.#lastTimestamp);
-        this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
-        await sendAll(this.#transport, outgoing);
-        await this.settle();
+      send: async (records, options = {}) => {
+        const list: readonly InputRecordSpec[] = Array.isArray(records) ? records : [records as InputRecordSpec];
+        if (fileNode !== undefined) {
+          await appendFile(inputFileOf(this.#dir, fileNode), list.map((r) => `${r.raw ?? (typeof r.value === 'string' ? r.value : JSON.stringify(r.value))}\n`).join(''));
+          if ((this.#instances.get(fileNode.id) ?? []).length === 0) await this.#start(fileNode, 1);
+        } else {
+          const outgoing = outgoingRecords(this.#resources, name, list, this.#lastTimestamp);
+          this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
+          await sendAll(this.#transport, outgoing);
+        }
+        if (options.settle !== false) await this.settle();
       },
     };
   }
@@ -127,16 +140,43 @@ export class TopologyTestDriver {
    * changelogs, and settles.
    */
   async crash(node: string): Promise<void> {
-    for (const n of this.#nodesOf(node)) {
-      const instances = this.#instances.get(n.id)!;
-      this.#instances.set(n.id, []);
-      for (const { stage, running } of instances) {
-        stage.crash(`crashed by the test driver`);
-        await running;
-      }
-      await this.#start(n, instances.length);
-    }
+    for (const n of this.#nodesOf(node)) await this.#crash(n);
     await this.settle();
+  }
+
+  /**
+   * Until the stages have done what they can without committing: file sources at the end of their
+   * files, and no topic's end offset moving for a while. A crash then drops the most work.
+   */
+  async quiesce(): Promise<void> {
+    for (const [id, list] of this.#instances) if (this.#isFileNode(id)) await Promise.all(list.map((i) => i.running));
+    const topics = Object.keys(this.topology.topics);
+    const ends = async () => JSON.stringify(await Promise.all(topics.map((t) => this.#transport.endOffsets(t))));
+    const deadline = Date.now() + this.#settleTimeoutMs;
+    let last = await ends();
+    for (let still = 0; still < QUIET_POLLS && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+      const now = await ends();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+    this.#throwFailures();
+  }
+
+  /** Crashes every stage at once, wherever each is in its work, and starts them again; does not settle. */
+  async crashAll(): Promise<void> {
+    const nodes = [...this.#instances.keys()].map((id) => this.topology.nodes.find((n) => n.id === id)!);
+    await Promise.all(nodes.map((n) => this.#crash(n)));
+  }
+
+  async #crash(node: TopologyNode): Promise<void> {
+    const instances = [...this.#instances.get(node.id)!];
+    this.#instances.set(node.id, []);
+    for (const { stage, running } of instances) {
+      stage.crash('crashed by the test driver');
+      await running;
+    }
+    await this.#start(node, instances.length);
   }
 
   /** Runs `instances` instances of `node` (its consumer group rebalances), then settles. */
@@ -157,6 +197,8 @@ export class TopologyTestDriver {
   /** Until every stage's group has committed its input topics to their end (see above). */
   async settle(): Promise<void> {
     const deadline = Date.now() + this.#settleTimeoutMs;
+    // File sources end at the end of their file.
+    for (const [id, list] of this.#instances) if (this.#isFileNode(id)) await Promise.all(list.map((i) => i.running));
     for (;;) {
       this.#throwFailures();
       for (const list of this.#instances.values()) for (const { stage } of list) await stage.commit();
@@ -193,11 +235,18 @@ export class TopologyTestDriver {
         stateDir: undefined,
         stdout: this.#stdout,
       });
-      const running = stage.run().catch((error: unknown) => {
-        // A crash the driver asked for is not a failure of the topology.
-        if (!(error instanceof SluiceError && error.code === ErrorCodes.SHUTDOWN)) this.#failures.push({ node: node.id, error });
-      });
-      list.push({ stage, running });
+      const instance: Instance = { stage, running: Promise.resolve() };
+      instance.running = stage
+        .run()
+        .catch((error: unknown) => {
+          // A crash the driver asked for is not a failure of the topology.
+          if (!(error instanceof SluiceError && error.code === ErrorCodes.SHUTDOWN)) this.#failures.push({ node: node.id, error });
+        })
+        .finally(() => {
+          // A file source's stage ends at the end of its file; the next send starts another.
+          if (node.input.kind === 'file' && list.includes(instance)) list.splice(list.indexOf(instance), 1);
+        });
+      list.push(instance);
     }
   }
 
@@ -231,6 +280,10 @@ export class TopologyTestDriver {
     });
   }
 
+  #isFileNode(id: string): boolean {
+    return this.topology.nodes.find((n) => n.id === id)?.input.kind === 'file';
+  }
+
   #topic(topic: string): void {
     if (this.topology.topics[topic] === undefined) {
       throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${topic}\` is not a topic of ${this.topology.name}: ${Object.keys(this.topology.topics).join(', ')}`);
@@ -257,9 +310,17 @@ export class TopologyTestDriver {
   }
 }
 
-/** File sinks into `dir`, so a test never writes beside the topology. */
+function inputFileOf(dir: string, node: TopologyNode): string {
+  return path.join(dir, `${node.id}.in`);
+}
+
+/** File sources and sinks in `dir`, so a test never reads or writes beside the topology. */
 function hermetic(topology: Topology, dir: string): Topology {
-  const nodes = topology.nodes.map((n) => (n.output.kind === 'file' ? { ...n, output: { ...n.output, path: path.join(dir, `${n.id}.out`), mode: 'append' as const } } : n));
+  const nodes = topology.nodes.map((n) => ({
+    ...n,
+    ...(n.input.kind === 'file' ? { input: { ...n.input, path: inputFileOf(dir, n) } } : {}),
+    ...(n.output.kind === 'file' ? { output: { ...n.output, path: path.join(dir, `${n.id}.out`), mode: 'append' as const } } : {}),
+  }));
   return { ...topology, nodes };
 }
 

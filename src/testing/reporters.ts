@@ -15,7 +15,9 @@ function ms(d: number): string {
 
 /** One case's line and, when it failed, what was wrong: `-` expected and not seen, `+` seen and not expected. */
 export function caseText(result: CaseResult): string {
-  const lines = [`  ${result.passed ? '✓' : '✗'} ${result.name} (${ms(result.durationMs)})`];
+  if (result.skipped !== undefined) return `  - ${result.name} (skipped: ${result.skipped})\n`;
+  const crashes = result.crashes !== undefined ? `, ${result.crashes} crash${result.crashes === 1 ? '' : 'es'}` : '';
+  const lines = [`  ${result.passed ? '✓' : '✗'} ${result.name} (${ms(result.durationMs)}${crashes})`];
   for (const f of result.failures) {
     lines.push(`      ${f.message}`);
     for (const m of f.missing ?? []) lines.push(`      - ${JSON.stringify(m)}`);
@@ -35,8 +37,10 @@ export function problemsText(result: FileResult): string {
 export function summaryText(results: readonly FileResult[]): string {
   const cases = results.flatMap((r) => r.cases);
   const failed = cases.filter((c) => !c.passed).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const bad = results.filter((r) => r.problems.length > 0).length;
-  const parts = [`${cases.length - failed} passed`, `${failed} failed`];
+  const parts = [`${cases.length - failed - skipped} passed`, `${failed} failed`];
+  if (skipped > 0) parts.push(`${skipped} skipped`);
   if (bad > 0) parts.push(`${bad} test file${bad === 1 ? '' : 's'} not run`);
   return `\n${parts.join(', ')}\n`;
 }
@@ -56,6 +60,7 @@ export function junitText(results: readonly FileResult[]): string {
     }
     for (const c of r.cases) {
       out.push(`    <testcase name="${xml(c.name)}" classname="${xml(r.file)}" time="${(c.durationMs / 1000).toFixed(3)}">`);
+      if (c.skipped !== undefined) out.push(`      <skipped message="${xml(c.skipped)}"/>`);
       if (!c.passed) out.push(`      <failure message="${xml(c.failures[0]!.message)}">${xml(caseText(c))}</failure>`);
       out.push('    </testcase>');
     }

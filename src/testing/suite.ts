@@ -10,6 +10,7 @@ import { isSluiceError, type Logger } from '../core/index.ts';
 import { TopologyResources, type DeadLetter } from '../runtime/index.ts';
 import { loadTopology, TopologyValidationError, type Problem } from '../topology/index.ts';
 import { runCase, type CaseContext } from './case-run.ts';
+import { faultsUnsupported, runCaseWithFaults, type FaultOptions } from './faults.ts';
 import { checkTargets, deadLetterTopicNamed } from './targets.ts';
 import { expand, matchesRecord, matchInOrder, type OutputRecord } from './match.ts';
 import { readTestFile, type ExpectedDeadLetterSpec, type ExpectedRecordSpec, type TestCaseSpec } from './test-file.ts';
@@ -30,6 +31,10 @@ export interface CaseResult {
   passed: boolean;
   failures: Failure[];
   durationMs: number;
+  /** Why the case did not run (it neither passed nor failed). */
+  skipped?: string;
+  /** With --faults: how many times every stage was crashed. */
+  crashes?: number;
 }
 
 export interface FileResult {
@@ -121,6 +126,8 @@ async function runChecked(ctx: CaseContext, spec: TestCaseSpec): Promise<Failure
 
 export interface RunFileOptions {
   logger?: Logger;
+  /** Instead of the expectations: outputs with a crash of every stage after every `every` input records against those without. */
+  faults?: FaultOptions;
   /** Called as each case ends, for output while the file runs. */
   onCase?: (file: string, result: CaseResult) => void;
 }
@@ -141,15 +148,27 @@ export async function runTestFile(file: string, options: RunFileOptions = {}): P
   const problems = testFile.cases.flatMap((spec, i) => checkTargets(ctx.topology, spec, i).map((p) => read.place(p.path, p.message)));
   if (problems.length > 0) return { file, problems, cases: [] };
   const cases: CaseResult[] = [];
+  const { faults } = options;
   for (const spec of testFile.cases) {
     const started = performance.now();
-    let failures: Failure[];
+    const skipped = faults !== undefined ? faultsUnsupported(ctx.topology, spec) : undefined;
+    let failures: Failure[] = [];
+    let crashes: number | undefined;
     try {
-      failures = await runChecked(ctx, spec);
+      if (faults === undefined) failures = await runChecked(ctx, spec);
+      else if (skipped === undefined) ({ failures, crashes } = await runCaseWithFaults(testFile, spec, faults));
     } catch (err) {
       failures = [{ message: isSluiceError(err) ? `${err.code}: ${err.message}` : String(err) }];
     }
-    const result: CaseResult = { name: spec.name, line: spec.line, passed: failures.length === 0, failures, durationMs: performance.now() - started };
+    const result: CaseResult = {
+      name: spec.name,
+      line: spec.line,
+      passed: failures.length === 0,
+      failures,
+      durationMs: performance.now() - started,
+      ...(skipped !== undefined ? { skipped } : {}),
+      ...(crashes !== undefined ? { crashes } : {}),
+    };
     cases.push(result);
     options.onCase?.(file, result);
   }

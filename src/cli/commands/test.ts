@@ -4,12 +4,20 @@
  * runner does. Exit 0 when every case passes, 1 when any fails, 2 when a
  * test file (or the topology it names) is invalid.
  */
-import { Option, type Command } from 'commander';
-import { caseText, exitCodeOf, fileHeaderText, findTestFiles, jsonText, junitText, problemsText, reporters, runTestFile, summaryText, type FileResult, type ReporterName } from '../../testing/index.ts';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { caseText, exitCodeOf, fileHeaderText, findTestFiles, jsonText, junitText, problemsText, reporters, runTestFile, summaryText, type CaseResult, type FileResult, type ReporterName } from '../../testing/index.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface TestOptions {
   reporter: ReporterName;
+  /** k, or true for `--faults` alone. */
+  faults?: number | true;
+}
+
+function recordCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`a whole number of records ≥ 1, not ${text}`);
+  return n;
 }
 
 export const registerTest: RegisterCommand = (program: Command) => {
@@ -18,13 +26,15 @@ export const registerTest: RegisterCommand = (program: Command) => {
     .description('run topology test files (*.test.yaml) on the embedded transport (exit 0 all pass, 1 a case failed, 2 a bad test file)')
     .argument('[paths...]', 'test files, or directories to find *.test.yaml under', ['.'])
     .addOption(new Option('--reporter <name>', 'output format').choices(reporters).default('text'))
+    .option('--faults [k]', 'run each case with and without a crash of every stage after every k input records (default 1) and compare what the topology wrote', recordCount)
     .action(async (paths: string[], opts: TestOptions) => {
       const files = await findTestFiles(paths);
       const text = opts.reporter === 'text';
       const results: FileResult[] = [];
       for (const file of files) {
         if (text) process.stdout.write(fileHeaderText(file));
-        const result = await runTestFile(file, text ? { onCase: (_f, c) => process.stdout.write(caseText(c)) } : {});
+        const faults = opts.faults === undefined ? {} : { faults: { every: opts.faults === true ? 1 : opts.faults } };
+        const result = await runTestFile(file, { ...faults, ...(text ? { onCase: (_f: string, c: CaseResult) => process.stdout.write(caseText(c)) } : {}) });
         if (text) process.stdout.write(problemsText(result));
         results.push(result);
       }

@@ -62,4 +62,26 @@ describe('sluice test', () => {
     expect(junit.stdout).toContain('tests="2" failures="1"');
     expect(junit.stdout).toMatch(/<failure message="word.counts: 2 records out/);
   });
+
+  it('--faults: an exactly-once windowed count equals the run without crashes; an at-least-once one counts again and fails', async () => {
+    const eos = await runCli('test', '--faults', fixture('faults/exactly-once.test.yaml'));
+    expect(eos.stdout).toMatch(/✓ counts views per page per minute \(\d+ ms, 6 crashes\)/);
+    expect(eos.code).toBe(0);
+    const alo = await runCli('test', '--faults', '2', fixture('faults/at-least-once.test.yaml'));
+    expect(alo.stdout).toMatch(/✗ counts views per page per minute \(\d+ ms, 3 crashes\)/);
+    expect(alo.stdout).toMatch(/page.views with a crash every 2 records: unexpected \{"key":"\/a".*"value":(?!3\})\d+\}\}/);
+    expect(alo.code).toBe(1);
+    // Without faults both count right: the difference is the guarantee alone.
+    expect((await runCli('test', fixture('faults/at-least-once.test.yaml'))).code).toBe(0);
+  });
+
+  it('--faults skips a case fed through stdin, which cannot be restarted', async () => {
+    const { stdout, code } = await runCli('test', '--faults', fixture('stdin.test.yaml'));
+    expect(stdout).toContain('- reads lines from stdin (skipped: input through stdin (lines), which cannot be restarted)');
+    expect(stdout).toContain('0 passed, 0 failed, 1 skipped');
+    expect(code).toBe(0);
+    const plain = await runCli('test', fixture('stdin.test.yaml'));
+    expect(plain.stdout).toMatch(/✓ reads lines from stdin/);
+  });
 });
+

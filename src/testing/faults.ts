@@ -1,0 +1,157 @@
+/**
+ * `sluice test --faults`: each case runs twice on the test driver, once
+ * plainly and once with every stage crashed after every k input records,
+ * once those have gone as far through the topology as they can before a
+ * commit (what was not committed is dropped, and the stages restart from
+ * their committed offsets and changelogs), and what the topology wrote must
+ * agree:
+ *
+ * - a topic an exactly-once stage writes: equal;
+ * - a compacted topic (a table): the same latest value per key, since a
+ *   table's updates are emitted on commit and crashes move commits;
+ * - any other topic, and the dead-letter topics: the same records per key in
+ *   the same order, with extra records only as exact repeats of earlier ones
+ *   (at-least-once).
+ *
+ * Input goes in by topic or through a file source node (whose position is
+ * crashed and restored too); a stdin source cannot be restarted, so a case
+ * that feeds one is skipped.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Topology } from '../topology/index.ts';
+import { deadLetterTopicOf } from '../runtime/index.ts';
+import { createTopologyTestDriver, type TopologyTestDriver } from './driver.ts';
+import type { Failure } from './suite.ts';
+import type { InputRecordSpec, TestCaseSpec, TestFile } from './test-file.ts';
+
+export interface FaultOptions {
+  /** Crash every stage after every this many input records. */
+  every: number;
+}
+
+/** What a case's outputs are compared on: the topics its stages write (not their repartition topics), and their dead-letter topics. */
+function outputTopics(topology: Topology, spec: TestCaseSpec): { topics: string[]; deadLetters: Set<string> } {
+  const deadLetters = new Set(topology.nodes.map((n) => deadLetterTopicOf(topology, n)));
+  const topics = new Set(topology.nodes.flatMap((n) => n.writes).filter((t) => topology.topics[t]?.repartition !== true && spec.input[t] === undefined));
+  for (const t of deadLetters) topics.add(t);
+  return { topics: [...topics], deadLetters };
+}
+
+async function feed(driver: TopologyTestDriver, spec: TestCaseSpec, faults: FaultOptions | undefined): Promise<number> {
+  const inputs: Array<{ topic: string; record: InputRecordSpec }> = Object.entries(spec.input).flatMap(([topic, records]) => records.map((record) => ({ topic, record })));
+  const every = faults?.every ?? inputs.length;
+  let crashes = 0;
+  for (let at = 0; at < inputs.length; at += every) {
+    for (const { topic, record } of inputs.slice(at, at + every)) await driver.input(topic).send(record, { settle: false });
+    if (faults !== undefined) {
+      // Work done and not committed yet: all of it is lost and done again.
+      await driver.quiesce();
+      await driver.crashAll();
+      crashes++;
+    }
+  }
+  await driver.settle();
+  return crashes;
+}
+
+type Record_ = { key: string | null; value: unknown };
+
+/** What a run wrote, by topic; a dead letter as what it is about: the stage, the code and the original record. */
+async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<Map<string, Record_[]>> {
+  const { topics, deadLetters } = outputTopics(driver.topology, spec);
+  const out = new Map<string, Record_[]>();
+  for (const topic of topics) {
+    const records: Record_[] = deadLetters.has(topic)
+      ? (await driver.deadLetters(topic)).map((d) => ({ key: d.key, value: { stage: d.stage, code: d.code, value: d.value } }))
+      : (await driver.output(topic).read()).map((r) => ({ key: r.key, value: r.value }));
+    out.set(topic, records);
+  }
+  return out;
+}
+
+
+const same = (a: Record_, b: Record_): boolean => a.key === b.key && isDeepStrictEqual(a.value, b.value);
+
+function describe(r: Record_): string {
+  return JSON.stringify({ key: r.key, value: r.value });
+}
+
+/** The records of one key, in order: `faulty` must be `clean` with exact repeats of earlier records added. */
+function inOrderWithRepeats(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+  let next = 0;
+  for (const r of faulty) {
+    if (next < clean.length && same(r, clean[next]!)) next++;
+    else if (!clean.slice(0, next).some((e) => same(e, r))) return `unexpected ${describe(r)}`;
+  }
+  return next < clean.length ? `missing ${describe(clean[next]!)}` : undefined;
+}
+
+/** Keyless records: spread over partitions afresh by each run, so only what they are is compared, not where. */
+function sameWithRepeats(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+  const extra = faulty.find((r) => !clean.some((c) => same(c, r)));
+  if (extra !== undefined) return `unexpected ${describe(extra)}`;
+  const missing = clean.find((c) => !faulty.some((r) => same(c, r)));
+  return missing === undefined ? undefined : `missing ${describe(missing)}`;
+}
+
+function byKey(records: readonly Record_[]): Map<string | null, Record_[]> {
+  const out = new Map<string | null, Record_[]>();
+  for (const r of records) out.set(r.key, [...(out.get(r.key) ?? []), r]);
+  return out;
+}
+
+/** At-least-once: per key, the same records in the same order, extra records only as exact repeats. */
+function atLeastOnceDifference(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+  const want = byKey(clean);
+  const got = byKey(faulty);
+  for (const key of new Set([...want.keys(), ...got.keys()])) {
+    const diff = (key === null ? sameWithRepeats : inOrderWithRepeats)(want.get(key) ?? [], got.get(key) ?? []);
+    if (diff !== undefined) return diff;
+  }
+  return undefined;
+}
+
+function latestPerKey(records: readonly Record_[]): Map<string | null, unknown> {
+  return new Map(records.map((r) => [r.key, r.value]));
+}
+
+function difference(topology: Topology, topic: string, clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+  const writers = topology.nodes.filter((n) => n.writes.includes(topic));
+  if (writers.length > 0 && writers.every((n) => n.guarantee === 'exactly-once')) {
+    return isDeepStrictEqual(clean.map(({ key, value }) => ({ key, value })), faulty.map(({ key, value }) => ({ key, value }))) ? undefined : 'not equal, though every stage writing it is exactly-once';
+  }
+  if (topology.topics[topic]?.cleanup === 'compact') {
+    const a = latestPerKey(clean);
+    const b = latestPerKey(faulty);
+    for (const [key, value] of a) if (!isDeepStrictEqual(b.get(key), value)) return `latest of key ${JSON.stringify(key)} is ${JSON.stringify(b.get(key))}, not ${JSON.stringify(value)}`;
+    for (const key of b.keys()) if (!a.has(key)) return `key ${JSON.stringify(key)} is not in the run without faults`;
+    return undefined;
+  }
+  return atLeastOnceDifference(clean, faulty);
+}
+
+/** Why a case cannot run with faults, if it cannot. */
+export function faultsUnsupported(topology: Topology, spec: TestCaseSpec): string | undefined {
+  const stdin = Object.keys(spec.input).filter((name) => topology.nodes.some((n) => n.id === name && n.input.kind === 'stdin'));
+  return stdin.length > 0 ? `input through stdin (${stdin.join(', ')}), which cannot be restarted` : undefined;
+}
+
+export async function runCaseWithFaults(testFile: TestFile, spec: TestCaseSpec, options: FaultOptions): Promise<{ failures: Failure[]; crashes: number }> {
+  const run = async (faults: FaultOptions | undefined) => {
+    const driver = await createTopologyTestDriver(testFile.topology, { env: testFile.env });
+    try {
+      const crashes = await feed(driver, spec, faults);
+      return { crashes, out: await written(driver, spec), topology: driver.topology };
+    } finally {
+      await driver.close();
+    }
+  };
+  const clean = await run(undefined);
+  const faulty = await run(options);
+  const failures: Failure[] = [];
+  for (const [topic, records] of clean.out) {
+    const diff = difference(clean.topology, topic, records, faulty.out.get(topic) ?? []);
+    if (diff !== undefined) failures.push({ target: topic, message: `${topic} with a crash every ${options.every} records: ${diff}` });
+  }
+  return { failures, crashes: faulty.crashes };
+}
