@@ -10,8 +10,8 @@ import type { RegisterCommand } from './index.ts';
 
 interface TestOptions {
   reporter: ReporterName;
-  /** k, or true for `--faults` alone. */
-  faults?: number | true;
+  faults?: boolean;
+  crashEvery: number;
 }
 
 function recordCount(text: string): number {
@@ -26,14 +26,15 @@ export const registerTest: RegisterCommand = (program: Command) => {
     .description('run topology test files (*.test.yaml) on the embedded transport (exit 0 all pass, 1 a case failed, 2 a bad test file)')
     .argument('[paths...]', 'test files, or directories to find *.test.yaml under', ['.'])
     .addOption(new Option('--reporter <name>', 'output format').choices(reporters).default('text'))
-    .option('--faults [k]', 'run each case with and without a crash of every stage after every k input records (default 1) and compare what the topology wrote', recordCount)
+    .option('--faults', 'run each case with and without crashing every stage after every --crash-every input records, and compare what the topology wrote')
+    .option('--crash-every <k>', 'with --faults: input records between crashes', recordCount, 1)
     .action(async (paths: string[], opts: TestOptions) => {
       const files = await findTestFiles(paths);
       const text = opts.reporter === 'text';
       const results: FileResult[] = [];
       for (const file of files) {
         if (text) process.stdout.write(fileHeaderText(file));
-        const faults = opts.faults === undefined ? {} : { faults: { every: opts.faults === true ? 1 : opts.faults } };
+        const faults = opts.faults === true ? { faults: { every: opts.crashEvery } } : {};
         const result = await runTestFile(file, { ...faults, ...(text ? { onCase: (_f: string, c: CaseResult) => process.stdout.write(caseText(c)) } : {}) });
         if (text) process.stdout.write(problemsText(result));
         results.push(result);

@@ -67,7 +67,7 @@ describe('sluice test', () => {
     const eos = await runCli('test', '--faults', fixture('faults/exactly-once.test.yaml'));
     expect(eos.stdout).toMatch(/✓ counts views per page per minute \(\d+ ms, 6 crashes\)/);
     expect(eos.code).toBe(0);
-    const alo = await runCli('test', '--faults', '2', fixture('faults/at-least-once.test.yaml'));
+    const alo = await runCli('test', '--faults', '--crash-every', '2', fixture('faults/at-least-once.test.yaml'));
     expect(alo.stdout).toMatch(/✗ counts views per page per minute \(\d+ ms, 3 crashes\)/);
     expect(alo.stdout).toMatch(/page.views with a crash every 2 records: unexpected \{"key":"\/a".*"value":(?!3\})\d+\}\}/);
     expect(alo.code).toBe(1);
