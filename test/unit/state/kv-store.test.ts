@@ -30,6 +30,15 @@ describe('KeyValueStore', () => {
   });
 });
 
+/** A view whose key k = 1 is in the backend. */
+async function committedK(): Promise<{ store: CachedStore; kv: KeyValueStore<number> }> {
+  const store = fresh();
+  const kv = new KeyValueStore<number>(store);
+  kv.put('k', 1);
+  await store.applied(store.snapshot().length);
+  return { store, kv };
+}
+
 describe('KeyValueStore between snapshots', () => {
   it('returns what was put without deserializing and serializes a key once, at the snapshot', async () => {
     const store = fresh();
@@ -49,10 +58,7 @@ describe('KeyValueStore between snapshots', () => {
   });
 
   it('deletes with undefined over a committed value, the snapshot carrying a tombstone', async () => {
-    const store = fresh();
-    const kv = new KeyValueStore<number>(store);
-    kv.put('k', 1);
-    await store.applied(store.snapshot().length);
+    const { store, kv } = await committedK();
     kv.put('k', 2);
     kv.put('k', undefined);
     expect(kv.get('k')).toBeUndefined();
@@ -76,10 +82,7 @@ describe('KeyValueStore between snapshots', () => {
   });
 
   it('drops cached writes with a discard, the snapshot in flight too: reads see the committed value', async () => {
-    const store = fresh();
-    const kv = new KeyValueStore<number>(store);
-    kv.put('k', 1);
-    await store.applied(store.snapshot().length);
+    const { store, kv } = await committedK();
     kv.put('k', 2);
     store.snapshot();
     kv.put('k', 3);
