@@ -68,10 +68,12 @@ export const ErrorCodes = {
   TOPOLOGY_PATH_CONFLICT: 'SLUICE_ERR_TOPOLOGY_PATH_CONFLICT',
   /**
    * State stores: a store directory another live process (or another open store in this one) holds;
-   * a store key that is empty or longer than a store can keep (LMDB's 1,978 bytes).
+   * a store key that is empty or longer than a store can keep (LMDB's 1,978 bytes); a value its serde
+   * cannot serialize (found when the task snapshots its stores).
    */
   STATE_LOCKED: 'SLUICE_ERR_STATE_LOCKED',
   STATE_KEY_INVALID: 'SLUICE_ERR_STATE_KEY_INVALID',
+  STATE_VALUE_INVALID: 'SLUICE_ERR_STATE_VALUE_INVALID',
   /** Coordinator: no coordinator answers on the given port; a trigger it refused (node running, not run here). */
   COORDINATOR_UNREACHABLE: 'SLUICE_ERR_COORDINATOR_UNREACHABLE',
   TRIGGER_REFUSED: 'SLUICE_ERR_TRIGGER_REFUSED',

@@ -82,6 +82,11 @@ export function isProcessor(value: unknown): value is Processor {
 export interface AggregatorSpec<In, Acc, Out> {
   /** A fresh accumulator for a new window and key. */
   init: () => Acc;
+  /**
+   * May update `acc` in place and return it, but must leave it as it was when it throws: between
+   * commits `acc` is the state store's own object, not a copy. Accumulators are plain data the store
+   * can serialize (structured clone).
+   */
   add: (acc: Acc, value: In) => Acc;
   result: (acc: Acc) => Out;
   /** Combines two accumulators (session merges, parallel partials); optional. */

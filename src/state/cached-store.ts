@@ -1,4 +1,5 @@
 import { checkKey, laterCheckpoint, type ChangelogEntry, type StoreBackend } from './backend.ts';
+import type { Namespace } from './keys.ts';
 import { mergeLayers } from './merge.ts';
 import { newTree, treeRange, type Tree } from './tree.ts';
 
@@ -12,6 +13,19 @@ type Layer = Tree<Buffer | null>;
  */
 const RESTORE_FLUSH_ENTRIES = 100_000;
 const RESTORE_FLUSH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Writes the typed views of a namespace keep decoded above the store (decoded-writes.ts), so a key
+ * written many times between snapshots is serialized once. The store flushes them in wherever it hands
+ * out bytes of many keys (snapshot, range) and drops them with its own uncommitted writes; get() does
+ * not see them, so a namespace with a write cache is read through its views.
+ */
+export interface WriteCache {
+  /** Puts the writes the store does not hold yet into it. */
+  flush(): void;
+  /** Forgets every write: the store took them in a snapshot, or dropped them. */
+  clear(): void;
+}
 
 /**
  * One store of one task: a backend under layers of writes not yet in it. Reads see, newest first,
@@ -31,6 +45,7 @@ export class CachedStore {
   #checkpoint: number | undefined;
   /** A failed backend write: later writes would record a checkpoint past entries that never landed. */
   #failure: { error: unknown } | undefined;
+  readonly #caches = new Map<Namespace, WriteCache>();
 
   constructor(backend: StoreBackend) {
     this.#backend = backend;
@@ -42,7 +57,7 @@ export class CachedStore {
     return this.#checkpoint;
   }
 
-  /** Keys written since the last snapshot. */
+  /** Keys put since the last snapshot (a write cache's, once flushed). */
   get dirty(): number {
     return this.#dirty.size;
   }
@@ -55,6 +70,18 @@ export class CachedStore {
     return this.#backend.get(key);
   }
 
+  /**
+   * The write cache of a namespace, made by `make` on first use and shared by every view of the
+   * namespace from then on, so each sees the others' writes. Flushed before every snapshot and range,
+   * cleared with every snapshot and discard.
+   */
+  writeCache<C extends WriteCache>(namespace: Namespace, make: () => C): C {
+    let cache = this.#caches.get(namespace);
+    if (cache === undefined) this.#caches.set(namespace, (cache = make()));
+    // Only the namespace's own view module makes its cache, always of one class.
+    return cache as C;
+  }
+
   /** null deletes. The store keeps `key` and `value`: do not mutate them afterwards. */
   put(key: Buffer, value: Buffer | null): void {
     checkKey(key);
@@ -63,6 +90,7 @@ export class CachedStore {
 
   /** Entries with from <= key < to, ascending, deletes hidden; writes during the walk do not show in it. */
   range(from: Buffer, to: Buffer): IterableIterator<[Buffer, Buffer]> {
+    this.#flushCaches();
     return mergeLayers(
       this.#layers().map((layer) => treeRange(layer, from, to)),
       this.#backend.range(from, to),
@@ -71,10 +99,13 @@ export class CachedStore {
 
   /** Dirty entries since the last snapshot, moved to "in flight" (latest value per key, sorted by key). */
   snapshot(): ChangelogEntry[] {
+    // First, so a value that cannot be serialized fails the snapshot before any layer moves.
+    this.#flushCaches();
     const entries = toEntries(this.#dirty);
     if (this.#inFlight.size === 0) this.#inFlight = this.#dirty;
     else for (const { key, value } of entries) this.#inFlight.set(key, value);
     this.#dirty = newTree();
+    this.#clearCaches();
     return entries;
   }
 
@@ -89,10 +120,11 @@ export class CachedStore {
     await this.#write(layers, checkpoint);
   }
 
-  /** Exactly-once abort: drop dirty and in-flight changes; reads see the backend again. */
+  /** Exactly-once abort, a task given up: drop dirty and in-flight changes, cached ones too; reads see the backend again. */
   discard(): void {
     this.#dirty = newTree();
     this.#inFlight = newTree();
+    this.#clearCaches();
   }
 
   /**
@@ -138,6 +170,14 @@ export class CachedStore {
     } finally {
       await this.#backend.close();
     }
+  }
+
+  #flushCaches(): void {
+    for (const cache of this.#caches.values()) cache.flush();
+  }
+
+  #clearCaches(): void {
+    for (const cache of this.#caches.values()) cache.clear();
   }
 
   #layers(): Layer[] {

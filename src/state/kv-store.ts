@@ -1,26 +1,36 @@
 import type { CachedStore } from './cached-store.ts';
+import { DecodedWrites } from './decoded-writes.ts';
 import { decodeKvKey, kvKey, Namespace, namespaceRange } from './keys.ts';
 import { v8Serde, type Serde } from './serde.ts';
 
-/** Values by string key in the kv namespace of a CachedStore. */
+/**
+ * Values by string key in the kv namespace of a CachedStore. Values written since the last snapshot
+ * are kept as objects (shared by every view of the namespace, which must agree on the serde): get()
+ * returns the very object put, so neither may be changed afterwards, except by putting its replacement
+ * at once.
+ */
 export class KeyValueStore<V> {
   readonly #store: CachedStore;
   readonly #serde: Serde<V>;
+  readonly #writes: DecodedWrites<V>;
   #changed = new Set<string>();
 
   constructor(store: CachedStore, serde: Serde<V> = v8Serde<V>()) {
     this.#store = store;
     this.#serde = serde;
+    this.#writes = store.writeCache(Namespace.kv, () => new DecodedWrites(store, serde, kvKey));
   }
 
   get(key: string): V | undefined {
+    const written = this.#writes.get(key);
+    if (written !== undefined) return written.value;
     const bytes = this.#store.get(kvKey(key));
     return bytes === undefined ? undefined : this.#serde.deserialize(bytes);
   }
 
   /** undefined deletes. */
   put(key: string, value: V | undefined): void {
-    this.#store.put(kvKey(key), value === undefined ? null : this.#serde.serialize(value));
+    this.#writes.put(key, value);
     this.#changed.add(key);
   }
 

@@ -173,6 +173,7 @@ export class WindowStream extends Transform {
       for (const w of open) {
         const global = this.#window.kind === 'global';
         const slot = global ? state.table.get(stored) : state.windows.get(stored, w.start);
+        // A new Slot each time: the store keeps the object put, unserialized, until its next snapshot.
         const next: Slot = {
           key,
           acc: this.#aggregator.add(slot === undefined ? this.#aggregator.init() : slot.acc, r.value),

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/core/index.ts';
 import { CachedStore, openBackend, type ChangelogEntry, type StoreBackend } from '../../../src/state/index.ts';
+import type { WriteCache } from '../../../src/state/cached-store.ts';
+import { Namespace } from '../../../src/state/keys.ts';
 import { MemoryBackend } from '../../../src/state/memory-backend.ts';
 import { b, put, readable, tempDir, tombstone } from './helpers.ts';
 
@@ -223,5 +225,56 @@ describe('CachedStore restore', () => {
     expect(store.checkpoint).toBeUndefined();
     expect(backend.checkpoint).toBeUndefined();
     expect(all(store)).toEqual([]);
+  });
+});
+
+describe('CachedStore write caches', () => {
+  /** Writes `pending` into the store when flushed, and says what was asked of it. */
+  class Pending implements WriteCache {
+    calls: string[] = [];
+    pending = new Map<number, string>();
+    fail = false;
+    constructor(readonly store: CachedStore) {}
+    flush(): void {
+      this.calls.push('flush');
+      if (this.fail) throw new Error('cannot serialize');
+      for (const [key, value] of this.pending) this.store.put(b(key), Buffer.from(value));
+      this.pending.clear();
+    }
+    clear(): void {
+      this.calls.push('clear');
+    }
+  }
+
+  it('makes one cache per namespace, flushes it before a snapshot and a range, and clears it after a snapshot', async () => {
+    const { store } = await storeOver([put(b(1), 'base')], 1);
+    const cache = store.writeCache(Namespace.kv, () => new Pending(store));
+    expect(store.writeCache(Namespace.kv, () => new Pending(store))).toBe(cache);
+    cache.pending.set(2, 'cached');
+    expect(store.get(b(2))).toBeUndefined();
+    expect(all(store)).toEqual([['01', 'base'], ['02', 'cached']]);
+    cache.pending.set(3, 'cached');
+    expect(text(store.snapshot())).toEqual([['02', 'cached'], ['03', 'cached']]);
+    expect(cache.calls).toEqual(['flush', 'flush', 'clear']);
+  });
+
+  it('clears the caches with a discard and a wipe, so dropped writes stay dropped', async () => {
+    const { store } = await storeOver([], 0);
+    const cache = store.writeCache(Namespace.window, () => new Pending(store));
+    store.discard();
+    await store.wipe();
+    expect(cache.calls).toEqual(['clear', 'clear']);
+  });
+
+  it('fails a snapshot whose cache cannot flush before moving anything, so the next one carries every write', async () => {
+    const { store } = await storeOver([], 0);
+    const cache = store.writeCache(Namespace.kv, () => new Pending(store));
+    store.put(b(1), Buffer.from('dirty'));
+    cache.fail = true;
+    expect(() => store.snapshot()).toThrow('cannot serialize');
+    expect(store.dirty).toBe(1);
+    cache.fail = false;
+    cache.pending.set(2, 'cached');
+    expect(text(store.snapshot())).toEqual([['01', 'dirty'], ['02', 'cached']]);
   });
 });

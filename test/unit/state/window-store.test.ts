@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CachedStore, WindowStore } from '../../../src/state/index.ts';
 import { MemoryBackend } from '../../../src/state/memory-backend.ts';
 import { windowKey } from '../../../src/state/keys.ts';
+import { countingSerde } from './helpers.ts';
 
 /** Counts the entries the backend hands out, to show which windows a walk read. */
 class CountingBackend extends MemoryBackend {
@@ -82,5 +83,50 @@ describe('WindowStore', () => {
     expect([...windows.fetch('user')].map((w) => `${w.start}:${w.value}`)).toEqual(['5:early', '10:late']);
     expect(windows.get('user', 5)).toBe('early');
     expect(windows.get('user', 6)).toBeUndefined();
+  });
+
+  it('returns windows written since the snapshot without deserializing, serializing each once', () => {
+    const store = new CachedStore(new MemoryBackend());
+    const serde = countingSerde<number>();
+    const windows = new WindowStore(store, { size: 10, serde });
+    for (let n = 0; n < 50; n++) for (const start of [0, 10]) windows.put('k', start, (windows.get('k', start) ?? 0) + 1);
+    windows.put('other', 0, 1);
+    windows.put('other', 0, undefined);
+    expect([windows.get('k', 0), windows.get('k', 10), windows.get('other', 0)]).toEqual([50, 50, undefined]);
+    expect(serde).toMatchObject({ serialized: 0, deserialized: 0 });
+    expect(store.snapshot().map(({ key, value }) => [key.equals(windowKey('other', 0)) ? 'other' : 'k', value === null])).toEqual([
+      ['k', false],
+      ['other', true],
+      ['k', false],
+    ]);
+    expect(serde.serialized).toBe(2);
+  });
+
+  it('closes and fetches windows not yet snapshotted, deletes during the walk reaching the snapshot', () => {
+    const store = new CachedStore(new MemoryBackend());
+    const serde = countingSerde<number>();
+    const windows = new WindowStore(store, { size: 10, serde });
+    windows.put('k', 0, 1);
+    windows.put('k', 10, 2);
+    expect(summary(windows.fetch('k'))).toEqual(['k@0-10=1', 'k@10-20=2']);
+    for (const window of windows.closable(10)) windows.put(window.key, window.start, undefined);
+    expect(summary(windows.closable(Infinity))).toEqual(['k@10-20=2']);
+    expect(windows.get('k', 0)).toBeUndefined();
+    expect(store.snapshot().map(({ value }) => value === null)).toEqual([true, false]);
+    // Flushed by the first walk and not written since: the snapshot serializes nothing more.
+    expect(serde.serialized).toBe(2);
+  });
+
+  it('drops windows not yet snapshotted with a discard', async () => {
+    const store = new CachedStore(new MemoryBackend());
+    const windows = new WindowStore<number>(store, { size: 10 });
+    windows.put('k', 0, 1);
+    await store.applied(store.snapshot().length);
+    windows.put('k', 0, 2);
+    windows.put('k', 10, 1);
+    store.discard();
+    expect(windows.get('k', 0)).toBe(1);
+    expect(summary(windows.closable(Infinity))).toEqual(['k@0-10=1']);
+    expect(store.snapshot()).toEqual([]);
   });
 });
