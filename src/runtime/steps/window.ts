@@ -20,6 +20,7 @@
  *   task manager for the order).
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { serialize } from 'node:v8';
 import { ErrorCodes, SluiceError, toSluiceError, type SluiceRecord } from '../../core/index.ts';
 import {
   builtinAggregator,
@@ -89,6 +90,7 @@ class TaskWindows {
 export class WindowStream extends Transform {
   readonly #window: WindowSpec;
   readonly #aggregator: Aggregator;
+  readonly #checkSerializable: boolean;
   readonly #keyOf: (record: SluiceRecord) => string | null;
   readonly #onError: ErrorChannel;
   readonly #single: Task | undefined;
@@ -99,6 +101,7 @@ export class WindowStream extends Transform {
     super({ objectMode: true, highWaterMark: 256 });
     this.#window = options.spec.window;
     this.#aggregator = options.aggregator;
+    this.#checkSerializable = options.spec.aggregate.kind === 'module';
     this.#onError = options.onError;
     this.#single = options.single;
     const field = options.spec.key;
@@ -179,6 +182,9 @@ export class WindowStream extends Transform {
           acc: this.#aggregator.add(slot === undefined ? this.#aggregator.init() : slot.acc, r.value),
           lastTime: slot === undefined || r.timestamp > slot.lastTime ? r.timestamp : slot.lastTime,
         };
+        // A user's accumulator might not serialize: found now, its record is dead-lettered; found at the
+        // snapshot, every commit of the task would fail. Built-in accumulators are plain numbers.
+        if (this.#checkSerializable) serialize(next.acc);
         if (global) state.table.put(stored, next);
         else {
           state.windows.put(stored, w.start, next);

@@ -2,7 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type SluiceError } from '../../../src/core/index.ts';
-import { builtinAggregator, type WindowedAggregate } from '../../../src/processors/index.ts';
+import { builtinAggregator, defineAggregator, type Aggregator, type WindowedAggregate } from '../../../src/processors/index.ts';
 import { CachedStore, openBackend } from '../../../src/state/index.ts';
 import type { Envelope } from '../../../src/runtime/envelope.ts';
 import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
@@ -25,12 +25,17 @@ async function taskWithStore(id = 0): Promise<Task> {
 }
 
 /** Runs `inputs` through a window stream over `task`'s store; `onEnd` runs once they are all in, before the stream ends. */
-async function runWindow(spec: WindowedAggregate, inputs: Input[], task: Task, options: { mark?: PartitionWatermark; onEnd?: (w: WindowStream) => void } = {}) {
+async function runWindow(
+  spec: WindowedAggregate,
+  inputs: Input[],
+  task: Task,
+  options: { mark?: PartitionWatermark; onEnd?: (w: WindowStream) => void; aggregator?: Aggregator } = {},
+) {
   const late: Array<[SluiceError, Envelope]> = [];
   const out: Envelope[] = [];
   const stream = new WindowStream({
     spec,
-    aggregator: builtinAggregator(spec.aggregate as never),
+    aggregator: options.aggregator ?? builtinAggregator(spec.aggregate as never),
     onError: async (err, env) => {
       late.push([err, env]);
       env.token?.done();
@@ -67,6 +72,20 @@ function expectedTumbling(inputs: Input[], size: number, grace: number) {
 }
 
 describe('WindowStream', () => {
+  it("dead-letters the record whose user accumulator cannot be stored, and goes on with the others", async () => {
+    const spec: WindowedAggregate = { window: { kind: 'tumbling', sizeMs: MIN, graceMs: 0 }, key: 'page', aggregate: { kind: 'module', module: './agg.ts', export: 'default' } };
+    // A record with n = 0 makes an accumulator with a function inside: structured clone refuses it.
+    const aggregator = defineAggregator<{ n: number }, unknown>({
+      init: () => 0,
+      add: (acc, v) => (v.n === 0 ? { bad: () => acc } : (acc as number) + 1),
+      result: (acc) => acc,
+    }) as Aggregator;
+    const inputs: Input[] = [{ t: 0, key: 'a' }, { t: 1_000, key: 'a', n: 0 }, { t: 2_000, key: 'a' }, { t: 2 * MIN, key: 'b' }];
+    const { values, late } = await runWindow(spec, inputs, await taskWithStore(), { aggregator });
+    expect(late.map(([err, env]) => [err.code, env.record.timestamp])).toEqual([[ErrorCodes.PROCESSOR, 1_000]]);
+    expect(values).toEqual([{ key: 'a', start: 0, end: MIN, value: 2 }]);
+  });
+
   it('counts per key in tumbling windows on event time, with out-of-order records inside grace and late ones dead-lettered', async () => {
     const inputs: Input[] = [
       { t: 0, key: 'a' },
