@@ -467,6 +467,18 @@ export class Stage {
     return this.#http?.port;
   }
 
+  /** The latest event time this instance's windows have seen (-Infinity: none, or no window). */
+  get streamTime(): number {
+    return this.#window?.streamTime ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** A test driver's clock: every task's windows see stream time move on to `time` (see WindowStream.advanceTo). */
+  advanceStreamTime(time: number): void {
+    const window = this.#window;
+    if (window === undefined) return;
+    for (const task of this.#tasks.tasks.values()) window.advanceTo(task, time);
+  }
+
   /** Commits what is finished now, as the commit interval would (test drivers, which settle without waiting for it). */
   commit(): Promise<void> {
     return this.#topicSource?.commit() ?? this.#tasks.commit();

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
 import { groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
+import { parseDuration } from '../processors/index.ts';
 import { loadTopology, physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
 import { createEmbeddedClusterAdmin, createEmbeddedTransport, EmbeddedBroker, type ClusterAdmin, type Transport } from '../transport/index.ts';
 import type { OutputRecord } from './match.ts';
@@ -191,6 +192,22 @@ export class TopologyTestDriver {
       }
       if (running.length < instances) await this.#start(n, instances - running.length);
     }
+    await this.settle();
+  }
+
+  /**
+   * Moves event time on by `by` (ms, or a duration such as `2m`) past the latest event time any record
+   * sent or any window has seen, in every window's every task, closing what that closes; then settles.
+   */
+  async advanceTime(by: number | string): Promise<void> {
+    const ms = typeof by === 'number' ? by : parseDuration(by);
+    if (ms === undefined || ms < 0) throw new SluiceError(ErrorCodes.CLI_USAGE, `advanceTime takes milliseconds or a duration such as 2m, not ${JSON.stringify(by)}`);
+    // Everything sent reaches its windows first, as the records it stands after would.
+    await this.settle();
+    const stages = [...this.#instances.values()].flat().map((i) => i.stage);
+    const now = Math.max(this.#lastTimestamp, ...stages.map((s) => s.streamTime)) + ms;
+    this.#lastTimestamp = now;
+    for (const stage of stages) stage.advanceStreamTime(now);
     await this.settle();
   }
 

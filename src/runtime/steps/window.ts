@@ -132,6 +132,27 @@ export class WindowStream extends Transform {
     }
   };
 
+  /** The latest event time any of its live tasks has seen; -Infinity before any record. */
+  get streamTime(): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const [task, state] of this.#tasks) if (!task.closed) latest = Math.max(latest, state.streamTime);
+    return latest;
+  }
+
+  /**
+   * Moves the task's stream time on to `time` without a record (a test driver's clock), closing and
+   * emitting the windows that passes, as a record of that time would.
+   */
+  advanceTo(task: Task, time: number): void {
+    const state = this.#of(task);
+    if (task.closed || time <= state.streamTime) return;
+    state.streamTime = time;
+    if (state.streamTime < state.nextClose) return;
+    // One token for the windows closed now: the task's next commit waits until each is written.
+    const token = task.emitToken();
+    token.fanOut(this.#emitClosed(state, token));
+  }
+
   /** The aggregate of `key` in a task's store: every window of it (one, for a global window). */
   query(task: Task, key: string): WindowResult<unknown>[] {
     const state = this.#of(task);
@@ -198,7 +219,7 @@ export class WindowStream extends Transform {
     let emitted = 0;
     if (r.timestamp > state.streamTime) {
       state.streamTime = r.timestamp;
-      if (state.streamTime >= state.nextClose) emitted = this.#emitClosed(state, env);
+      if (state.streamTime >= state.nextClose) emitted = this.#emitClosed(state, env.token, env.origin);
     }
     // The record now stands for its closed windows' results and one share held by the store.
     env.token?.fanOut(emitted + 1);
@@ -218,13 +239,13 @@ export class WindowStream extends Transform {
   }
 
   /** Emits and deletes every window of the task that stream time has closed, oldest first; returns how many. */
-  #emitClosed(state: TaskWindows, env: Envelope): number {
+  #emitClosed(state: TaskWindows, token: Envelope['token'], origin?: Provenance): number {
     if (this.#window.kind === 'global') return 0;
     const { sizeMs, graceMs } = this.#window;
     // Closed when start + size + grace <= stream time.
     const closed = [...state.windows.closable(state.streamTime - sizeMs - graceMs + 1)];
     for (const { key, start, value } of closed) {
-      this.#emit(state.task, value, { start, end: start + sizeMs }, env.token, env.origin);
+      this.#emit(state.task, value, { start, end: start + sizeMs }, token, origin);
       state.windows.put(key, start, undefined);
     }
     const first = state.windows.closable(Number.POSITIVE_INFINITY).next();

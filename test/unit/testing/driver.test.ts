@@ -54,3 +54,22 @@ describe('the topology test driver', () => {
     await expect(driver.crash('read')).rejects.toThrow(/not a node of word-count that reads topics/);
   });
 });
+
+describe('advanceTime', () => {
+  it('closes windows by moving event time on without a record, and a window still open stays open', async () => {
+    driver = await createTopologyTestDriver(topology('clickstream'));
+    const click = (user: string, page: string, ts: number) => ({ key: user, timestamp: ts, value: { user, url: `https://shop.example${page}`, action: 'view', ts } });
+    await driver.input('clicks.raw').send([click('u-1', '/a', 1704067200000), click('u-2', '/b', 1704067230000)]);
+    // 00:00:30 + 35 s = 01:05: not past [00:00, 01:00) plus its 10 s grace.
+    await driver.advanceTime('35s');
+    expect(await driver.output('page.views').read()).toEqual([]);
+    await driver.advanceTime(5_000);
+    const closed = (await driver.output('page.views').read()).map((r) => r.value);
+    expect(closed).toEqual(expect.arrayContaining([
+      { key: '/a', start: 1704067200000, end: 1704067260000, value: 1 },
+      { key: '/b', start: 1704067200000, end: 1704067260000, value: 1 },
+    ]));
+    expect(closed).toHaveLength(2);
+    await expect(driver.advanceTime('soon')).rejects.toThrow(/milliseconds or a duration/);
+  });
+});
