@@ -12,10 +12,10 @@
  * next is everything those records lead to. File sinks write into a directory
  * of the driver's own, stdout sinks into memory.
  */
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
 import { groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
 import { parseDuration } from '../processors/index.ts';
@@ -58,6 +58,8 @@ export class TopologyTestDriver {
   readonly #positions = new Map<string, ReadPositions>();
   readonly #failures: Array<{ node: string; error: unknown }> = [];
   readonly #stdout = new PassThrough();
+  #printed = '';
+  #stdinUsed = false;
   #closed = false;
   /** Records with no timestamp take the last one sent. */
   #lastTimestamp = 0;
@@ -70,12 +72,16 @@ export class TopologyTestDriver {
     this.#logger = options.logger ?? silentLogger;
     this.#dir = dir;
     this.#settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
-    this.#stdout.resume();
+    this.#stdout.on('data', (chunk: Buffer) => (this.#printed += chunk.toString('utf8')));
   }
 
   static async create(file: string, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
+    return TopologyTestDriver.of(await loadTopology(file, { env: { ...process.env, ...options.env } }), options);
+  }
+
+  /** A driver for a topology already loaded (with the same `env`). */
+  static async of(logical: Topology, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
     const env = { ...process.env, ...options.env };
-    const logical = await loadTopology(file, { env });
     const dir = await mkdtemp(path.join(tmpdir(), 'sluice-driver-'));
     const topology = physicalTopology(hermetic(logical, dir), '');
     const driver = new TopologyTestDriver(topology, await TopologyResources.load(topology, { env }), new EmbeddedBroker(), dir, options);
@@ -90,14 +96,20 @@ export class TopologyTestDriver {
    * stages while they work).
    */
   input(name: string): { send(records: InputRecordSpec | readonly InputRecordSpec[], options?: { settle?: boolean }): Promise<void> } {
-    const fileNode = this.topology.nodes.find((n) => n.id === name && n.input.kind === 'file');
-    if (fileNode === undefined) this.#topic(name);
+    const lineNode = this.topology.nodes.find((n) => n.id === name && (n.input.kind === 'file' || n.input.kind === 'stdin'));
+    if (lineNode === undefined) this.#topic(name);
     return {
       send: async (records, options = {}) => {
         const list: readonly InputRecordSpec[] = Array.isArray(records) ? records : [records as InputRecordSpec];
-        if (fileNode !== undefined) {
-          await appendFile(inputFileOf(this.#dir, fileNode), list.map((r) => `${r.raw ?? (typeof r.value === 'string' ? r.value : JSON.stringify(r.value))}\n`).join(''));
-          if ((this.#instances.get(fileNode.id) ?? []).length === 0) await this.#start(fileNode, 1);
+        const lines = list.map((r) => `${r.raw ?? (typeof r.value === 'string' ? r.value : JSON.stringify(r.value))}\n`);
+        if (lineNode?.input.kind === 'stdin') {
+          // A process has one stdin, read once to its end.
+          if (this.#stdinUsed) throw new SluiceError(ErrorCodes.CLI_USAGE, `stdin was given already; ${lineNode.id} reads it once, to its end`);
+          this.#stdinUsed = true;
+          await this.#start(lineNode, 1, Readable.from(lines));
+        } else if (lineNode !== undefined) {
+          await appendFile(inputFileOf(this.#dir, lineNode), lines.join(''));
+          if ((this.#instances.get(lineNode.id) ?? []).length === 0) await this.#start(lineNode, 1);
         } else {
           const outgoing = outgoingRecords(this.#resources, name, list, this.#lastTimestamp);
           this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
@@ -112,6 +124,15 @@ export class TopologyTestDriver {
   output(topic: string): { read(): Promise<OutputRecord[]> } {
     this.#topic(topic);
     return { read: () => readTopicRecords(this.#transport, this.#resources, topic, this.#positionsOf(topic)) };
+  }
+
+  /** What a node's file or stdout sink has written (all of it): each line as JSON when it is JSON, else its text. */
+  async sinkLines(node: string): Promise<unknown[]> {
+    const n = this.topology.nodes.find((x) => x.id === node);
+    if (n === undefined || (n.output.kind !== 'file' && n.output.kind !== 'stdout')) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${node}\` is not a node of ${this.topology.name} with a file or stdout sink`);
+    // Every stdout sink of a topology writes the one stdout.
+    const text = n.output.kind === 'stdout' ? this.#printed : await readFile(n.output.path, 'utf8').catch(() => '');
+    return text.split('\n').filter((l) => l !== '').map(parseLine);
   }
 
   /** The dead letters of a node (or of a dead-letter topic) since the last call for it. */
@@ -150,7 +171,7 @@ export class TopologyTestDriver {
    * files, and no topic's end offset moving for a while. A crash then drops the most work.
    */
   async quiesce(): Promise<void> {
-    for (const [id, list] of this.#instances) if (this.#isFileNode(id)) await Promise.all(list.map((i) => i.running));
+    for (const [id, list] of this.#instances) if (this.#endsByItself(id)) await Promise.all(list.map((i) => i.running));
     const topics = Object.keys(this.topology.topics);
     const ends = async () => JSON.stringify(await Promise.all(topics.map((t) => this.#transport.endOffsets(t))));
     const deadline = Date.now() + this.#settleTimeoutMs;
@@ -215,7 +236,7 @@ export class TopologyTestDriver {
   async settle(): Promise<void> {
     const deadline = Date.now() + this.#settleTimeoutMs;
     // File sources end at the end of their file.
-    for (const [id, list] of this.#instances) if (this.#isFileNode(id)) await Promise.all(list.map((i) => i.running));
+    for (const [id, list] of this.#instances) if (this.#endsByItself(id)) await Promise.all(list.map((i) => i.running));
     for (;;) {
       this.#throwFailures();
       for (const list of this.#instances.values()) for (const { stage } of list) await stage.commit();
@@ -238,7 +259,7 @@ export class TopologyTestDriver {
     this.#throwFailures();
   }
 
-  async #start(node: TopologyNode, count: number): Promise<void> {
+  async #start(node: TopologyNode, count: number, stdin?: Readable): Promise<void> {
     const list = this.#instances.get(node.id) ?? [];
     this.#instances.set(node.id, list);
     for (let i = 0; i < count; i++) {
@@ -251,6 +272,7 @@ export class TopologyTestDriver {
         commitIntervalMs: COMMIT_INTERVAL_MS,
         stateDir: undefined,
         stdout: this.#stdout,
+        ...(stdin !== undefined ? { stdin } : {}),
       });
       const instance: Instance = { stage, running: Promise.resolve() };
       instance.running = stage
@@ -261,7 +283,7 @@ export class TopologyTestDriver {
         })
         .finally(() => {
           // A file source's stage ends at the end of its file; the next send starts another.
-          if (node.input.kind === 'file' && list.includes(instance)) list.splice(list.indexOf(instance), 1);
+          if (node.input.kind !== 'topics' && list.includes(instance)) list.splice(list.indexOf(instance), 1);
         });
       list.push(instance);
     }
@@ -297,8 +319,10 @@ export class TopologyTestDriver {
     });
   }
 
-  #isFileNode(id: string): boolean {
-    return this.topology.nodes.find((n) => n.id === id)?.input.kind === 'file';
+  /** Nodes whose stage ends by itself: file and stdin sources, read to their end. */
+  #endsByItself(id: string): boolean {
+    const kind = this.topology.nodes.find((n) => n.id === id)?.input.kind;
+    return kind === 'file' || kind === 'stdin';
   }
 
   #topic(topic: string): void {
@@ -324,6 +348,15 @@ export class TopologyTestDriver {
     const node = this.#nodesOf(id).find((n) => n.window !== undefined);
     if (node === undefined) throw new SluiceError(ErrorCodes.STORE_UNKNOWN, `node \`${id}\` keeps no store`, { context: { stage: id } });
     return node;
+  }
+}
+
+/** A sink's line as a test writes it: a JSON document when it is one, else its text. */
+function parseLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -51,6 +51,7 @@ async function feed(driver: TopologyTestDriver, spec: TestCaseSpec, faults: Faul
     }
   }
   await driver.settle();
+  if (spec.advance !== undefined) await driver.advanceTime(spec.advance);
   return crashes;
 }
 

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, isSluiceError, readRegularFile } from '../core/index.ts';
+import { parseDuration } from '../processors/index.ts';
 import { DEFAULT_MAX_BYTES, defaultYamlLimits, mapZodIssues, offsetAt, parseYaml, Reporter, type PathSegment, type Problem } from '../topology/index.ts';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -46,9 +47,13 @@ const ExpectedDeadLetter = z.strictObject({
   count: z.number().int().positive().optional(),
 });
 
+const Duration = z.union([z.number().int().nonnegative(), z.string().refine((d) => parseDuration(d) !== undefined, { message: 'not a duration (30s, 2m, 1h)' })]);
+
 const TestCase = z.strictObject({
   name: z.string().min(1),
   input: z.record(z.string(), z.array(InputRecord)).default({}),
+  /** After the input: event time moves on this much past the latest any record carried, closing windows. */
+  advance: Duration.optional(),
   expect: z.record(z.string(), z.array(ExpectedRecord)).default({}),
   'expect-dead-letters': z.record(z.string(), z.array(ExpectedDeadLetter)).default({}),
 });
@@ -66,6 +71,8 @@ export type ExpectedDeadLetterSpec = z.infer<typeof ExpectedDeadLetter>;
 export interface TestCaseSpec {
   name: string;
   input: Record<string, InputRecordSpec[]>;
+  /** Milliseconds. */
+  advance?: number;
   expect: Record<string, ExpectedRecordSpec[]>;
   expectDeadLetters: Record<string, ExpectedDeadLetterSpec[]>;
   /** Where the case starts in its file, for reports. */
@@ -125,6 +132,7 @@ export async function readTestFile(file: string): Promise<TestFileResult> {
       cases: tests.map((t, i) => ({
         name: t.name,
         input: t.input,
+        ...(t.advance !== undefined ? { advance: typeof t.advance === 'number' ? t.advance : parseDuration(t.advance)! } : {}),
         expect: t.expect,
         expectDeadLetters: t['expect-dead-letters'],
         line: lineOf(i),
