@@ -8,7 +8,7 @@
 import type { Logger } from '../core/index.ts';
 import type { DeadLetter } from '../runtime/index.ts';
 import type { Topology } from '../topology/index.ts';
-import { TopologyTestDriver } from './driver.ts';
+import { TopologyTestDriver, type TestDriverOptions } from './driver.ts';
 import type { OutputRecord } from './match.ts';
 import type { TestCaseSpec } from './test-file.ts';
 
@@ -24,10 +24,16 @@ export interface CaseContext {
   topology: Topology;
   env: Record<string, string>;
   logger?: Logger;
+  kafka?: TestDriverOptions['kafka'];
+}
+
+/** A fresh driver for one case (one run of it). */
+export function caseDriver(ctx: CaseContext): Promise<TopologyTestDriver> {
+  return TopologyTestDriver.of(ctx.topology, { env: ctx.env, ...(ctx.logger !== undefined ? { logger: ctx.logger } : {}), ...(ctx.kafka !== undefined ? { kafka: ctx.kafka } : {}) });
 }
 
 export async function runCase(ctx: CaseContext, spec: TestCaseSpec): Promise<CaseOutputs> {
-  const driver = await TopologyTestDriver.of(ctx.topology, { env: ctx.env, ...(ctx.logger !== undefined ? { logger: ctx.logger } : {}) });
+  const driver = await caseDriver(ctx);
   try {
     for (const [name, records] of Object.entries(spec.input)) await driver.input(name).send(records, { settle: false });
     await driver.settle();

@@ -12,15 +12,16 @@
  * next is everything those records lead to. File sinks write into a directory
  * of the driver's own, stdout sinks into memory.
  */
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
-import { groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
+import { deadLetterTopicOf, groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
 import { parseDuration } from '../processors/index.ts';
 import { loadTopology, physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
-import { createEmbeddedClusterAdmin, createEmbeddedTransport, EmbeddedBroker, type ClusterAdmin, type Transport } from '../transport/index.ts';
+import { createClusterAdmin, createEmbeddedClusterAdmin, createEmbeddedTransport, createTransport, EmbeddedBroker, type ClusterAdmin, type Transport, type TransportOptions } from '../transport/index.ts';
 import type { OutputRecord } from './match.ts';
 import { outgoingRecords, readDeadLetters, readTopicRecords, sendAll, type ReadPositions } from './records.ts';
 import { deadLetterTopicNamed } from './targets.ts';
@@ -30,13 +31,22 @@ export interface TestDriverOptions {
   /** For `${VAR}` in the topology and SLUICE_KEYS; the process's environment otherwise. */
   env?: Record<string, string>;
   logger?: Logger;
-  /** How long a settle may take before it fails naming the stages behind. Default 10 s. */
+  /** How long a settle may take before it fails naming the stages behind. Default 10 s, 60 s on Kafka. */
   settleTimeoutMs?: number;
+  /**
+   * Kafka instead of an embedded broker: the topology runs under a fresh namespace
+   * (`sluice-test-<random>.`), so its topics and groups are new; they are deleted on close.
+   */
+  kafka?: Pick<TransportOptions, 'brokers' | 'client' | 'security'>;
 }
 
 /** The driver commits when it settles; the interval only bounds work lost to a crash between settles. */
 const COMMIT_INTERVAL_MS = 3_600_000;
 const SETTLE_POLL_MS = 2;
+/** On Kafka every poll is a round of commits and admin requests. */
+const KAFKA_SETTLE_POLL_MS = 50;
+/** The broker's least (group.min.session.timeout.ms). */
+const KAFKA_SESSION_TIMEOUT_MS = 6_000;
 /** Quiet: no end offset moved in this many polls this far apart. */
 const QUIET_POLLS = 5;
 const QUIET_POLL_MS = 5;
@@ -54,6 +64,9 @@ export class TopologyTestDriver {
   readonly #logger: Logger;
   readonly #dir: string;
   readonly #settleTimeoutMs: number;
+  readonly #pollMs: number;
+  /** Before every topic name of the topology file: '' on the embedded broker. */
+  readonly #namespace: string;
   readonly #instances = new Map<string, Instance[]>();
   readonly #positions = new Map<string, ReadPositions>();
   readonly #failures: Array<{ node: string; error: unknown }> = [];
@@ -64,14 +77,23 @@ export class TopologyTestDriver {
   /** Records with no timestamp take the last one sent. */
   #lastTimestamp = 0;
 
-  private constructor(topology: Topology, resources: TopologyResources, broker: EmbeddedBroker, dir: string, options: TestDriverOptions) {
+  private constructor(topology: Topology, resources: TopologyResources, namespace: string, dir: string, options: TestDriverOptions) {
     this.topology = topology;
     this.#resources = resources;
-    this.#transport = createEmbeddedTransport(broker);
-    this.#admin = createEmbeddedClusterAdmin(broker);
+    this.#namespace = namespace;
     this.#logger = options.logger ?? silentLogger;
+    if (options.kafka === undefined) {
+      const broker = new EmbeddedBroker();
+      this.#transport = createEmbeddedTransport(broker);
+      this.#admin = createEmbeddedClusterAdmin(broker);
+    } else {
+      const connection = { ...options.kafka, clientId: 'sluice-test', logger: this.#logger };
+      this.#transport = createTransport(connection);
+      this.#admin = createClusterAdmin(connection);
+    }
+    this.#pollMs = options.kafka === undefined ? SETTLE_POLL_MS : KAFKA_SETTLE_POLL_MS;
     this.#dir = dir;
-    this.#settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
+    this.#settleTimeoutMs = options.settleTimeoutMs ?? (options.kafka === undefined ? 10_000 : 60_000);
     this.#stdout.on('data', (chunk: Buffer) => (this.#printed += chunk.toString('utf8')));
   }
 
@@ -83,8 +105,9 @@ export class TopologyTestDriver {
   static async of(logical: Topology, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
     const env = { ...process.env, ...options.env };
     const dir = await mkdtemp(path.join(tmpdir(), 'sluice-driver-'));
-    const topology = physicalTopology(hermetic(logical, dir), '');
-    const driver = new TopologyTestDriver(topology, await TopologyResources.load(topology, { env }), new EmbeddedBroker(), dir, options);
+    const namespace = options.kafka === undefined ? '' : `sluice-test-${randomBytes(4).toString('hex')}.`;
+    const topology = physicalTopology(hermetic(logical, dir), namespace);
+    const driver = new TopologyTestDriver(topology, await TopologyResources.load(topology, { env }), namespace, dir, options);
     await driver.#transport.createTopics(topicSpecsOf(topology));
     for (const node of topology.nodes) if (node.input.kind === 'topics') await driver.#start(node, 1);
     return driver;
@@ -97,7 +120,7 @@ export class TopologyTestDriver {
    */
   input(name: string): { send(records: InputRecordSpec | readonly InputRecordSpec[], options?: { settle?: boolean }): Promise<void> } {
     const lineNode = this.topology.nodes.find((n) => n.id === name && (n.input.kind === 'file' || n.input.kind === 'stdin'));
-    if (lineNode === undefined) this.#topic(name);
+    const topic = lineNode === undefined ? this.#topic(name) : '';
     return {
       send: async (records, options = {}) => {
         const list: readonly InputRecordSpec[] = Array.isArray(records) ? records : [records as InputRecordSpec];
@@ -111,7 +134,7 @@ export class TopologyTestDriver {
           await appendFile(inputFileOf(this.#dir, lineNode), lines.join(''));
           if ((this.#instances.get(lineNode.id) ?? []).length === 0) await this.#start(lineNode, 1);
         } else {
-          const outgoing = outgoingRecords(this.#resources, name, list, this.#lastTimestamp);
+          const outgoing = outgoingRecords(this.#resources, topic, list, this.#lastTimestamp);
           this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
           await sendAll(this.#transport, outgoing);
         }
@@ -121,8 +144,8 @@ export class TopologyTestDriver {
   }
 
   /** What `topic` received since the last read of it. */
-  output(topic: string): { read(): Promise<OutputRecord[]> } {
-    this.#topic(topic);
+  output(name: string): { read(): Promise<OutputRecord[]> } {
+    const topic = this.#topic(name);
     return { read: () => readTopicRecords(this.#transport, this.#resources, topic, this.#positionsOf(topic)) };
   }
 
@@ -137,7 +160,7 @@ export class TopologyTestDriver {
 
   /** The dead letters of a node (or of a dead-letter topic) since the last call for it. */
   deadLetters(name: string): Promise<DeadLetter[]> {
-    const topic = deadLetterTopicNamed(this.topology, name);
+    const topic = deadLetterTopicNamed(this.topology, name) ?? deadLetterTopicNamed(this.topology, `${this.#namespace}${name}`);
     if (topic === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is neither a node of ${this.topology.name} nor a dead-letter topic of one`);
     return readDeadLetters(this.#transport, topic, this.#positionsOf(`dlq:${topic}`));
   }
@@ -245,7 +268,7 @@ export class TopologyTestDriver {
       if (Date.now() > deadline) {
         throw new SluiceError(ErrorCodes.SHUTDOWN, `the topology did not settle within ${this.#settleTimeoutMs} ms: ${behind.join(', ')}`, { context: { topology: this.topology.name } });
       }
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
     }
   }
 
@@ -256,6 +279,10 @@ export class TopologyTestDriver {
     await Promise.all([...this.#instances.values()].flat().map((i) => i.running));
     this.#instances.clear();
     await rm(this.#dir, { recursive: true, force: true });
+    // Stages create their dead-letter topics themselves: a topology need not declare them.
+    const topics = [...Object.keys(this.topology.topics), ...this.topology.nodes.map((n) => deadLetterTopicOf(this.topology, n))];
+    if (this.#namespace !== '') await this.#admin.deleteTopics([...new Set(topics)]).catch((err: unknown) => this.#logger.warn({ err }, 'could not delete the test topics'));
+    await this.#admin.close();
     this.#throwFailures();
   }
 
@@ -270,6 +297,8 @@ export class TopologyTestDriver {
         resources: this.#resources,
         logger: this.#logger,
         commitIntervalMs: COMMIT_INTERVAL_MS,
+        // A crashed member does not leave its group: the next one waits this long for its partitions.
+        ...(this.#namespace !== '' ? { sessionTimeoutMs: KAFKA_SESSION_TIMEOUT_MS } : {}),
         stateDir: undefined,
         stdout: this.#stdout,
         ...(stdin !== undefined ? { stdin } : {}),
@@ -325,10 +354,11 @@ export class TopologyTestDriver {
     return kind === 'file' || kind === 'stdin';
   }
 
-  #topic(topic: string): void {
-    if (this.topology.topics[topic] === undefined) {
-      throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${topic}\` is not a topic of ${this.topology.name}: ${Object.keys(this.topology.topics).join(', ')}`);
-    }
+  /** The topic a name means: as the topology file names it, or as it runs here (namespaced). */
+  #topic(name: string): string {
+    for (const topic of [`${this.#namespace}${name}`, name]) if (this.topology.topics[topic] !== undefined) return topic;
+    const names = Object.keys(this.topology.topics).map((t) => t.slice(this.#namespace.length));
+    throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is not a topic of ${this.topology.name}: ${names.join(', ')}`);
   }
 
   #positionsOf(name: string): ReadPositions {

@@ -20,9 +20,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Topology } from '../topology/index.ts';
 import { deadLetterTopicOf } from '../runtime/index.ts';
-import { createTopologyTestDriver, type TopologyTestDriver } from './driver.ts';
+import { caseDriver, type CaseContext } from './case-run.ts';
+import type { TopologyTestDriver } from './driver.ts';
 import type { Failure } from './suite.ts';
-import type { InputRecordSpec, TestCaseSpec, TestFile } from './test-file.ts';
+import type { InputRecordSpec, TestCaseSpec } from './test-file.ts';
 
 export interface FaultOptions {
   /** Crash every stage after every this many input records. */
@@ -137,9 +138,9 @@ export function faultsUnsupported(topology: Topology, spec: TestCaseSpec): strin
   return stdin.length > 0 ? `input through stdin (${stdin.join(', ')}), which cannot be restarted` : undefined;
 }
 
-export async function runCaseWithFaults(testFile: TestFile, spec: TestCaseSpec, options: FaultOptions): Promise<{ failures: Failure[]; crashes: number }> {
+export async function runCaseWithFaults(ctx: CaseContext, spec: TestCaseSpec, options: FaultOptions): Promise<{ failures: Failure[]; crashes: number }> {
   const run = async (faults: FaultOptions | undefined) => {
-    const driver = await createTopologyTestDriver(testFile.topology, { env: testFile.env });
+    const driver = await caseDriver(ctx);
     try {
       const crashes = await feed(driver, spec, faults);
       return { crashes, out: await written(driver, spec), topology: driver.topology };

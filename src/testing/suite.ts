@@ -12,6 +12,7 @@ import { loadTopology, TopologyValidationError, type Problem } from '../topology
 import { runCase, type CaseContext } from './case-run.ts';
 import { faultsUnsupported, runCaseWithFaults, type FaultOptions } from './faults.ts';
 import { checkTargets } from './targets.ts';
+import type { TestDriverOptions } from './driver.ts';
 import { expand, matchesRecord, matchInOrder, type OutputRecord } from './match.ts';
 import { readTestFile, type ExpectedDeadLetterSpec, type ExpectedRecordSpec, type TestCaseSpec } from './test-file.ts';
 
@@ -128,6 +129,8 @@ export interface RunFileOptions {
   logger?: Logger;
   /** Instead of the expectations: outputs with a crash of every stage after every `every` input records against those without. */
   faults?: FaultOptions;
+  /** Run the cases on Kafka (see TestDriverOptions.kafka). */
+  kafka?: TestDriverOptions['kafka'];
   /** Called as each case ends, for output while the file runs. */
   onCase?: (file: string, result: CaseResult) => void;
 }
@@ -140,7 +143,7 @@ export async function runTestFile(file: string, options: RunFileOptions = {}): P
   let ctx: CaseContext;
   try {
     const topology = await loadTopology(testFile.topology, { env });
-    ctx = { topology, env: testFile.env, ...(options.logger !== undefined ? { logger: options.logger } : {}) };
+    ctx = { topology, env: testFile.env, ...(options.logger !== undefined ? { logger: options.logger } : {}), ...(options.kafka !== undefined ? { kafka: options.kafka } : {}) };
   } catch (err) {
     if (err instanceof TopologyValidationError) return { file, problems: [...err.problems], cases: [] };
     throw err;
@@ -156,7 +159,7 @@ export async function runTestFile(file: string, options: RunFileOptions = {}): P
     let crashes: number | undefined;
     try {
       if (faults === undefined) failures = await runChecked(ctx, spec);
-      else if (skipped === undefined) ({ failures, crashes } = await runCaseWithFaults(testFile, spec, faults));
+      else if (skipped === undefined) ({ failures, crashes } = await runCaseWithFaults(ctx, spec, faults));
     } catch (err) {
       failures = [{ message: isSluiceError(err) ? `${err.code}: ${err.message}` : String(err) }];
     }

@@ -7,8 +7,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { caseText, exitCodeOf, fileHeaderText, findTestFiles, jsonText, junitText, problemsText, reporters, runTestFile, summaryText, type CaseResult, type FileResult, type ReporterName } from '../../testing/index.ts';
 import type { RegisterCommand } from './index.ts';
+import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 
-interface TestOptions {
+interface TestOptions extends KafkaSecurityFlags {
+  brokers?: string;
   reporter: ReporterName;
   faults?: boolean;
   crashEvery: number;
@@ -26,6 +28,7 @@ export const registerTest: RegisterCommand = (program: Command) => {
     .description('run topology test files (*.test.yaml) on the embedded transport (exit 0 all pass, 1 a case failed, 2 a bad test file)')
     .argument('[paths...]', 'test files, or directories to find *.test.yaml under', ['.'])
     .addOption(new Option('--reporter <name>', 'output format').choices(reporters).default('text'))
+    .option('--brokers <list>', 'run the cases on this Kafka cluster instead, each under a fresh namespace (deleted after)')
     .option('--faults', 'run each case with and without crashing every stage after every --crash-every input records, and compare what the topology wrote')
     .option('--crash-every <k>', 'with --faults: input records between crashes', recordCount, 1)
     .action(async (paths: string[], opts: TestOptions) => {
@@ -35,7 +38,8 @@ export const registerTest: RegisterCommand = (program: Command) => {
       for (const file of files) {
         if (text) process.stdout.write(fileHeaderText(file));
         const faults = opts.faults === true ? { faults: { every: opts.crashEvery } } : {};
-        const result = await runTestFile(file, { ...faults, ...(text ? { onCase: (_f: string, c: CaseResult) => process.stdout.write(caseText(c)) } : {}) });
+        const kafka = opts.brokers === undefined ? {} : { kafka: { brokers: opts.brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''), ...connectionOf(opts, undefined, process.env, warnOnStderr) } };
+        const result = await runTestFile(file, { ...faults, ...kafka, ...(text ? { onCase: (_f: string, c: CaseResult) => process.stdout.write(caseText(c)) } : {}) });
         if (text) process.stdout.write(problemsText(result));
         results.push(result);
       }
