@@ -37,46 +37,72 @@ function toBuffer(data: Buffer | string | null | undefined): Buffer | undefined 
 type Client = PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>;
 export type Partitioner = ReturnType<typeof createPartitioner>;
 
+/**
+ * Headers the client gets as a Map of bytes. Most records carry their
+ * encoder's one frozen header object (runtime/stage-steps.ts), which cannot
+ * change: its Map is made once, not a Map and a Buffer per name per record.
+ */
+const frozenHeaders = new WeakMap<object, Map<Buffer, Buffer>>();
+
+function headerMap(headers: Record<string, Buffer | string>): Map<Buffer, Buffer> {
+  const frozen = Object.isFrozen(headers);
+  const made = frozen ? frozenHeaders.get(headers) : undefined;
+  if (made !== undefined) return made;
+  const map = new Map<Buffer, Buffer>();
+  for (const name in headers) map.set(Buffer.from(name), toBuffer(headers[name])!);
+  if (frozen) frozenHeaders.set(headers, map);
+  return map;
+}
+
 /** One record as the client sends it, to `partition`: bytes only, headers as a Map, a bigint timestamp. */
-export function toMessage(record: OutgoingRecord, partition: number): Message {
+function toMessage(record: OutgoingRecord, partition: number): Message {
   const message: Message = { topic: record.topic, key: toBuffer(record.key), value: toBuffer(record.value), partition };
-  if (record.headers !== undefined) {
-    const headers = new Map<Buffer, Buffer>();
-    for (const name in record.headers) headers.set(Buffer.from(name), toBuffer(record.headers[name])!);
-    message.headers = headers;
-  }
+  if (record.headers !== undefined) message.headers = headerMap(record.headers);
   if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
   return message;
 }
 
+function topicsOf(records: readonly OutgoingRecord[]): string[] {
+  return [...new Set(records.map((r) => r.topic))];
+}
+
 /**
- * Each record's partition: its own, else the partitioner's. The client takes
- * an explicit partition modulo the partition count, so a record for
- * partition 7 of a 3-partition topic would land on partition 1: such a
- * record is refused, and none of its batch is sent.
+ * The records as the client sends them, each to its partition: its own, else
+ * the partitioner's over the key bytes the message carries (a string key is
+ * encoded once). The client takes an explicit partition modulo the partition
+ * count, so a record for partition 7 of a 3-partition topic would land on
+ * partition 1: such a record is refused, and none of its batch is sent.
  */
-export async function placeRecords(client: Pick<Client, 'metadata'>, records: readonly OutgoingRecord[], partitioner: Partitioner): Promise<number[]> {
-  const metadata = await client.metadata({ topics: [...new Set(records.map((r) => r.topic))] });
-  return records.map((record, index) => {
+export async function placeRecords(client: Pick<Client, 'metadata'>, records: readonly OutgoingRecord[], partitioner: Partitioner): Promise<Message[]> {
+  const metadata = await client.metadata({ topics: topicsOf(records) });
+  const messages = new Array<Message>(records.length);
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!;
     const partitions = metadata.topics.get(record.topic)?.partitionsCount ?? 0;
-    if (record.partition === undefined) return partitioner(record.topic, record.key, partitions);
-    if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
+    if (record.partition !== undefined && (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions)) {
       throw new SluiceError(ErrorCodes.PRODUCE, `partition ${record.partition} does not exist (topic has ${partitions})`, {
         context: { topic: record.topic, partition: record.partition, index },
       });
     }
-    return record.partition;
-  });
+    const message = toMessage(record, record.partition ?? 0);
+    if (record.partition === undefined) message.partition = partitioner(record.topic, message.key ?? null, partitions);
+    messages[index] = message;
+  }
+  return messages;
+}
+
+/** Where each placed message goes, `records[i]` to `partitions[i]`, as `produceOutcomes` reads a failed send. */
+export function partitionsOf(messages: readonly Message[]): number[] {
+  return messages.map((m) => m.partition!);
 }
 
 export function compressionOf(compression: Compression | undefined): CompressionAlgorithmValue {
   return compression ?? 'lz4';
 }
 
-export function messagesOf(records: readonly OutgoingRecord[], partitions: readonly number[]): Message[] {
-  const messages = new Array<Message>(records.length);
-  for (let i = 0; i < records.length; i++) messages[i] = toMessage(records[i]!, partitions[i]!);
-  return messages;
+/** Records all sent to one partition (a refused partition's, sent again). */
+export function messagesTo(records: readonly OutgoingRecord[], partition: number): Message[] {
+  return records.map((record) => toMessage(record, partition));
 }
 
 /** The refusal of a send of one partition's records, which refused all of them or none; other failures are thrown. */
@@ -100,13 +126,13 @@ class BatchSender {
 
   /** One batch in one `send` (acks=-1); resolves the records refused on their own, all others written. */
   async dispatch(records: readonly OutgoingRecord[]): Promise<readonly Refusal[]> {
-    const topic = [...new Set(records.map((r) => r.topic))].join(',');
-    const partitions = await platformaticCall(ErrorCodes.PRODUCE, { topic }, () => placeRecords(this.#producer, records, this.#partitioner));
+    const topic = topicsOf(records).join(',');
+    const messages = await platformaticCall(ErrorCodes.PRODUCE, { topic }, () => placeRecords(this.#producer, records, this.#partitioner));
     try {
-      await this.#producer.send({ messages: messagesOf(records, partitions), acks: -1, compression: this.#compression });
+      await this.#producer.send({ messages, acks: -1, compression: this.#compression });
       return [];
     } catch (err) {
-      const outcomes = produceOutcomes(err, records, partitions);
+      const outcomes = produceOutcomes(err, records, partitionsOf(messages));
       if (outcomes === undefined) throw fromPlatformaticError(err, ErrorCodes.PRODUCE, { topic });
       return this.#recover(records, outcomes);
     }
@@ -136,7 +162,7 @@ class BatchSender {
   async #alone(outcome: PartitionOutcome, records: OutgoingRecord[]): Promise<SluiceError | undefined> {
     try {
       // One partition per request: when it is refused, nothing of it was written, and the client's numbering stays right.
-      await this.#producer.send({ messages: messagesOf(records, records.map(() => outcome.partition)), acks: -1, compression: this.#compression });
+      await this.#producer.send({ messages: messagesTo(records, outcome.partition), acks: -1, compression: this.#compression });
       return undefined;
     } catch (err) {
       return partitionRefusal(err, outcome, records, ErrorCodes.PRODUCE);

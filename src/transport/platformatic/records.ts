@@ -53,29 +53,74 @@ export function nextOffset(batches: readonly RecordsBatch[]): bigint | undefined
   return last === undefined ? undefined : last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
 }
 
-function headerBytes(headers: readonly [Buffer | null, Buffer | null][]): HeaderBytes {
+/**
+ * Header names as text, decoded once for a run of records that repeat them
+ * (a producer's codec headers, on every record): comparing a few bytes costs
+ * about half of decoding them into a new string.
+ */
+class HeaderNames {
+  readonly #bytes: Buffer[] = [];
+  readonly #text: string[] = [];
+
+  /** The name of the record's `index`th header. */
+  text(name: Buffer, index: number): string {
+    const seen = this.#bytes[index];
+    if (seen !== undefined && name.equals(seen)) return this.#text[index]!;
+    const text = name.toString();
+    this.#bytes[index] = name;
+    this.#text[index] = text;
+    return text;
+  }
+}
+
+function headerBytes(headers: readonly [Buffer | null, Buffer | null][], names: HeaderNames): HeaderBytes {
   const out: HeaderBytes = {};
-  for (const [name, value] of headers) if (name !== null && value !== null) out[name.toString()] = value;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (name !== null && value !== null) out[names.text(name, i)] = value;
+  }
   return out;
 }
 
-/** Appends the data records of `batches` at offset `from` or later (earlier ones were delivered already) to `out`. */
+/**
+ * Appends the data records of `batches` at offset `from` or later (earlier
+ * ones were delivered already) to `out`. Offsets and timestamps are counted
+ * in numbers, not bigints, whenever a batch's offsets are safe integers
+ * (any real log): bigint sums and their decimal text per record were the
+ * bulk of this loop's garbage.
+ */
 export function consumedRecords(topic: string, partition: number, batches: readonly RecordsBatch[], from: bigint, out: ConsumedRecord[]): void {
+  const names = new HeaderNames();
   for (const batch of batches) {
     if (batch.attributes & IS_CONTROL) continue;
     const logAppendTime = (batch.attributes & TIMESTAMP_LOG_APPEND) !== 0;
+    const firstTimestamp = Number(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp);
+    const offsetOf = offsetCounter(batch, from);
     for (const record of batch.records) {
-      const offset = batch.firstOffset + BigInt(record.offsetDelta);
-      if (offset < from) continue;
+      const offset = offsetOf(record.offsetDelta);
+      if (offset === undefined) continue;
       out.push({
         key: record.key,
         value: record.value,
-        headers: headerBytes(record.headers),
-        timestamp: Number(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta),
+        headers: headerBytes(record.headers, names),
+        timestamp: logAppendTime ? firstTimestamp : firstTimestamp + Number(record.timestampDelta),
         topic,
         partition,
-        offset: offset.toString(),
+        offset,
       });
     }
   }
+}
+
+/** A batch's record offset, as decimal text, from its offset delta; undefined below `from`. */
+function offsetCounter(batch: RecordsBatch, from: bigint): (delta: number) => string | undefined {
+  const first = Number(batch.firstOffset);
+  if (Number.isSafeInteger(first + batch.lastOffsetDelta)) {
+    const skip = Number(from) - first;
+    return (delta) => (delta < skip ? undefined : String(first + delta));
+  }
+  return (delta) => {
+    const offset = batch.firstOffset + BigInt(delta);
+    return offset < from ? undefined : offset.toString();
+  };
 }

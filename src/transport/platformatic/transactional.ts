@@ -28,7 +28,7 @@ import { producerFenced, TransactionQueue } from '../transactions.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
-import { compressionOf, messagesOf, partitionRefusal, placeRecords } from './producer.ts';
+import { compressionOf, messagesTo, partitionRefusal, partitionsOf, placeRecords, type Message } from './producer.ts';
 import { produceOutcomes, type PartitionOutcome } from './produce-results.ts';
 
 /** Kafka's answers that mean "a newer producer owns this transactional id" (kafkajs' list in kafka/transactional.ts). */
@@ -112,11 +112,11 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     if (this.#producer === undefined) await this.connect();
     const producer = this.#producer!;
     let txn: Transaction | undefined;
-    let partitions: number[] = [];
+    let messages: Message[] = [];
     try {
-      partitions = await placeRecords(producer, records, this.#partitioner);
+      messages = await placeRecords(producer, records, this.#partitioner);
       txn = await producer.beginTransaction();
-      if (records.length > 0) await txn.send({ messages: messagesOf(records, partitions), compression: this.#compression });
+      if (records.length > 0) await txn.send({ messages, compression: this.#compression });
       // One at a time: the client runs concurrent calls of one kind as one request.
       for (const groupId of new Set(offsets.map((o) => o.groupId))) {
         await txn.addConsumer({ groupId } as unknown as PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>);
@@ -126,7 +126,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
       await txn.commit();
     } catch (err) {
       await this.#failed(producer, txn, err);
-      const outcomes = produceOutcomes(err, records, partitions);
+      const outcomes = produceOutcomes(err, records, partitionsOf(messages));
       if (outcomes !== undefined) {
         const refusals: Refusal[] = [];
         for (const outcome of outcomes) {
@@ -164,7 +164,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
     let txn: Transaction | undefined;
     try {
       txn = await producer.beginTransaction();
-      await txn.send({ messages: messagesOf(records, records.map(() => outcome.partition)), compression: this.#compression });
+      await txn.send({ messages: messagesTo(records, outcome.partition), compression: this.#compression });
       await txn.abort();
       return undefined;
     } catch (err) {

@@ -90,6 +90,23 @@ describe('consumedRecords and nextOffset', () => {
     expect(nextOffset(batches)).toBe(14n);
   });
 
+  it('gives exact offsets past 2^53, where numbers would round', () => {
+    const out: ConsumedRecord[] = [];
+    const first = 2n ** 60n;
+    consumedRecords('t', 0, [{ ...batch(0, ['x', 'y', 'z']), firstOffset: first }], first + 1n, out);
+    expect(out.map((r) => r.offset)).toEqual([(first + 1n).toString(), (first + 2n).toString()]);
+  });
+
+  it('names each header from its own bytes when records differ in their header names', () => {
+    const b = batch(0, ['x', 'y', 'z']);
+    b.records[0] = record(0, 'x', [['a', '1']]);
+    b.records[1] = record(1, 'y', [['a', '2'], ['b', '3']]);
+    b.records[2] = record(2, 'z', [['c', '4']]);
+    const out: ConsumedRecord[] = [];
+    consumedRecords('t', 0, [b], 0n, out);
+    expect(out.map((r) => Object.entries(r.headers).map(([k, v]) => `${k}=${v.toString()}`))).toEqual([['a=1'], ['a=2', 'b=3'], ['c=4']]);
+  });
+
   it('takes the batch timestamp of a LogAppendTime batch', () => {
     const out: ConsumedRecord[] = [];
     consumedRecords('t', 0, [{ ...batch(0, ['x']), attributes: 1 << 3 }], 0n, out);
