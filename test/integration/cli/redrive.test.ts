@@ -5,6 +5,7 @@
  * authenticates the topic name, so they decrypt only there) and the next run
  * passes them. `--dry-run` sends and commits nothing, `--where` passes over
  * the other codes (and commits past them), and a second redrive sends nothing.
+ * `--from` takes the file an embedded run wrote its dead letters to.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
+import { writeTopology } from '../runtime/examples.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../fixtures/redrive', import.meta.url));
@@ -105,6 +107,47 @@ describe('sluice redrive (CLI, Kafka)', () => {
 
     const second = report(await sluice(redrive));
     expect(second.total).toEqual({ redriven: 0, skipped: 0, filtered: 0, failed: 0 });
+  });
+});
+
+describe('sluice redrive --from (an embedded run\'s dead-letter file)', () => {
+  it('writes the dead letters an embedded run left in out/<dlq>.ndjson to their topics on the broker', async () => {
+    const file = writeTopology({
+      'in.ndjson': '{"n":1}\n{"n":-1}\n{"n":-2}\n',
+      'processors/check.ts': `import { defineProcessor } from 'sluice';
+export default defineProcessor<{ n: number }>((v) => {
+  if (v.n < 0) throw new Error('negative');
+  return v;
+});`,
+      'topology.yaml': `
+name: rdfile
+topics:
+  numbers: { partitions: 1, codec: json }
+nodes:
+  feed:
+    source: { file: ./in.ndjson }
+    to: numbers
+  check:
+    from: numbers
+    process:
+      - map: { module: ./processors/check.ts }
+    sink: { file: ./out/good.ndjson }
+`,
+    });
+    const ns = uniqueName('rdf');
+    const embedded = await sluice(['run', file, '--namespace', ns], { KAFKA_BROKERS: '' });
+    expect(embedded.code, embedded.stderr).toBe(0);
+    const from = join(file, '..', 'out', `${ns}.numbers.dlq.ndjson`);
+    const sent = report(await sluice(['redrive', file, '--node', 'check', '--namespace', ns, '--from', from, '--brokers', brokers().join(',')]));
+    expect(sent.total).toEqual({ redriven: 2, skipped: 0, filtered: 0, failed: 0 });
+    const transport = createTransport({ brokers: brokers(), clientId: 'sluice-test-redrive', logger: silentLogger });
+    try {
+      const records = await readTopicToMarkers(transport, `${ns}.numbers`);
+      expect(records.map((r) => r.value?.toString()).sort()).toEqual(['{"n":-1}', '{"n":-2}']);
+      expect(records[0]!.headers['sluice.redrive.from.topic']?.toString()).toBe(`${ns}.numbers.dlq`);
+    } finally {
+      await transport.close();
+    }
   });
 });
 
