@@ -152,7 +152,8 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
       } finally {
         await transport?.close();
       }
-      printNotes(report);
+      // A dry run has told of each dead letter already.
+      if (!report.dryRun) printNotes(report);
       process.stdout.write(opts.json || !process.stdout.isTTY ? JSON.stringify({ ...report, total: totals(report) }) + '\n' : table(report));
       process.exitCode = report.failed.length > 0 ? 1 : 0;
     });

@@ -7,7 +7,7 @@
  * the other codes (and commits past them), and a second redrive sends nothing.
  * `--from` takes the file an embedded run wrote its dead letters to.
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +17,8 @@ import { silentLogger } from '../../../src/core/index.ts';
 import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, kafka, uniqueName, withAdmin } from '../harness/kafka.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
-import { writeTopology } from '../runtime/examples.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
-const fixture = fileURLToPath(new URL('../../fixtures/redrive', import.meta.url));
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 interface Result {
@@ -30,19 +28,18 @@ interface Result {
 }
 
 function sluice(args: string[], env: Record<string, string> = {}, input = ''): Promise<Result> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SLUICE_KEYS: KEYS, SLUICE_LOG_LEVEL: 'warn', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SLUICE_KEYS: KEYS, SLUICE_LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
 }
 
 /** A private copy of the fixture, so its file sink is this test's alone. */
-function copyFixture(): string {
+function copyFixture(name: 'encrypted' | 'embedded'): string {
   const dir = fileURLToPath(new URL(`../../../.cache/test-topologies/${uniqueName('redrive')}`, import.meta.url));
-  cpSync(fixture, dir, { recursive: true });
+  cpSync(fileURLToPath(new URL(`../../fixtures/redrive/${name}`, import.meta.url)), dir, { recursive: true });
   return join(dir, 'topology.yaml');
 }
 
@@ -57,7 +54,7 @@ function report(result: Result): { total: Record<string, number>; byCode: Record
 
 describe('sluice redrive (CLI, Kafka)', () => {
   it('redrives the dead letters of a fixed node to their encrypted topic, once', async () => {
-    const file = copyFixture();
+    const file = copyFixture('encrypted');
     const ns = uniqueName('rd');
     const orders = `${ns}.orders`;
     const common = ['--brokers', brokers().join(','), '--namespace', ns];
@@ -112,28 +109,7 @@ describe('sluice redrive (CLI, Kafka)', () => {
 
 describe('sluice redrive --from (an embedded run\'s dead-letter file)', () => {
   it('writes the dead letters an embedded run left in out/<dlq>.ndjson to their topics on the broker', async () => {
-    const file = writeTopology({
-      'in.ndjson': '{"n":1}\n{"n":-1}\n{"n":-2}\n',
-      'processors/check.ts': `import { defineProcessor } from 'sluice';
-export default defineProcessor<{ n: number }>((v) => {
-  if (v.n < 0) throw new Error('negative');
-  return v;
-});`,
-      'topology.yaml': `
-name: rdfile
-topics:
-  numbers: { partitions: 1, codec: json }
-nodes:
-  feed:
-    source: { file: ./in.ndjson }
-    to: numbers
-  check:
-    from: numbers
-    process:
-      - map: { module: ./processors/check.ts }
-    sink: { file: ./out/good.ndjson }
-`,
-    });
+    const file = copyFixture('embedded');
     const ns = uniqueName('rdf');
     const embedded = await sluice(['run', file, '--namespace', ns], { KAFKA_BROKERS: '' });
     expect(embedded.code, embedded.stderr).toBe(0);
