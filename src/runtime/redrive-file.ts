@@ -55,7 +55,7 @@ function isDeadLetter(v: unknown): v is DeadLetter {
   );
 }
 
-export async function readDeadLetterFile(path: string): Promise<ConsumedRecord[]> {
+async function readDeadLetterFile(path: string): Promise<ConsumedRecord[]> {
   let text: string;
   try {
     text = (await readRegularFile(path, MAX_FILE_BYTES, 'dead-letter file')).toString('utf8');

@@ -13,7 +13,7 @@
  * redrives again what was in flight (at-least-once), a finished run never.
  * Dead letters passed over by a filter are committed past like the others.
  */
-import type { Logger } from '../core/index.ts';
+import { ErrorCodes, SluiceError, toSluiceError, type Logger } from '../core/index.ts';
 import { createSourceStream, refusedRecords, type ClusterAdmin, type ConsumedRecord, type Consumer, type OffsetCommit, type OutgoingRecord, type Producer, type Transport } from '../transport/index.ts';
 import { DLQ_HEADER_PREFIX, DLQ_TRUNCATED } from './dead-letter.ts';
 
@@ -183,7 +183,16 @@ export class Redriver {
       await this.#producer.send(batch.map((b) => b.record));
     } catch (err) {
       const records = refusedRecords(err);
-      if (records === undefined) throw err;
+      if (records === undefined) {
+        const first = batch[0]!.from;
+        // The dead letter's place, not the target's: that is where the next run starts again.
+        const failure = toSluiceError(err, ErrorCodes.PRODUCE);
+        throw new SluiceError(failure.code, `redriving from ${whereOf(first)} (a batch of ${batch.length}, none committed): ${failure.message}`, {
+          cause: err,
+          retriable: failure.retriable,
+          context: { ...failure.context, topic: first.topic, partition: first.partition, offset: first.offset },
+        });
+      }
       refused = new Map(records.map((r) => [r.index, r.error.message]));
     }
     batch.forEach((b, i) => {

@@ -47,7 +47,7 @@ function collectWhere(text: string, previous: string[] = []): string[] {
 }
 
 /** `--since`: an ISO-8601 time, or a duration (`2h`, `1d`) before now. */
-export function sinceOf(text: string, now: number): number {
+function sinceOf(text: string, now: number): number {
   const ago = parseDuration(text.trim());
   if (ago !== undefined) return now - ago;
   const at = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : NaN;

@@ -132,6 +132,15 @@ describe('Redriver', () => {
     expect(redriver.report.skipped).toEqual([{ at: 'orders.dlq[2]@4', code: ErrorCodes.PROCESSOR, reason: expect.stringContaining('truncated') }]);
   });
 
+  it('fails a batch the broker did not take, naming where its dead letters start', async () => {
+    const down: Producer = { ...producer(() => []), send: () => Promise.reject(new SluiceError(ErrorCodes.BROKER_UNAVAILABLE, 'no broker', { retriable: true })) };
+    const redriver = new Redriver(down, { filter: {}, dryRun: false }, 'orders.dlq');
+    redriver.add(deadLetter(fromTopic, { offset: '5' }));
+    const failure = await redriver.flush().catch((err: unknown) => err as SluiceError);
+    expect(failure).toMatchObject({ code: ErrorCodes.BROKER_UNAVAILABLE, retriable: true, where: 'topic orders.dlq[2]@5' });
+    expect((failure as SluiceError).message).toBe('redriving from orders.dlq[2]@5 (a batch of 1, none committed): no broker');
+  });
+
   it('sends nothing on a dry run, and tells what it would do', async () => {
     const p = producer(() => []);
     const heard: string[] = [];
