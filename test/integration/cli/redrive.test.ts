@@ -108,7 +108,7 @@ describe('sluice redrive (CLI, Kafka)', () => {
 });
 
 describe('sluice redrive --from (an embedded run\'s dead-letter file)', () => {
-  it('writes the dead letters an embedded run left in out/<dlq>.ndjson to their topics on the broker', async () => {
+  it('writes the dead letters an embedded run left in out/<dlq>.ndjson to their topics on the broker, exit 1 for those refused', async () => {
     const file = copyFixture('embedded');
     const ns = uniqueName('rdf');
     const embedded = await sluice(['run', file, '--namespace', ns], { KAFKA_BROKERS: '' });
@@ -116,6 +116,15 @@ describe('sluice redrive --from (an embedded run\'s dead-letter file)', () => {
     const from = join(file, '..', 'out', `${ns}.numbers.dlq.ndjson`);
     const sent = report(await sluice(['redrive', file, '--node', 'check', '--namespace', ns, '--from', from, '--brokers', brokers().join(',')]));
     expect(sent.total).toEqual({ redriven: 2, skipped: 0, filtered: 0, failed: 0 });
+
+    // A topic that takes no record of that size: each is refused on its own, named, and the exit is 1.
+    const tiny = `${ns}.tiny`;
+    await withAdmin((admin) => admin.createTopics({ topics: [{ topic: tiny, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '80' }] }], waitForLeaders: true }));
+    const refused = await sluice(['redrive', file, '--node', 'check', '--namespace', ns, '--from', from, '--to', tiny, '--brokers', brokers().join(',')]);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ total: { redriven: 0, failed: 2 } });
+    expect(refused.stderr).toMatch(new RegExp(`not redriven ${ns}\\.numbers\\.dlq\\[0\\]@\\d+ \\(SLUICE_ERR_PROCESSOR\\): .*MESSAGE_TOO_LARGE`));
+
     const transport = createTransport({ brokers: brokers(), clientId: 'sluice-test-redrive', logger: silentLogger });
     try {
       const records = await readTopicToMarkers(transport, `${ns}.numbers`);
