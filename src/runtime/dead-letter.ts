@@ -87,6 +87,8 @@ export interface DeadLetter {
   keyEncoding: BytesEncoding;
   value: string | null;
   valueEncoding: BytesEncoding;
+  /** What was cut to fit the dead-letter topic (`smallerDeadLetter`): such a record is not the original and must not be replayed as it. */
+  truncated?: string;
 }
 
 /** Original bytes as UTF-8 text when they are, else base64, so any record survives a JSON line. */
@@ -129,6 +131,7 @@ export function readDeadLetter(record: ConsumedRecord): DeadLetter {
   const timestamp = integer(header(record, 'original.timestamp'));
   if (timestamp !== undefined) original.timestamp = timestamp;
   const attempts = integer(header(record, 'attempts'));
+  const truncated = header(record, 'truncated');
   return {
     topic: record.topic,
     partition: record.partition,
@@ -142,5 +145,6 @@ export function readDeadLetter(record: ConsumedRecord): DeadLetter {
     keyEncoding: key.encoding,
     value: value.text,
     valueEncoding: value.encoding,
+    ...(truncated !== undefined ? { truncated } : {}),
   };
 }

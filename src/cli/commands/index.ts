@@ -8,6 +8,7 @@ import { registerTopics } from './topics.ts';
 import { registerTrigger } from './trigger.ts';
 import { registerQuery } from './query.ts';
 import { registerTest } from './test.ts';
+import { registerRedrive } from './redrive.ts';
 import { registerKafkaSecurity } from './kafka-security.ts';
 import { registerHttpToken } from './http-token.ts';
 
@@ -15,4 +16,4 @@ import { registerHttpToken } from './http-token.ts';
 export type RegisterCommand = (program: Command) => void;
 
 // registerKafkaSecurity and registerHttpToken last: they add options to the commands before them.
-export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerQuery, registerTest, registerKafkaSecurity, registerHttpToken];
+export const commands: RegisterCommand[] = [registerRun, registerPublish, registerValidate, registerGraph, registerStatus, registerTopics, registerTrigger, registerQuery, registerTest, registerRedrive, registerKafkaSecurity, registerHttpToken];

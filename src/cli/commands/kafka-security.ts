@@ -56,7 +56,7 @@ export function addKafkaSecurityOptions(command: Command): Command {
 export const warnOnStderr = (message: string): void => void process.stderr.write(`sluice: warning: ${message}\n`);
 
 /** The commands whose clients reach Kafka: each takes the options below. */
-const KAFKA_COMMANDS = new Set(['run', 'publish', 'status', 'topics', 'test']);
+const KAFKA_COMMANDS = new Set(['run', 'publish', 'status', 'topics', 'test', 'redrive']);
 
 /** Registered after the commands themselves: adds the TLS and SASL options to those that reach Kafka. */
 export const registerKafkaSecurity: RegisterCommand = (program) => {

@@ -1,0 +1,12 @@
+import { createTopologyTestDriver } from '../src/testing/index.ts';
+import { createLogger } from '../src/core/index.ts';
+const driver = await createTopologyTestDriver('topologies/seed-workflow/topology.yaml', { logger: createLogger({}, { level: process.env.LV ?? 'info' } as any) });
+await driver.input('input').send({ value: { id: 1, name: 'A', ts: 1 } }, { settle: false });
+await driver.crashAll();
+console.error('--- crashed 1');
+await driver.input('input').send({ value: { id: 2, name: 'B', ts: 2 } }, { settle: false });
+await driver.crashAll();
+console.error('--- crashed 2');
+await driver.settle();
+console.log(JSON.stringify((await driver.output('people.raw').read()).map(r => r.value)));
+await driver.close();
