@@ -479,6 +479,11 @@ export class Stage {
     for (const task of this.#tasks.tasks.values()) window.advanceTo(task, time);
   }
 
+  /** Whether a topic-reading stage has finished all its input has now (see TopicSource.idle); other stages always are. */
+  idle(): Promise<boolean> {
+    return this.#topicSource?.idle() ?? Promise.resolve(true);
+  }
+
   /** Commits what is finished now, as the commit interval would (test drivers, which settle without waiting for it). */
   commit(): Promise<void> {
     return this.#topicSource?.commit() ?? this.#tasks.commit();

@@ -252,6 +252,9 @@ export class TopologyTestDriver {
     const now = Math.max(this.#lastTimestamp, ...stages.map((s) => s.streamTime)) + ms;
     this.#lastTimestamp = now;
     for (const stage of stages) stage.advanceStreamTime(now);
+    // What that closed is emitted with nothing new read: a commit of each stage writes it, then what
+    // reads it downstream settles as after a send.
+    for (const stage of stages) await stage.commit();
     await this.settle();
   }
 
@@ -262,14 +265,28 @@ export class TopologyTestDriver {
     for (const [id, list] of this.#instances) if (this.#endsByItself(id)) await Promise.all(list.map((i) => i.running));
     for (;;) {
       this.#throwFailures();
-      for (const list of this.#instances.values()) for (const { stage } of list) await stage.commit();
       const behind = await this.#behind();
-      if (behind.length === 0) return;
+      if (behind.size === 0) return;
       if (Date.now() > deadline) {
-        throw new SluiceError(ErrorCodes.SHUTDOWN, `the topology did not settle within ${this.#settleTimeoutMs} ms: ${behind.join(', ')}`, { context: { topology: this.topology.name } });
+        const where = [...behind.values()].flat().join(', ');
+        throw new SluiceError(ErrorCodes.SHUTDOWN, `the topology did not settle within ${this.#settleTimeoutMs} ms: ${where}`, { context: { topology: this.topology.name } });
+      }
+      // Upstream first, and a stage only once it has finished its input: each commit then covers all
+      // there is, so a table's updates are the same however fast the records went through.
+      for (const [id, list] of this.#instances) {
+        if (!behind.has(id) || this.#writersOf(id).some((w) => behind.has(w))) continue;
+        for (const { stage } of list) if (await stage.idle()) await stage.commit();
       }
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
     }
+  }
+
+  /** The running nodes that write the topics node `id` reads. */
+  #writersOf(id: string): string[] {
+    const node = this.topology.nodes.find((n) => n.id === id)!;
+    if (node.input.kind !== 'topics') return [];
+    const reads = new Set(node.input.topics);
+    return this.topology.nodes.filter((n) => n.id !== id && this.#instances.has(n.id) && n.writes.some((t) => reads.has(t))).map((n) => n.id);
   }
 
   async close(): Promise<void> {
@@ -318,9 +335,9 @@ export class TopologyTestDriver {
     }
   }
 
-  /** `group topic[partition] committed/end` for every input partition not committed to its end. */
-  async #behind(): Promise<string[]> {
-    const behind: string[] = [];
+  /** Per running node, `topic[partition] committed/end` for every input partition not committed to its end. */
+  async #behind(): Promise<Map<string, string[]>> {
+    const behind = new Map<string, string[]>();
     for (const id of this.#instances.keys()) {
       const node = this.topology.nodes.find((n) => n.id === id)!;
       if (node.input.kind !== 'topics') continue;
@@ -331,7 +348,7 @@ export class TopologyTestDriver {
         for (const { partition, offset } of await this.#transport.endOffsets(topic)) {
           const end = BigInt(offset ?? '0');
           const at = done.get(partition) ?? 0n;
-          if (at < end) behind.push(`${node.id} ${topic}[${partition}] ${at}/${end}`);
+          if (at < end) behind.set(id, [...(behind.get(id) ?? []), `${node.id} ${topic}[${partition}] ${at}/${end}`]);
         }
       }
     }

@@ -9,11 +9,12 @@
  * (offsets.ts), so commits and "caught up" reach the end of topics that
  * exactly-once stages write.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
 import {
   createSourceStream,
+  type SourceStream,
   type ConsumedRecord,
   type Consumer,
   type ConsumerOptions,
@@ -50,7 +51,7 @@ export class TopicSource {
   readonly #options: TopicSourceOptions;
   readonly #logger: Logger;
   #consumer!: Consumer;
-  #streams!: [Readable, Transform];
+  #streams!: [SourceStream, Transform];
   #timer: NodeJS.Timeout | undefined;
   #committing: Promise<void> = Promise.resolve();
   /** End offsets to reach before stopping (set by `finishWhenCaughtUp`). */
@@ -99,7 +100,7 @@ export class TopicSource {
   }
 
   /** The consumer's bounded stream and the step that wraps its records: the first two streams of a stage's pipeline. */
-  get streams(): [Readable, Transform] {
+  get streams(): [SourceStream, Transform] {
     return this.#streams;
   }
 
@@ -208,6 +209,24 @@ export class TopicSource {
     const handed = this.tasks.handed(topic, partition);
     const next = this.#consumer.position(topic, partition)?.next;
     return next !== undefined && BigInt(next) > handed ? BigInt(next) : handed;
+  }
+
+  /**
+   * True when the stage has finished everything in its input topics now: every partition it owns read
+   * to its end, nothing waiting in the source's buffers, nothing handed out still being worked on
+   * (records whose effect waits in a store for the next commit count as finished). A test
+   * driver commits a stage only then, so its table updates do not depend on how records were spread
+   * over commits.
+   */
+  async idle(): Promise<boolean> {
+    const [raw, toEnvelopes] = this.#streams;
+    if (this.tasks.working > 0 || raw.readableLength > 0 || toEnvelopes.writableLength > 0 || raw.buffered > 0) return false;
+    for (const topic of this.#options.topics) {
+      for (const { partition, offset } of await this.#consumer.endOffsets(topic)) {
+        if (this.tasks.task(partition) !== undefined && this.#readUpTo(topic, partition) < BigInt(offset ?? '0')) return false;
+      }
+    }
+    return this.tasks.working === 0;
   }
 
   /** Stops fetching; the stream ends once what is buffered has been read. */

@@ -98,6 +98,13 @@ export class Task {
   readonly absorbed = new Map<string, bigint>();
 
   /** A record's effect is in the stores now: its token keeps one share until the changelog has it. */
+  /** Held records whose every other output is done: only the next changelog write finishes them. */
+  get heldForCommit(): number {
+    let n = 0;
+    for (const token of this.#held) if (token.remaining === 1) n++;
+    return n;
+  }
+
   hold(token: Completion | undefined, topic?: string, offset?: string): void {
     if (token !== undefined) this.#held.push(token);
     if (topic !== undefined && offset !== undefined) this.absorbed.set(topic, BigInt(offset) + 1n);
