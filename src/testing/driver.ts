@@ -24,7 +24,7 @@ import { loadTopology, physicalTopology, type Topology, type TopologyNode } from
 import { createClusterAdmin, createEmbeddedClusterAdmin, createEmbeddedTransport, createTransport, EmbeddedBroker, type ClusterAdmin, type Transport, type TransportOptions } from '../transport/index.ts';
 import type { OutputRecord } from './match.ts';
 import { outgoingRecords, readDeadLetters, readTopicRecords, sendAll, type ReadPositions } from './records.ts';
-import { deadLetterTopicNamed } from './targets.ts';
+import { deadLetterTopicNamed, isInputNode } from './targets.ts';
 import type { InputRecordSpec } from './test-file.ts';
 
 export interface TestDriverOptions {
@@ -119,7 +119,7 @@ export class TopologyTestDriver {
    * stages while they work).
    */
   input(name: string): { send(records: InputRecordSpec | readonly InputRecordSpec[], options?: { settle?: boolean }): Promise<void> } {
-    const lineNode = this.topology.nodes.find((n) => n.id === name && (n.input.kind === 'file' || n.input.kind === 'stdin'));
+    const lineNode = this.topology.nodes.find((n) => n.id === name && isInputNode(n));
     const topic = lineNode === undefined ? this.#topic(name) : '';
     return {
       send: async (records, options = {}) => {

@@ -95,7 +95,8 @@ export function matchInOrder<E, A>(expected: readonly E[], actual: readonly A[],
     if (best === undefined) missing.push({ index, expected: e });
     else best.shift();
   });
-  const unexpected = actual.filter((a) => [...queues.values()].some((q) => q.includes(a)));
+  const left = new Set([...queues.values()].flat());
+  const unexpected = actual.filter((a) => left.has(a));
   return missing.length === 0 && unexpected.length === 0 ? undefined : { missing, unexpected };
 }
 
