@@ -30,6 +30,11 @@ class PartitionQueue {
     if (this.#records.push(record) === this.#head + 1) this.next = record.timestamp;
   }
 
+  /** The next record, still waiting. */
+  peek(): ConsumedRecord | undefined {
+    return this.#records[this.#head];
+  }
+
   /** Whether this queue's next record goes before `other`'s. */
   before(other: PartitionQueue): boolean {
     return this.next < other.next || (this.next === other.next && this.order < other.order);
@@ -90,6 +95,11 @@ export class EarliestQueues {
     if (top.size > 0) this.#down(0);
     else this.#remove(top);
     return record;
+  }
+
+  /** The partition's next waiting record, if any waits. */
+  first(topic: string, partition: number): ConsumedRecord | undefined {
+    return this.#queues.get(topic)?.get(partition)?.peek();
   }
 
   /** Drops the partition's waiting records; how many there were. */

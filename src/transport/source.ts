@@ -63,6 +63,12 @@ export class SourceStream extends Readable implements RecordSink {
     this.#maybeDrained();
   }
 
+  takeBack(topic: string, partition: number): string | undefined {
+    const first = this.#queues.first(topic, partition)?.offset;
+    if (first !== undefined) this.discard([{ topic, partitions: [partition] }]);
+    return first;
+  }
+
   end(): void {
     this.#ended = true;
     this.#schedulePump();

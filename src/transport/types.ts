@@ -213,6 +213,12 @@ export interface RecordSink {
   offer(records: readonly ConsumedRecord[]): number;
   /** Forgets buffered records of partitions this consumer no longer owns, or that were seeked. */
   discard(partitions: readonly TopicPartitions[]): void;
+  /**
+   * Drops the partition's records that wait for the stage, and returns the
+   * first one's offset (undefined when none waited), for the consumer to read
+   * again from there.
+   */
+  takeBack(topic: string, partition: number): string | undefined;
   /** No more records will come: the stream ends once its buffer is read. */
   end(): void;
   /** Consuming failed for good: the stream is destroyed with this error. */

@@ -42,9 +42,11 @@ export interface TopicSourceOptions {
 
 /**
  * How long a rebalance may wait for records already in the stage to finish,
- * so that their offsets are committed before their partitions move.
+ * so that their offsets are committed before their partitions move. Well
+ * under a consumer's rebalance timeout (kafkajs: 60 s), past which the group
+ * moves on without this member.
  */
-const REJOIN_DRAIN_MS = 1_000;
+const REJOIN_DRAIN_MS = 10_000;
 
 export class TopicSource {
   readonly tasks: TaskManager;
@@ -147,15 +149,21 @@ export class TopicSource {
 
   /**
    * The group is rebalancing: commit what is finished at once; when the group
-   * waits for this member, also let what is in flight finish (briefly) and
-   * commit that too.
+   * waits for this member, also let what the stage has taken finish and
+   * commit that too (the consumer takes back what the stage has not taken).
    */
   async #beforeRejoin(waited: boolean): Promise<void> {
     await this.commit();
     if (!waited) return;
     const deadline = Date.now() + REJOIN_DRAIN_MS;
-    while (this.tasks.inFlight > 0 && Date.now() < deadline) await sleep(20);
+    while (!this.#finishedWhatItTook() && Date.now() < deadline) await sleep(20);
     await this.commit();
+  }
+
+  /** Nothing handed to the stage is still worked on (records whose effect waits in a store for the next commit count as finished). */
+  #finishedWhatItTook(): boolean {
+    const [raw, toEnvelopes] = this.#streams;
+    return this.tasks.working === 0 && raw.readableLength === 0 && toEnvelopes.writableLength === 0;
   }
 
   async #onRevoke(partitions: TopicPartitions[]): Promise<void> {
@@ -219,8 +227,7 @@ export class TopicSource {
    * over commits.
    */
   async idle(): Promise<boolean> {
-    const [raw, toEnvelopes] = this.#streams;
-    if (this.tasks.working > 0 || raw.readableLength > 0 || toEnvelopes.writableLength > 0 || raw.buffered > 0) return false;
+    if (!this.#finishedWhatItTook() || this.#streams[0].buffered > 0) return false;
     for (const topic of this.#options.topics) {
       for (const { partition, offset } of await this.#consumer.endOffsets(topic)) {
         if (this.tasks.task(partition) !== undefined && this.#readUpTo(topic, partition) < BigInt(offset ?? '0')) return false;

@@ -352,15 +352,11 @@ export class TaskManager {
 
   /** Records read and still being worked on: in flight, and not merely waiting in a store for the next commit. */
   get working(): number {
-    let n = this.inFlight;
-    for (const task of this.tasks.values()) n -= task.heldForCommit;
-    return n;
-  }
-
-  /** Records read but not finished, for the drain before a rejoin. */
-  get inFlight(): number {
     let n = 0;
-    for (const task of this.tasks.values()) for (const mark of task.watermarks.values()) n += mark.inFlight;
+    for (const task of this.tasks.values()) {
+      for (const mark of task.watermarks.values()) n += mark.inFlight;
+      n -= task.heldForCommit;
+    }
     return n;
   }
 

@@ -22,6 +22,13 @@
  *   all of them are lost (`onLost`) and what comes back is read afresh from
  *   the committed offsets. Pause is
  *   re-applied after every join.
+ * - Rebalance news: whichever heartbeat brings it (the batch handler's, or
+ *   kafkajs' own after an empty fetch), the rejoin waits (rejoin-hook.ts)
+ *   while the records the stage has not taken yet are taken back (read again
+ *   from there if the partition stays) and `beforeRejoin(true)` lets what the
+ *   stage has taken finish and commits it, heartbeating meanwhile: Java's
+ *   onPartitionsRevoked, before the JoinGroup. Nothing is offered until the
+ *   join.
  * - A batch handler checks `isStale()` (a seek happened) before offering.
  * - Position: kafkajs hides transaction markers and aborted records, and
  *   hands a fetch holding nothing else to no handler at all (it only emits
@@ -30,7 +37,8 @@
  *   last offset + 1; after such an empty batch, at its last offset + 1 too,
  *   if it starts where this consumer was.
  */
-import kafkajs, { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Admin, type Batch, type Consumer as KafkaJsConsumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
 import { fetchTopicOffsets } from './topic-offsets.ts';
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, HeaderBytes, OffsetCommit, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
@@ -39,8 +47,7 @@ import { rangeAssigner, roundRobinAssigner } from './assigner.ts';
 import { connectKafka } from './client.ts';
 import { fetchCommittedOffsets } from './committed-offsets.ts';
 import { fromKafkaError, kafkaCall } from './errors.ts';
-
-const { KafkaJSProtocolError } = kafkajs;
+import { beforeKafkaJsRejoin } from './rejoin-hook.ts';
 
 function headerBytes(headers: IHeaders | undefined): HeaderBytes {
   const out: HeaderBytes = {};
@@ -95,6 +102,8 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
   #rebalance: Promise<void> = Promise.resolve();
   /** Rebalance hooks (onRevoke, onAssign) started and not finished. */
   #hooksRunning = 0;
+  /** The hook before a rejoin, while it runs: nothing is offered until the join. */
+  #rejoining: Promise<void> | undefined;
   /** Wakes a batch handler waiting for room in the sink. */
   #room: (() => void) | undefined;
 
@@ -111,7 +120,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
     this.#sink = sink;
     const { events } = this.#consumer;
-    // Rebalances learnt outside the batch handler (kafkajs' own heartbeats) get no wait, only this head start.
+    // Rebalance news no heartbeat brought (a refused fetch or commit) gets no wait, only this head start.
     this.#consumer.on(events.REBALANCING, () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
     this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => this.#skipped(payload));
     const joined = new Promise<void>((resolve, reject) => {
@@ -135,12 +144,10 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     await kafkaCall(ErrorCodes.CONSUME, {}, () =>
       this.#consumer.subscribe({ topics: this.#options.topics, fromBeginning: this.#options.fromBeginning ?? false }),
     );
+    const eachBatch = (payload: EachBatchPayload): Promise<void> => this.#eachBatch(payload);
+    beforeKafkaJsRejoin(eachBatch, (heartbeat) => (this.#rejoining ??= this.#beforeRejoin(heartbeat)));
     await kafkaCall(ErrorCodes.CONSUME, {}, () =>
-      this.#consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.#eachBatch(payload),
-      }),
+      this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }),
     );
     await joined;
   }
@@ -244,6 +251,7 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     // A member removed from its group (session timeout) rejoins under a new id. (kafkajs' join event
     // carries no generation, so a generation this member missed under the same id goes unseen.)
     const stayed = this.#memberId === undefined || this.#memberId === memberId;
+    this.#rejoining = undefined;
     this.#memberId = memberId;
     const lost = stayed ? [] : this.assignment();
     const { revoked, assigned, kept } = diffAssignment(stayed ? this.owned : new Map(), next);
@@ -286,12 +294,12 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     await this.#rebalanced(heartbeat);
     const sink = this.#sink;
     const { topic, partition } = batch;
-    if (sink === undefined || this.#stopped || !this.owns(topic, partition) || isStale()) return;
+    if (sink === undefined || this.#stopped || this.#rejoining !== undefined || !this.owns(topic, partition) || isStale()) return;
     const key = partitionKey(topic, partition);
     const records = recordsOf(batch, this.#positions.get(key));
     let done = 0;
     while (done < records.length) {
-      if (this.#stopped || !isRunning() || isStale() || !this.owns(topic, partition)) return;
+      if (this.#stopped || this.#rejoining !== undefined || !isRunning() || isStale() || !this.owns(topic, partition)) return;
       const taken = sink.offer(done === 0 ? records : records.slice(done));
       if (taken > 0) {
         done += taken;
@@ -310,14 +318,14 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
         this.#pauseAll();
         break;
       }
-      await this.#heartbeat(heartbeat);
+      await heartbeat();
     }
     if (done === records.length) {
       // Delivered whole: whatever follows its last record in the fetch is markers or aborted records.
       const end = BigInt(batch.lastOffset()) + 1n;
       if (end > (this.#positions.get(key) ?? 0n)) this.#positions.set(key, end);
     }
-    await this.#heartbeat(heartbeat);
+    await heartbeat();
   }
 
   /**
@@ -330,23 +338,43 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.#rebalance, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
       clearTimeout(timer);
-      if (this.#hooksRunning > 0) await this.#heartbeat(heartbeat);
+      if (this.#hooksRunning > 0) await heartbeat();
     }
   }
 
   /**
-   * A heartbeat answered "rebalancing" is the one moment kafkajs lets us act
-   * before it rejoins (it waits for this batch handler): `beforeRejoin` can
-   * still commit for partitions this member owns, while the group waits.
+   * The group waits for this member (rejoin-hook.ts): the records the stage
+   * has not taken go back (read again from the first of them if the
+   * partition stays), so that `beforeRejoin(true)` only waits for what the
+   * stage has taken. A member silent for its session timeout is dropped even
+   * mid-rebalance, so heartbeats go on while the hook runs.
    */
-  async #heartbeat(heartbeat: () => Promise<void>): Promise<void> {
-    try {
-      await heartbeat();
-    } catch (err) {
-      if (err instanceof KafkaJSProtocolError && err.type === 'REBALANCE_IN_PROGRESS' && this.#options.beforeRejoin !== undefined) {
-        await this.#options.beforeRejoin(true).catch((hookErr: unknown) => this.#logger.warn({ err: hookErr, group: this.groupId }, 'commit before rejoining failed'));
+  async #beforeRejoin(heartbeat: () => Promise<void>): Promise<void> {
+    const hook = this.#options.beforeRejoin;
+    if (hook === undefined) return;
+    if (!this.#stopped) this.#takeBackWaiting();
+    let finished = false;
+    const done = hook(true)
+      .catch((err: unknown) => this.#logger.warn({ err, group: this.groupId }, 'commit before rejoining failed'))
+      .finally(() => (finished = true));
+    while (!finished) {
+      await Promise.race([done, sleep(1_000)]);
+      if (!finished) await heartbeat().catch(() => undefined);
+    }
+  }
+
+  #takeBackWaiting(): void {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    for (const { topic, partitions } of this.assignment()) {
+      for (const partition of partitions) {
+        const first = sink.takeBack(topic, partition);
+        if (first === undefined) continue;
+        const key = partitionKey(topic, partition);
+        this.#positions.set(key, BigInt(first));
+        // The last record the stage took is not known here: no position past markers until the next delivery.
+        this.#delivered.delete(key);
       }
-      throw err;
     }
   }
 

@@ -177,7 +177,7 @@ export default defineProcessor<{ id: number; note: string }>(async (v) => { if (
     const deadline = Date.now() + 8_000;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      maxInFlight = Math.max(maxInFlight, stage.topicSource!.tasks.inFlight);
+      maxInFlight = Math.max(maxInFlight, stage.topicSource!.tasks.working);
       const { heapUsed, rss } = process.memoryUsage();
       maxHeapGrowth = Math.max(maxHeapGrowth, heapUsed - heapBefore);
       maxRss = Math.max(maxRss, rss);

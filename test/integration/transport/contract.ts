@@ -324,6 +324,32 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(first).toMatchObject({ partition: moved, offset: '100', value: Buffer.from('after') });
       }));
 
+    it('a full source through a rebalance: the partition it keeps is delivered on without a gap or a repeat, the one it gives up is read whole by the next owner', () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 2);
+        const producer = await transport.producer(target.producer);
+        await producer.send(Array.from({ length: 200 }, (_, i) => ({ topic, key: null, value: String(i), partition: i % 2 })));
+        const groupId = uniq('g');
+        // What waits in a's buffer when the group rebalances may be taken back and fetched again: never lost, never twice.
+        const a = await join(transport, { groupId, topics: [topic], fromBeginning: true, beforeRejoin: async () => {} }, 10);
+        await until(() => a.stream.buffered === 10, 'a fills its buffer');
+        const readByA = await take(a.stream, 5);
+        const b = await join(transport, { groupId, topics: [topic], fromBeginning: true });
+        await until(() => owned(b.consumer.assignment()) === 1 && owned(a.consumer.assignment()) === 1, 'a and b own one partition each');
+        const kept = a.consumer.assignment()[0]!.partitions[0]!;
+        const moved = b.consumer.assignment()[0]!.partitions[0]!;
+        const ofKept = (records: ConsumedRecord[]) => records.filter((r) => r.partition === kept).length;
+        readByA.push(...(await take(a.stream, 0, () => {}, (records) => ofKept(records) + ofKept(readByA) >= 100)));
+        const readByB = await take(b.stream, 100);
+        await b.consumer.disconnect();
+        await a.consumer.disconnect();
+        const offsetsOf = (records: ConsumedRecord[], partition: number) => records.filter((r) => r.partition === partition).map((r) => Number(r.offset));
+        const all = Array.from({ length: 100 }, (_, i) => i);
+        expect(offsetsOf(readByA, kept)).toEqual(all);
+        // Nothing was committed: the next owner reads the moved partition from its start.
+        expect(offsetsOf(readByB, moved)).toEqual(all);
+      }));
+
     it("leaves a transaction's marker in each partition it wrote: offsets skip it, the end is past it, positions pass it", () =>
       withTransport(async (transport) => {
         const topic = await newTopic(transport, 2);

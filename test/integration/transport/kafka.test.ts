@@ -7,8 +7,6 @@ import { kafkaDriverContract, kafkaTransport } from './kafka-contract.ts';
 export const KAFKAJS_PAUSE_THROUGH_REBALANCES =
   'a full source keeps its member, partitions and bound through two rebalances, then delivers every record once in order';
 export const KAFKAJS_REFUSED_PARTITION = 'refuses a record for a partition that does not exist and writes none of its batch';
-export const KAFKAJS_COMMIT_BEFORE_REJOIN =
-  'a member that stays through a rebalance commits what it finished before its partitions move: their next owner reads none of it again';
 
 transportContract('kafkajs', {
   transport: () => kafkaTransport('kafkajs'),
@@ -18,8 +16,6 @@ transportContract('kafkajs', {
     [KAFKAJS_PAUSE_THROUGH_REBALANCES]: 'kafkajs assigner ignores topics only other members subscribe to',
     // kafkajs' sendBatch resolves for a partition the topic does not have.
     [KAFKAJS_REFUSED_PARTITION]: 'kafkajs accepts a record for a partition that does not exist',
-    // kafkajs waits for beforeRejoin only inside a batch handler: an idle member rejoins at once.
-    [KAFKAJS_COMMIT_BEFORE_REJOIN]: 'kafkajs rejoins before an idle member has committed',
   },
   admin: () => createClusterAdmin({ brokers: brokers(), clientId: 'sluice-contract-admin', logger: silentLogger, client: 'kafkajs' }),
 });

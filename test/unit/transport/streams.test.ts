@@ -47,6 +47,19 @@ describe('SourceStream', () => {
     expect(source.offer([record(0, 2)])).toBe(0);
   });
 
+  it("takes back a partition's waiting records, giving the first one's offset, and leaves the records already read", async () => {
+    const source = new SourceStream(fakeConsumer(), { maxBuffered: 100 });
+    source.offer([record(0, 3), record(1, 7), record(0, 4), record(1, 8)]);
+    expect((source.read() as ConsumedRecord).offset).toBe('3');
+    expect(source.takeBack('t', 0)).toBe('4');
+    expect(source.takeBack('t', 0)).toBeUndefined();
+    expect(source.takeBack('other', 1)).toBeUndefined();
+    expect(source.buffered).toBe(2);
+    source.end();
+    const got = await source.toArray();
+    expect(got.map((r: ConsumedRecord) => `${r.partition}@${r.offset}`)).toEqual(['1@7', '1@8']);
+  });
+
   it('hands out the earliest timestamp across partitions, keeping offset order within each', async () => {
     const at = (partition: number, offset: number, timestamp: number) => ({ ...record(partition, offset), timestamp });
     const source = new SourceStream(fakeConsumer(), { maxBuffered: 100 });
