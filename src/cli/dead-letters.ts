@@ -1,9 +1,9 @@
 /**
  * `sluice run` on the embedded transport: its dead letters would end with the
  * process, so each dead-letter topic that holds any is written to
- * `<dir>/<topic>.ndjson` (one dead letter a line: why, where from, the
- * original key and value), and the summary names the files and shows the
- * first few.
+ * `<dir>/<topic>.ndjson` (one dead letter a line: why, when and where from,
+ * the original key, value, headers and timestamp, all `sluice redrive --from`
+ * needs), and the summary names the files and shows the first few.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

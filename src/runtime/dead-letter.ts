@@ -4,7 +4,7 @@
  * failed, so it can be inspected with any Kafka tool and replayed.
  */
 import { isSluiceError, type Headers } from '../core/index.ts';
-import type { ConsumedRecord, OutgoingRecord } from '../transport/index.ts';
+import type { ConsumedRecord, HeaderBytes, OutgoingRecord } from '../transport/index.ts';
 
 export const DLQ_HEADER_PREFIX = 'sluice.dlq.';
 /** On a dead letter cut down to fit its topic: what was cut (`value`, or `value,headers`). */
@@ -77,16 +77,23 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
+  topology?: string;
   stage: string;
   code: string;
   message: string;
+  /** The broker's own name for why it refused the record (MESSAGE_TOO_LARGE, ...). */
+  brokerError?: string;
+  /** When it failed (ms since the epoch); lines written before sluice kept it have none. */
+  failedAt?: number;
   attempts?: number;
-  /** Where the record was read: a topic position, or a file and line. */
-  original: { topic?: string; partition?: number; offset?: string; file?: string; line?: number; timestamp?: number };
+  /** Where the record was read: a topic position, or a file and line; `valueBytes` is the size of a value cut to fit. */
+  original: { topic?: string; partition?: number; offset?: string; file?: string; line?: number; timestamp?: number; valueBytes?: number };
   key: string | null;
   keyEncoding: BytesEncoding;
   value: string | null;
   valueEncoding: BytesEncoding;
+  /** The record's own headers (not `sluice.dlq.*`); lines written before sluice kept them have none. */
+  headers?: Record<string, EncodedBytes>;
   /** What was cut to fit the dead-letter topic (`smallerDeadLetter`): such a record is not the original and must not be replayed as it. */
   truncated?: string;
 }
@@ -94,10 +101,14 @@ export interface DeadLetter {
 /** Original bytes as UTF-8 text when they are, else base64, so any record survives a JSON line. */
 export type BytesEncoding = 'utf8' | 'base64';
 
+export interface EncodedBytes {
+  text: string;
+  encoding: BytesEncoding;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function asText(bytes: Buffer | null): { text: string | null; encoding: BytesEncoding } {
-  if (bytes === null) return { text: null, encoding: 'utf8' };
+function asText(bytes: Buffer): EncodedBytes {
   try {
     return { text: utf8.decode(bytes), encoding: 'utf8' };
   } catch {
@@ -105,46 +116,94 @@ function asText(bytes: Buffer | null): { text: string | null; encoding: BytesEnc
   }
 }
 
-function header(record: ConsumedRecord, name: string): string | undefined {
-  return record.headers[`${DLQ_HEADER_PREFIX}${name}`]?.toString('utf8');
+function asBytes(text: string, encoding: BytesEncoding): Buffer {
+  return Buffer.from(text, encoding === 'base64' ? 'base64' : 'utf8');
 }
 
-function integer(text: string | undefined): number | undefined {
-  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+type Kind = 'text' | 'integer';
+/** A field of the dead letter itself, or of its `original`. */
+type Place = 'top' | 'original';
+type Field = 'topology' | 'stage' | 'code' | 'message' | 'brokerError' | 'failedAt' | 'attempts' | 'truncated' | keyof DeadLetter['original'];
+
+/**
+ * Where a `DeadLetter` keeps each `sluice.dlq.*` header: one table for both
+ * directions, so a line read back is the record it was read from.
+ */
+const FIELDS: ReadonlyArray<readonly [header: string, place: Place, field: Field, kind: Kind]> = [
+  ['topology', 'top', 'topology', 'text'],
+  ['stage', 'top', 'stage', 'text'],
+  ['error.code', 'top', 'code', 'text'],
+  ['error.message', 'top', 'message', 'text'],
+  ['error.broker', 'top', 'brokerError', 'text'],
+  ['failed.at', 'top', 'failedAt', 'integer'],
+  ['attempts', 'top', 'attempts', 'integer'],
+  ['truncated', 'top', 'truncated', 'text'],
+  ['original.topic', 'original', 'topic', 'text'],
+  ['original.partition', 'original', 'partition', 'integer'],
+  ['original.offset', 'original', 'offset', 'text'],
+  ['original.file', 'original', 'file', 'text'],
+  ['original.line', 'original', 'line', 'integer'],
+  ['original.timestamp', 'original', 'timestamp', 'integer'],
+  ['original.value.bytes', 'original', 'valueBytes', 'integer'],
+];
+
+function fieldsOf(record: ConsumedRecord, place: Place): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [name, at, field, kind] of FIELDS) {
+    const text = at === place ? record.headers[`${DLQ_HEADER_PREFIX}${name}`]?.toString('utf8') : undefined;
+    const value = kind === 'text' || text === undefined ? text : /^\d+$/.test(text) ? Number(text) : undefined;
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
 }
 
-/** Reads the `sluice.dlq.*` headers back: the inverse of `deadLetterHeaders`. */
+function headersOf(d: DeadLetter): HeaderBytes {
+  const out: HeaderBytes = {};
+  for (const [name, place, field] of FIELDS) {
+    const value = ((place === 'top' ? d : d.original) as Record<string, string | number | undefined>)[field];
+    if (value !== undefined) out[`${DLQ_HEADER_PREFIX}${name}`] = Buffer.from(String(value));
+  }
+  return out;
+}
+
+/** Reads the `sluice.dlq.*` headers back, and keeps the record's own: the inverse of `deadLetterHeaders`. */
 export function readDeadLetter(record: ConsumedRecord): DeadLetter {
-  const key = asText(record.key);
-  const value = asText(record.value);
-  const original: DeadLetter['original'] = {};
-  const topic = header(record, 'original.topic');
-  if (topic !== undefined) original.topic = topic;
-  const partition = integer(header(record, 'original.partition'));
-  if (partition !== undefined) original.partition = partition;
-  const offset = header(record, 'original.offset');
-  if (offset !== undefined) original.offset = offset;
-  const file = header(record, 'original.file');
-  if (file !== undefined) original.file = file;
-  const line = integer(header(record, 'original.line'));
-  if (line !== undefined) original.line = line;
-  const timestamp = integer(header(record, 'original.timestamp'));
-  if (timestamp !== undefined) original.timestamp = timestamp;
-  const attempts = integer(header(record, 'attempts'));
-  const truncated = header(record, 'truncated');
+  const key = record.key === null ? null : asText(record.key);
+  const value = record.value === null ? null : asText(record.value);
+  const headers: Record<string, EncodedBytes> = {};
+  for (const [name, bytes] of Object.entries(record.headers)) if (!name.startsWith(DLQ_HEADER_PREFIX)) headers[name] = asText(bytes);
   return {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    stage: header(record, 'stage') ?? '',
-    code: header(record, 'error.code') ?? 'SLUICE_ERR_UNKNOWN',
-    message: header(record, 'error.message') ?? '',
-    ...(attempts !== undefined ? { attempts } : {}),
-    original,
-    key: key.text,
-    keyEncoding: key.encoding,
-    value: value.text,
-    valueEncoding: value.encoding,
-    ...(truncated !== undefined ? { truncated } : {}),
+    stage: '',
+    code: 'SLUICE_ERR_UNKNOWN',
+    message: '',
+    ...(fieldsOf(record, 'top') as Partial<DeadLetter>),
+    original: fieldsOf(record, 'original') as DeadLetter['original'],
+    key: key?.text ?? null,
+    keyEncoding: key?.encoding ?? 'utf8',
+    value: value?.text ?? null,
+    valueEncoding: value?.encoding ?? 'utf8',
+    headers,
+  };
+}
+
+/**
+ * A dead letter read back as the record it was on its topic: the inverse of
+ * `readDeadLetter`, so a file's dead letters are redriven as the topic's are.
+ */
+export function deadLetterRecord(d: DeadLetter): ConsumedRecord {
+  const headers: HeaderBytes = {};
+  for (const [name, { text, encoding }] of Object.entries(d.headers ?? {})) headers[name] = asBytes(text, encoding);
+  return {
+    key: d.key === null ? null : asBytes(d.key, d.keyEncoding),
+    value: d.value === null ? null : asBytes(d.value, d.valueEncoding),
+    headers: { ...headers, ...headersOf(d) },
+    // The dead-letter writer gives a dead letter its record's timestamp.
+    timestamp: d.original.timestamp ?? 0,
+    topic: d.topic,
+    partition: d.partition,
+    offset: d.offset,
   };
 }

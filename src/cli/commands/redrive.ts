@@ -94,7 +94,7 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
     .option('--brokers <list>', "Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file's kafka.brokers)")
     .option('--namespace <name>', 'the namespace the topology runs under (as given to sluice run)')
     .option('--where <code=X>', 'only dead letters with these error codes: code=SLUICE_ERR_X[,…] (repeatable); the others are passed over and committed past', collectWhere)
-    .option('--since <time>', 'only dead letters that failed since an ISO-8601 time or a duration ago (2h); the others are passed over and committed past')
+    .option('--since <time>', 'only dead letters that failed since an ISO-8601 time or a duration ago (2h); the others, and any with no failure time (lines of an older sluice), are passed over and committed past')
     .option('--to <topic>', 'write every redriven record to this topic (as named, no namespace added) instead of its original one')
     .option('--dry-run', 'write and commit nothing: print what would be done')
     .option('--from <file.ndjson>', "the dead letters an embedded sluice run wrote (out/<dead-letter topic>.ndjson), redriven into --brokers")
@@ -105,9 +105,6 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
         ...(opts.where !== undefined ? { codes: new Set(opts.where) } : {}),
         ...(opts.since !== undefined ? { since: sinceOf(opts.since, now) } : {}),
       };
-      if (opts.from !== undefined && opts.since !== undefined) {
-        throw new SluiceError(ErrorCodes.CLI_USAGE, `--since cannot apply to --from ${opts.from}: the lines sluice run writes hold no failure time`);
-      }
       if (opts.to !== undefined && opts.to.trim() === '') throw new SluiceError(ErrorCodes.CLI_USAGE, '--to names no topic');
       const topology = await loadTopology(file);
       const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});

@@ -26,23 +26,26 @@ describe('deadLetterHeaders', () => {
 });
 
 describe('readDeadLetter', () => {
-  it('reads back what deadLetterHeaders wrote, with the original bytes as text, or base64 when they are not UTF-8', () => {
+  it('reads back what deadLetterHeaders wrote and the record\'s own headers, with the original bytes as text, or base64 when they are not UTF-8', () => {
     const err = new SluiceError(ErrorCodes.PROCESSOR, 'n is negative');
-    const fromFile = deadLetterHeaders(err, { topology: 't', stage: 'check', file: '/data/in.ndjson', line: 7, timestamp: 5, attempts: 4 });
-    const record = (key: Buffer | null, value: Buffer | null, headers: Record<string, string>) => ({
+    const fromFile = deadLetterHeaders(err, { topology: 't', stage: 'check', file: '/data/in.ndjson', line: 7, timestamp: 5, attempts: 4 }, 1_000);
+    const record = (key: Buffer | null, value: Buffer | null, headers: Record<string, string>, own: Record<string, Buffer> = {}) => ({
       key,
       value,
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+      headers: { ...own, ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])) },
       timestamp: 9,
       topic: 't.dlq',
       partition: 0,
       offset: '3',
     });
-    expect(readDeadLetter(record(Buffer.from('k1'), Buffer.from('{"n":-1}'), fromFile as Record<string, string>))).toEqual({
+    const own = { trace: Buffer.from('abc'), bin: Buffer.from([0xff, 0x00]) };
+    expect(readDeadLetter(record(Buffer.from('k1'), Buffer.from('{"n":-1}'), fromFile as Record<string, string>, own))).toEqual({
       topic: 't.dlq',
       partition: 0,
       offset: '3',
+      topology: 't',
       stage: 'check',
+      failedAt: 1_000,
       code: ErrorCodes.PROCESSOR,
       message: 'n is negative',
       attempts: 4,
@@ -51,6 +54,7 @@ describe('readDeadLetter', () => {
       keyEncoding: 'utf8',
       value: '{"n":-1}',
       valueEncoding: 'utf8',
+      headers: { trace: { text: 'abc', encoding: 'utf8' }, bin: { text: Buffer.from([0xff, 0x00]).toString('base64'), encoding: 'base64' } },
     });
     const fromTopic = deadLetterHeaders(new SluiceError(ErrorCodes.DESERIALIZE, 'bad bytes'), { topology: 't', stage: 'decode', topic: 'in', partition: 2, offset: '41' });
     const binary = Buffer.from([0xff, 0x00, 0xc3]);
