@@ -7,8 +7,7 @@ import type { ClusterAdmin, Transport, TransportOptions } from './types.ts';
 import { DEFAULT_KAFKA_CLIENT, kafkaClients, type KafkaClient } from './clients.ts';
 import { createEmbeddedClusterAdmin } from './embedded/admin.ts';
 import { createKafkaClusterAdmin } from './kafka/admin.ts';
-import { createPlatformaticClusterAdmin } from './platformatic/admin.ts';
-import { createPlatformaticTransport } from './platformatic/transport.ts';
+import { loadOnFirstUse } from './lazy.ts';
 
 export type * from './types.ts';
 export { EmbeddedBroker, getEmbeddedBroker } from './embedded/broker.ts';
@@ -45,11 +44,17 @@ function hasBrokers(options: TransportOptions): options is TransportOptions & { 
 /** Kafka when brokers are given (through the client `kafkaClient` names), else the process-wide embedded broker. */
 export function createTransport(options: TransportOptions): Transport {
   if (!hasBrokers(options)) return createEmbeddedTransport(getEmbeddedBroker());
-  return kafkaClient(options) === 'platformatic' ? createPlatformaticTransport(kafkaOptions(options)) : createKafkaTransport(kafkaOptions(options));
+  if (kafkaClient(options) !== 'platformatic') return createKafkaTransport(kafkaOptions(options));
+  return loadOnFirstUse<Transport>({ kind: 'kafka', client: 'platformatic' }, async () =>
+    (await import('./platformatic/transport.ts')).createPlatformaticTransport(kafkaOptions(options)),
+  );
 }
 
 /** Monitoring reads (groups, offsets) of the cluster `createTransport` would reach with the same options. */
 export function createClusterAdmin(options: TransportOptions): ClusterAdmin {
   if (!hasBrokers(options)) return createEmbeddedClusterAdmin(getEmbeddedBroker());
-  return kafkaClient(options) === 'platformatic' ? createPlatformaticClusterAdmin(kafkaOptions(options)) : createKafkaClusterAdmin(kafkaOptions(options));
+  if (kafkaClient(options) !== 'platformatic') return createKafkaClusterAdmin(kafkaOptions(options));
+  return loadOnFirstUse<ClusterAdmin>({ kind: 'kafka' }, async () =>
+    (await import('./platformatic/admin.ts')).createPlatformaticClusterAdmin(kafkaOptions(options)),
+  );
 }
