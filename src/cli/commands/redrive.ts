@@ -11,7 +11,7 @@
  */
 import type { Command } from 'commander';
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
-import { planTopology } from '../../coordinator/index.ts';
+import { ensureTopics, planTopology } from '../../coordinator/index.ts';
 import { parseDuration } from '../../processors/index.ts';
 import { redriveFile } from '../../runtime/redrive-file.ts';
 import { redriveTopic, whereOf, type RedriveCounts, type RedriveFilter, type RedriveReport, type RedriveSettings } from '../../runtime/redrive.ts';
@@ -132,6 +132,8 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
       let report: RedriveReport;
       try {
         if (opts.from !== undefined) {
+          // The file's topics lived in an embedded broker: on a fresh cluster they are created as `sluice run` would.
+          if (transport !== undefined && !opts.dryRun) await ensureTopics(transport, plan.topology);
           const producer = transport === undefined || opts.dryRun ? undefined : await transport.producer();
           try {
             report = await redriveFile(opts.from, producer, settings);

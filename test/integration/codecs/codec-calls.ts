@@ -2,6 +2,9 @@
 import { compressionsAlgorithms } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { withAdmin } from '../harness/kafka.ts';
+// The platformatic driver loads on first use (transport/lazy.ts); its client module installs sluice's codecs
+// into the client's table as it loads, and the counters below must wrap those.
+import '../../../src/transport/platformatic/client.ts';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 

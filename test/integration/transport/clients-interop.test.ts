@@ -7,6 +7,9 @@
  */
 import { compressionsAlgorithms } from '@platformatic/kafka';
 import { describe, expect, it, vi } from 'vitest';
+// The platformatic driver loads on first use (transport/lazy.ts); its client module installs sluice's LZ4
+// into the client's codec table as it loads, and the spies below must wrap that one.
+import '../../../src/transport/platformatic/client.ts';
 import type { KafkaClient } from '../../../src/transport/index.ts';
 import { uniqueName, withAdmin } from '../harness/kafka.ts';
 import { join, take } from './contract.ts';
