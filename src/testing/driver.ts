@@ -45,8 +45,6 @@ const COMMIT_INTERVAL_MS = 3_600_000;
 const SETTLE_POLL_MS = 2;
 /** On Kafka every poll is a round of commits and admin requests. */
 const KAFKA_SETTLE_POLL_MS = 50;
-/** The broker's least (group.min.session.timeout.ms). */
-const KAFKA_SESSION_TIMEOUT_MS = 6_000;
 /** Quiet: no end offset moved in this many polls this far apart. */
 const QUIET_POLLS = 5;
 const QUIET_POLL_MS = 5;
@@ -314,8 +312,6 @@ export class TopologyTestDriver {
         resources: this.#resources,
         logger: this.#logger,
         commitIntervalMs: COMMIT_INTERVAL_MS,
-        // A crashed member does not leave its group: the next one waits this long for its partitions.
-        ...(this.#namespace !== '' ? { sessionTimeoutMs: KAFKA_SESSION_TIMEOUT_MS } : {}),
         stateDir: undefined,
         stdout: this.#stdout,
         ...(stdin !== undefined ? { stdin } : {}),
