@@ -64,7 +64,7 @@ export class TopologyTestDriver {
   readonly #settleTimeoutMs: number;
   readonly #pollMs: number;
   /** Before every topic name of the topology file: '' on the embedded broker. */
-  readonly #namespace: string;
+  readonly namespace: string;
   readonly #instances = new Map<string, Instance[]>();
   readonly #positions = new Map<string, ReadPositions>();
   readonly #failures: Array<{ node: string; error: unknown }> = [];
@@ -78,7 +78,7 @@ export class TopologyTestDriver {
   private constructor(topology: Topology, resources: TopologyResources, namespace: string, dir: string, options: TestDriverOptions) {
     this.topology = topology;
     this.#resources = resources;
-    this.#namespace = namespace;
+    this.namespace = namespace;
     this.#logger = options.logger ?? silentLogger;
     if (options.kafka === undefined) {
       const broker = new EmbeddedBroker();
@@ -158,7 +158,7 @@ export class TopologyTestDriver {
 
   /** The dead letters of a node (or of a dead-letter topic) since the last call for it. */
   deadLetters(name: string): Promise<DeadLetter[]> {
-    const topic = deadLetterTopicNamed(this.topology, name) ?? deadLetterTopicNamed(this.topology, `${this.#namespace}${name}`);
+    const topic = deadLetterTopicNamed(this.topology, name) ?? deadLetterTopicNamed(this.topology, `${this.namespace}${name}`);
     if (topic === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is neither a node of ${this.topology.name} nor a dead-letter topic of one`);
     return readDeadLetters(this.#transport, topic, this.#positionsOf(`dlq:${topic}`));
   }
@@ -296,7 +296,7 @@ export class TopologyTestDriver {
     await rm(this.#dir, { recursive: true, force: true });
     // Stages create their dead-letter topics themselves: a topology need not declare them.
     const topics = [...Object.keys(this.topology.topics), ...this.topology.nodes.map((n) => deadLetterTopicOf(this.topology, n))];
-    if (this.#namespace !== '') await this.#admin.deleteTopics([...new Set(topics)]).catch((err: unknown) => this.#logger.warn({ err }, 'could not delete the test topics'));
+    if (this.namespace !== '') await this.#admin.deleteTopics([...new Set(topics)]).catch((err: unknown) => this.#logger.warn({ err }, 'could not delete the test topics'));
     await this.#admin.close();
     this.#throwFailures();
   }
@@ -369,8 +369,8 @@ export class TopologyTestDriver {
 
   /** The topic a name means: as the topology file names it, or as it runs here (namespaced). */
   #topic(name: string): string {
-    for (const topic of [`${this.#namespace}${name}`, name]) if (this.topology.topics[topic] !== undefined) return topic;
-    const names = Object.keys(this.topology.topics).map((t) => t.slice(this.#namespace.length));
+    for (const topic of [`${this.namespace}${name}`, name]) if (this.topology.topics[topic] !== undefined) return topic;
+    const names = Object.keys(this.topology.topics).map((t) => t.slice(this.namespace.length));
     throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is not a topic of ${this.topology.name}: ${names.join(', ')}`);
   }
 
