@@ -302,11 +302,9 @@ export function transportContract(name: string, target: ContractTarget): void {
     it('an abandoned member leaves its group at once without onRevoke: the next one gets its partitions well within the session timeout', () =>
       withTransport(async (transport) => {
         const topic = await newTopic(transport, 2);
-        const groupId = uniq('g');
-        const producer = await transport.producer(target.producer);
-        await producer.send(produced(topic, 20, 7));
+        await (await transport.producer(target.producer)).send(produced(topic, 20, 7));
         let revoked = false;
-        const options: ConsumerOptions = { groupId, topics: [topic], fromBeginning: true, sessionTimeoutMs: 30_000 };
+        const options: ConsumerOptions = { groupId: uniq('g'), topics: [topic], fromBeginning: true, sessionTimeoutMs: 30_000 };
         const a = await join(transport, { ...options, onRevoke: () => void (revoked = true) });
         await take(a.stream, 5);
         await a.consumer.abandon();
