@@ -45,8 +45,6 @@ const COMMIT_INTERVAL_MS = 3_600_000;
 const SETTLE_POLL_MS = 2;
 /** On Kafka every poll is a round of commits and admin requests. */
 const KAFKA_SETTLE_POLL_MS = 50;
-/** The broker's least (group.min.session.timeout.ms). */
-const KAFKA_SESSION_TIMEOUT_MS = 6_000;
 /** Quiet: no end offset moved in this many polls this far apart. */
 const QUIET_POLLS = 5;
 const QUIET_POLL_MS = 5;
@@ -66,7 +64,7 @@ export class TopologyTestDriver {
   readonly #settleTimeoutMs: number;
   readonly #pollMs: number;
   /** Before every topic name of the topology file: '' on the embedded broker. */
-  readonly #namespace: string;
+  readonly namespace: string;
   readonly #instances = new Map<string, Instance[]>();
   readonly #positions = new Map<string, ReadPositions>();
   readonly #failures: Array<{ node: string; error: unknown }> = [];
@@ -80,7 +78,7 @@ export class TopologyTestDriver {
   private constructor(topology: Topology, resources: TopologyResources, namespace: string, dir: string, options: TestDriverOptions) {
     this.topology = topology;
     this.#resources = resources;
-    this.#namespace = namespace;
+    this.namespace = namespace;
     this.#logger = options.logger ?? silentLogger;
     if (options.kafka === undefined) {
       const broker = new EmbeddedBroker();
@@ -160,7 +158,7 @@ export class TopologyTestDriver {
 
   /** The dead letters of a node (or of a dead-letter topic) since the last call for it. */
   deadLetters(name: string): Promise<DeadLetter[]> {
-    const topic = deadLetterTopicNamed(this.topology, name) ?? deadLetterTopicNamed(this.topology, `${this.#namespace}${name}`);
+    const topic = deadLetterTopicNamed(this.topology, name) ?? deadLetterTopicNamed(this.topology, `${this.namespace}${name}`);
     if (topic === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is neither a node of ${this.topology.name} nor a dead-letter topic of one`);
     return readDeadLetters(this.#transport, topic, this.#positionsOf(`dlq:${topic}`));
   }
@@ -298,7 +296,7 @@ export class TopologyTestDriver {
     await rm(this.#dir, { recursive: true, force: true });
     // Stages create their dead-letter topics themselves: a topology need not declare them.
     const topics = [...Object.keys(this.topology.topics), ...this.topology.nodes.map((n) => deadLetterTopicOf(this.topology, n))];
-    if (this.#namespace !== '') await this.#admin.deleteTopics([...new Set(topics)]).catch((err: unknown) => this.#logger.warn({ err }, 'could not delete the test topics'));
+    if (this.namespace !== '') await this.#admin.deleteTopics([...new Set(topics)]).catch((err: unknown) => this.#logger.warn({ err }, 'could not delete the test topics'));
     await this.#admin.close();
     this.#throwFailures();
   }
@@ -314,8 +312,6 @@ export class TopologyTestDriver {
         resources: this.#resources,
         logger: this.#logger,
         commitIntervalMs: COMMIT_INTERVAL_MS,
-        // A crashed member does not leave its group: the next one waits this long for its partitions.
-        ...(this.#namespace !== '' ? { sessionTimeoutMs: KAFKA_SESSION_TIMEOUT_MS } : {}),
         stateDir: undefined,
         stdout: this.#stdout,
         ...(stdin !== undefined ? { stdin } : {}),
@@ -373,8 +369,8 @@ export class TopologyTestDriver {
 
   /** The topic a name means: as the topology file names it, or as it runs here (namespaced). */
   #topic(name: string): string {
-    for (const topic of [`${this.#namespace}${name}`, name]) if (this.topology.topics[topic] !== undefined) return topic;
-    const names = Object.keys(this.topology.topics).map((t) => t.slice(this.#namespace.length));
+    for (const topic of [`${this.namespace}${name}`, name]) if (this.topology.topics[topic] !== undefined) return topic;
+    const names = Object.keys(this.topology.topics).map((t) => t.slice(this.namespace.length));
     throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${name}\` is not a topic of ${this.topology.name}: ${names.join(', ')}`);
   }
 

@@ -58,7 +58,10 @@ async function feed(driver: TopologyTestDriver, spec: TestCaseSpec, faults: Faul
 
 type Record_ = { key: string | null; value: unknown };
 
-/** What a run wrote, by topic; a dead letter as what it is about: the stage, the code and the original record. */
+/**
+ * What a run wrote, by topic as the topology file names it (each run on Kafka has a namespace of its own);
+ * a dead letter as what it is about: the stage, the code and the original record.
+ */
 async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<Map<string, Record_[]>> {
   const { topics, deadLetters } = outputTopics(driver.topology, spec);
   const out = new Map<string, Record_[]>();
@@ -66,7 +69,7 @@ async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<
     const records: Record_[] = deadLetters.has(topic)
       ? (await driver.deadLetters(topic)).map((d) => ({ key: d.key, value: { stage: d.stage, code: d.code, value: d.value } }))
       : (await driver.output(topic).read()).map((r) => ({ key: r.key, value: r.value }));
-    out.set(topic, records);
+    out.set(topic.slice(driver.namespace.length), records);
   }
   return out;
 }
@@ -143,7 +146,7 @@ export async function runCaseWithFaults(ctx: CaseContext, spec: TestCaseSpec, op
     const driver = await caseDriver(ctx);
     try {
       const crashes = await feed(driver, spec, faults);
-      return { crashes, out: await written(driver, spec), topology: driver.topology };
+      return { crashes, out: await written(driver, spec), topology: driver.topology, namespace: driver.namespace };
     } finally {
       await driver.close();
     }
@@ -152,7 +155,7 @@ export async function runCaseWithFaults(ctx: CaseContext, spec: TestCaseSpec, op
   const faulty = await run(options);
   const failures: Failure[] = [];
   for (const [topic, records] of clean.out) {
-    const diff = difference(clean.topology, topic, records, faulty.out.get(topic) ?? []);
+    const diff = difference(clean.topology, clean.namespace + topic, records, faulty.out.get(topic) ?? []);
     if (diff !== undefined) failures.push({ target: topic, message: `${topic} with a crash every ${options.every} records: ${diff}` });
   }
   return { failures, crashes: faulty.crashes };

@@ -61,7 +61,9 @@ async function readSince(transport: Transport, topic: string, from: ReadPosition
       from.set(r.partition, BigInt(r.offset) + 1n);
     }
   });
-  return out;
+  // Kafka interleaves the partitions as their fetches return: in partition order, as the embedded broker
+  // reads them, two runs that wrote the same records read them back the same.
+  return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
 }
 
 /** The records of `topic` after `from` (moved past them), decoded with the topic's chain. */

@@ -256,6 +256,12 @@ export interface Consumer {
   stop(): Promise<void>;
   /** Stops, then leaves the group cleanly so the others rebalance at once. */
   disconnect(): Promise<void>;
+  /**
+   * After an in-process crash: stops and leaves the group at once with no
+   * `onRevoke`, so nothing of what it owned is committed from here and the
+   * next member gets the partitions without waiting out the session timeout.
+   */
+  abandon(): Promise<void>;
 }
 
 /** One partition's position to commit: `offset` is the next to read. */

@@ -250,10 +250,14 @@ export class TopicSource {
     await this.#consumer.disconnect();
   }
 
-  /** After a crash: leave without committing anything more; the next owner re-reads what was in flight. */
+  /**
+   * After a crash: leave without committing anything more; the next owner re-reads what was in flight.
+   * The group is left at once (a process killed outright cannot), so the next owner need not wait out
+   * the session timeout.
+   */
   async abandon(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.tasks.abandon();
-    await this.#consumer.disconnect();
+    await this.#consumer.abandon();
   }
 }

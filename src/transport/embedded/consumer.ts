@@ -103,13 +103,26 @@ export class EmbeddedConsumer extends PartitionOwner implements Consumer {
     this.#sink?.end();
   }
 
-  async disconnect(): Promise<void> {
+  /**
+   * A clean leave gives up partitions as a rebalance would: revoke first, so
+   * the runtime can commit, then let the others take them.
+   */
+  disconnect(): Promise<void> {
+    return this.#leave(() => this.#revoke(this.assignment()));
+  }
+
+  abandon(): Promise<void> {
+    return this.#leave(async () => {
+      this.#sink?.discard(this.assignment());
+      this.owned.clear();
+    });
+  }
+
+  async #leave(giveUp: () => Promise<void>): Promise<void> {
     await this.stop();
     if (this.#left || this.#sink === undefined) return;
     this.#left = true;
-    // A clean leave gives up partitions as a rebalance would: revoke first, so
-    // the runtime can commit, then let the others take them.
-    await this.#revoke(this.assignment());
+    await giveUp();
     await this.#group.leave(this.#member.id);
   }
 

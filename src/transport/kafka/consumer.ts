@@ -236,6 +236,16 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
       await this.#rebalance;
       await this.#options.onRevoke(owned);
     }
+    await this.#leave();
+  }
+
+  async abandon(): Promise<void> {
+    await this.stop();
+    await this.#leave();
+  }
+
+  /** kafkajs' disconnect sends LeaveGroup. */
+  async #leave(): Promise<void> {
     await kafkaCall(ErrorCodes.CONSUME, { group: this.groupId }, () => this.#consumer.disconnect());
     this.owned = new Map();
   }

@@ -228,6 +228,17 @@ export class PlatformaticConsumerAdapter extends PartitionOwner implements Consu
       await this.#rebalance;
       await this.#options.onRevoke(owned);
     }
+    await this.#leave();
+  }
+
+  async abandon(): Promise<void> {
+    await this.stop();
+    await this.#loop;
+    await this.#leave();
+  }
+
+  /** The client's close sends LeaveGroup. */
+  async #leave(): Promise<void> {
     this.owned = new Map();
     await platformaticCall(ErrorCodes.CONSUME, { group: this.groupId }, async () => {
       await this.#client.close();

@@ -299,6 +299,22 @@ export function transportContract(name: string, target: ContractTarget): void {
         expect(readByA.filter((r) => !aParts.includes(r.partition)).length).toBeLessThanOrEqual(1);
       }));
 
+    it('an abandoned member leaves its group at once without onRevoke: the next one gets its partitions well within the session timeout', () =>
+      withTransport(async (transport) => {
+        const topic = await newTopic(transport, 2);
+        await (await transport.producer(target.producer)).send(produced(topic, 20, 7));
+        let revoked = false;
+        const options: ConsumerOptions = { groupId: uniq('g'), topics: [topic], fromBeginning: true, sessionTimeoutMs: 30_000 };
+        const a = await join(transport, { ...options, onRevoke: () => void (revoked = true) });
+        await take(a.stream, 5);
+        await a.consumer.abandon();
+        const b = await join(transport, options);
+        // A member that had not left would hold the next one's join for the 30 s session timeout.
+        await until(() => owned(b.consumer.assignment()) === 2, 'b owns both partitions', 100);
+        await b.consumer.disconnect();
+        expect(revoked).toBe(false);
+      }));
+
     it('a member that stays through a rebalance commits what it finished before its partitions move: their next owner reads none of it again', () =>
       withTransport(async (transport) => {
         const topic = await newTopic(transport, 2);

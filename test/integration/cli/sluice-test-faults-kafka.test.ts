@@ -1,0 +1,31 @@
+/**
+ * `sluice test --faults --brokers`: crashes on Kafka. A crashed stage leaves its group at once
+ * (Consumer.abandon), so each of the restarts takes well under a second rather than a session timeout,
+ * and what it had not committed is done again: exactly-once still counts right, at-least-once does not.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli, silenceLogs } from '../../unit/cli/cli-harness.ts';
+import { brokers } from '../harness/kafka.ts';
+
+const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/sluice-test/faults/${p}`, import.meta.url));
+
+silenceLogs();
+
+describe('sluice test --faults --brokers', () => {
+  it('passes an exactly-once windowed count through five crashes, each restart quick', { timeout: 60_000 }, async () => {
+    const { code, stdout } = await runCli('test', '--faults', fixture('exactly-once.test.yaml'), '--brokers', brokers().join(','));
+    const [, ms] = /✓ counts views per page per minute \((\d+) ms, 5 crashes\)/.exec(stdout) ?? [];
+    expect(ms, stdout).toBeDefined();
+    // Two runs of the case, five restarts in one: were each to wait out even the broker's least session timeout (6 s), 30 s.
+    expect(Number(ms)).toBeLessThan(20_000);
+    expect(code).toBe(0);
+  });
+
+  it('fails an at-least-once one, which counts the views again after a crash', { timeout: 60_000 }, async () => {
+    const { code, stdout } = await runCli('test', '--faults', '--crash-every', '2', fixture('at-least-once.test.yaml'), '--brokers', brokers().join(','));
+    expect(stdout).toMatch(/✗ counts views per page per minute \(\d+ ms, 3 crashes\)/);
+    expect(stdout).toMatch(/page.views with a crash every 2 records: unexpected \{"key":"\/a".*"value":(?!3\})\d+\}\}/);
+    expect(code).toBe(1);
+  });
+});
