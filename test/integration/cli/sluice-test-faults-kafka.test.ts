@@ -1,7 +1,7 @@
 /**
  * `sluice test --faults --brokers`: crashes on Kafka. A crashed stage leaves its group at once
- * (Consumer.abandon), so each of the restarts takes well under a second rather than a session timeout,
- * and what it had not committed is done again: exactly-once still counts right, at-least-once does not.
+ * (Consumer.abandon, whose contract case times the handover), and what it had not committed is done
+ * again: exactly-once still counts right, at-least-once does not.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,12 +13,9 @@ const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/sluice-test
 silenceLogs();
 
 describe('sluice test --faults --brokers', () => {
-  it('passes an exactly-once windowed count through five crashes, each restart quick', { timeout: 60_000 }, async () => {
+  it('passes an exactly-once windowed count through five crashes', { timeout: 60_000 }, async () => {
     const { code, stdout } = await runCli('test', '--faults', fixture('exactly-once.test.yaml'), '--brokers', brokers().join(','));
-    const [, ms] = /✓ counts views per page per minute \((\d+) ms, 5 crashes\)/.exec(stdout) ?? [];
-    expect(ms, stdout).toBeDefined();
-    // Two runs of the case, five restarts in one: were each to wait out even the broker's least session timeout (6 s), 30 s.
-    expect(Number(ms)).toBeLessThan(20_000);
+    expect(stdout).toMatch(/✓ counts views per page per minute \(\d+ ms, 5 crashes\)/);
     expect(code).toBe(0);
   });
 
