@@ -122,26 +122,9 @@ export const registerRun: RegisterCommand = (program: Command) => {
       const http = httpOptions(opts, brokers !== undefined);
       const connection = brokers !== undefined ? connectionOf(opts, topology, process.env, warnOnStderr) : {};
       const logger = createLogger();
-      const run = await Coordinator.start({
-        topology,
-        logger,
-        commitIntervalMs,
-        pollIntervalMs,
-        isolation: isolationOf(opts.isolation),
-        ...(brokers !== undefined ? { brokers } : {}),
-        ...connection,
-        ...(http !== undefined ? { http } : {}),
-        ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
-        ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
-        ...(opts.fromStart ? { fromStart: true } : {}),
-        ...(brokers !== undefined ? { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR } : {}),
-        ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
-        ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
-        ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
-        ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),
-      });
-      if (run.http !== undefined) process.stderr.write(`sluice: status on ${run.http.url}/ (metrics ${run.http.url}/metrics)\n`);
-
+      // Handled from before the start, which takes seconds (topics, connections, workers): a stop
+      // asked for meanwhile (an orchestrator scaling down) is as graceful as one asked for later.
+      let run: Awaited<ReturnType<typeof Coordinator.start>> | undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         if (++signals > 1) {
@@ -149,7 +132,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
           process.exit(130);
         }
         logger.info({ signal, timeoutMs: shutdownMs }, 'stopping: draining, acknowledging and committing');
-        run.stop();
+        run?.stop();
         setTimeout(() => {
           logger.error({ timeoutMs: shutdownMs }, 'graceful stop took too long: exiting');
           process.exit(1);
@@ -158,6 +141,26 @@ export const registerRun: RegisterCommand = (program: Command) => {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        run = await Coordinator.start({
+          topology,
+          logger,
+          commitIntervalMs,
+          pollIntervalMs,
+          isolation: isolationOf(opts.isolation),
+          ...(brokers !== undefined ? { brokers } : {}),
+          ...connection,
+          ...(http !== undefined ? { http } : {}),
+          ...(opts.node !== undefined ? { nodes: opts.node.split(',').map((n) => n.trim()) } : {}),
+          ...(opts.untilCaughtUp ? { untilCaughtUp: true } : {}),
+          ...(opts.fromStart ? { fromStart: true } : {}),
+          ...(brokers !== undefined ? { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR } : {}),
+          ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
+          ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
+          ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
+          ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),
+        });
+        if (signals > 0) run.stop();
+        if (run.http !== undefined) process.stderr.write(`sluice: status on ${run.http.url}/ (metrics ${run.http.url}/metrics)\n`);
         const report = await run.done;
         await run.close();
         const written = writeDeadLetterFiles(opts.deadLetters !== undefined ? resolve(opts.deadLetters) : join(topology.dir, 'out'), report.deadLetters ?? []);

@@ -106,8 +106,13 @@ export class Instance {
     if (this.running) process.kill(this.pid, signal);
   }
 
-  /** SIGTERM, then the time until the process has exited (a graceful stop: drain, commit, leave). */
+  /**
+   * SIGTERM once the instance serves its status (its handlers are in place: before them, Node's default
+   * ends a process still loading by the signal), then the time until it has exited (a graceful stop:
+   * drain, commit, leave).
+   */
   async stop(): Promise<{ ms: number; exit: Exit }> {
+    await this.#statusUrl.catch(() => undefined);
     const t0 = performance.now();
     this.signal('SIGTERM');
     const exit = await this.exited;
