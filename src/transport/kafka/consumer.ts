@@ -120,8 +120,11 @@ export class KafkaConsumer extends PartitionOwner implements Consumer {
     if (this.#sink !== undefined) throw new Error('consumer is already attached to a source stream');
     this.#sink = sink;
     const { events } = this.#consumer;
-    // Rebalance news no heartbeat brought (a refused fetch or commit) gets no wait, only this head start.
-    this.#consumer.on(events.REBALANCING, () => void this.#options.beforeRejoin?.(false).catch(() => undefined));
+    // Rebalance news no heartbeat brought (a refused fetch or commit) gets no wait, only this head start;
+    // after the rejoin hook has committed, it would only commit the same again.
+    this.#consumer.on(events.REBALANCING, () => {
+      if (this.#rejoining === undefined) void this.#options.beforeRejoin?.(false).catch(() => undefined);
+    });
     this.#consumer.on(events.START_BATCH_PROCESS, ({ payload }) => this.#skipped(payload));
     const joined = new Promise<void>((resolve, reject) => {
       this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
