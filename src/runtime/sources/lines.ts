@@ -61,9 +61,32 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, start =
   }
 }
 
+/**
+ * The pieces of `input` until `signal` aborts, also while it waits for the next
+ * one: an open stdin may never send more, and a graceful stop must not wait for it.
+ */
+async function* untilAborted<T>(input: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const pieces = input[Symbol.asyncIterator]();
+  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
+    const done = () => resolve({ done: true, value: undefined });
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([pieces.next(), aborted]);
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    // Not awaited: a read still pending on an idle stdin would hold the stop up.
+    void pieces.return?.();
+  }
+}
+
 async function* envelopesOf(input: AsyncIterable<Buffer | string>, options: LineSourceOptions): AsyncGenerator<Envelope> {
   const { name, signal, track } = options;
-  for await (const { text, line, end } of splitLines(input, options.start)) {
+  for await (const { text, line, end } of splitLines(signal !== undefined ? untilAborted(input, signal) : input, options.start)) {
     // A graceful stop ends the source here; what was already read drains through the stage.
     if (signal?.aborted) break;
     if (text.trim() === '') continue;

@@ -1,7 +1,9 @@
 /**
  * `sluice run` on Kafka as a user runs it: stages in worker threads (or child
  * processes) still read the command's stdin and write its stdout, the status
- * server's address is printed, and `--until-caught-up` ends the run.
+ * server's address is printed, and `--until-caught-up` ends the run. A stop
+ * asked for while the run is still starting (topics, connections, workers) is
+ * as graceful as one asked for later.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -45,5 +47,30 @@ describe('sluice run on Kafka', () => {
     expect(stderr).toMatch(/^sluice: status on http:\/\/127\.0\.0\.1:\d+\/ \(metrics http:\/\/127\.0\.0\.1:\d+\/metrics\)$/m);
     expect(stderr).toMatch(/^ {2}feed +read +3 +written +3 /m);
     expect(stderr).toMatch(/^ {2}show +read +3 +written +3 /m);
+  });
+});
+
+describe('sluice run on Kafka, stopped while it starts', () => {
+  it('exits 0 on a SIGTERM sent while its topics are being created', async () => {
+    const file = writeTopology({ 'topology.yaml': yaml });
+    const child = spawn(process.execPath, [bin, 'run', file, '--brokers', brokers().join(','), '--namespace', `${uniqueName('starting')}.`, '--port', '0'], {
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+    });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      // Logged from inside the coordinator's start, before its stages or its status server.
+      if (!signalled && stderr.includes('"msg":"created topics"')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    expect(signalled, stderr).toBe(true);
+    expect(exit, stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain('stopping: draining, acknowledging and committing');
   });
 });

@@ -38,6 +38,21 @@ describe('line sources and sinks', () => {
     expect(stdout.writableEnded).toBe(false);
   });
 
+  it('ends a stdin source on abort while stdin stays open and idle, keeping the lines read before', async () => {
+    const stdin = new PassThrough();
+    stdin.write('x\n');
+    const stop = new AbortController();
+    const read: unknown[] = [];
+    const source = createStdinLineSource(stdin, stop.signal);
+    source.on('data', (e: Envelope) => {
+      read.push(e.record.value);
+      stop.abort();
+    });
+    await new Promise((resolve, reject) => source.once('end', resolve).once('error', reject));
+    expect(read).toEqual(['x']);
+    expect(stdin.writableEnded).toBe(false);
+  });
+
   it('formats values: text as is, objects as JSON with bigints and bytes made printable', () => {
     expect(formatLine('abc')).toBe('abc\n');
     expect(formatLine({ n: 1n, b: Buffer.from('hi') })).toBe('{"n":"1","b":"aGk="}\n');
