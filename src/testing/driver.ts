@@ -334,6 +334,9 @@ export class TopologyTestDriver {
   /** Per running node, `topic[partition] committed/end` for every input partition not committed to its end. */
   async #behind(): Promise<Map<string, string[]>> {
     const behind = new Map<string, string[]>();
+    // Once per topic and poll, however many nodes read it.
+    const ends = new Map<string, ReturnType<Transport['endOffsets']>>();
+    const endOf = (topic: string) => ends.get(topic) ?? ends.set(topic, this.#transport.endOffsets(topic)).get(topic)!;
     for (const id of this.#instances.keys()) {
       const node = this.topology.nodes.find((n) => n.id === id)!;
       if (node.input.kind !== 'topics') continue;
@@ -344,7 +347,7 @@ export class TopologyTestDriver {
       const owned = new Set(this.#instances.get(id)!.flatMap((i) => i.stage.partitions));
       for (const topic of node.input.topics) {
         const done = new Map((committed.get(topic) ?? []).map((c) => [c.partition, BigInt(c.offset ?? '0')]));
-        for (const { partition, offset } of await this.#transport.endOffsets(topic)) {
+        for (const { partition, offset } of await endOf(topic)) {
           const end = BigInt(offset ?? '0');
           const at = done.get(partition) ?? 0n;
           if (at < end) behind.set(id, [...(behind.get(id) ?? []), `${node.id} ${topic}[${partition}] ${at}/${end}`]);
