@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Apicurio Registry with in-memory (H2) storage on 127.0.0.1, built from Maven Central
+# Apicurio Registry with throwaway (H2) storage on 127.0.0.1, built from Maven Central
 # jars and run with Java 17+: a real schema registry for the tests, no Docker needed.
 # Clients talk to its Confluent-compatible API (ccompat v7), as they would to
 # Confluent's Schema Registry.
@@ -8,6 +8,13 @@
 #   scripts/registry.sh stop     end exactly the registry we started, remove its temp dir
 #   scripts/registry.sh status   print the URL, or exit 1 when none of ours answers
 #   scripts/registry.sh url      print only the URL of ours (for scripts), exit 1 when none runs
+#   scripts/registry.sh kill     SIGKILL the registry JVM (a crash, for fault tests): its
+#                                database and URL are kept for `restart`
+#   scripts/registry.sh restart  start the killed registry again on the same port and
+#                                database (ids and subjects as before), wait for /subjects
+#
+# Each `start` begins with an empty registry: its H2 database lives in a fresh temp dir
+# that `stop` removes.
 #
 # The built application is cached OUTSIDE the repo, keyed by the Apicurio version and a
 # hash of scripts/registry/, so a fresh clone reuses it: $SLUICE_REGISTRY_HOME (default
@@ -96,18 +103,26 @@ cmd_start() {
   rm -f "$state"
   require_tools
 
-  local t0 port dir url
+  local t0 port
   t0=$(date +%s.%N)
   build
   port=$(node "$repo/scripts/kafka-probe.mjs" free-port "${SLUICE_REGISTRY_PORT:-8081}")
-  url=http://127.0.0.1:$port
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-registry.XXXXXX")
+  launch "http://127.0.0.1:$port" "$(mktemp -d "${TMPDIR:-/tmp}/sluice-registry.XXXXXX")" "$t0"
+}
+
+# Starts the JVM on DIR (the H2 database lives there, so a `restart` finds what was
+# registered before), records it, waits for /subjects. A registry that does not come
+# up is stopped and its dir removed only on a fresh start: a restart keeps the dir.
+launch() {
+  local url=$1 dir=$2 t0=$3 keep_dir=${4:-}
   # setsid: the registry must outlive the shell that started it (npm test, CI steps).
+  # H2 in a file, WRITE_DELAY=0: every committed registration survives a SIGKILL.
   # BACKWARD compatibility for every subject, Confluent's default (Apicurio's is none).
-  # A small connection pool: H2 in memory needs no 20 connections opened at boot.
+  # A small connection pool: one local H2 needs no 20 connections opened at boot.
   setsid bash -c 'exec "$@"' _ java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Djava.io.tmpdir="$dir" -Dvertx.cacheDirBase="$dir/vertx" \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="${url##*:}" \
+    -Dquarkus.datasource.jdbc.url="jdbc:h2:file:$dir/registry;WRITE_DELAY=0" \
     -Dquarkus.datasource.jdbc.initial-size=2 -Dquarkus.datasource.jdbc.min-size=2 \
     -Dregistry.rules.global.compatibility=BACKWARD \
     -jar "$app/registry.jar" >>"$dir/registry.log" 2>&1 </dev/null &
@@ -116,13 +131,42 @@ cmd_start() {
 
   if ! answers "$url" "$ready_timeout"; then
     tail -n 40 "$dir/registry.log" >&2 || true
-    cmd_stop >/dev/null 2>&1 || true
+    if [ -n "$keep_dir" ]; then
+      kill -KILL "$pid" 2>/dev/null || true
+    else
+      cmd_stop >/dev/null 2>&1 || true
+    fi
     die "registry did not answer $api/subjects within ${ready_timeout}s (log above)"
   fi
   local secs
   secs=$(echo "$(date +%s.%N) - $t0" | bc)
   printf 'registry.sh: Apicurio Registry %s ready at %s%s (pid %s) in %.1fs\n' "$version" "$url" "$api" "$pid" "$secs" >&2
   echo "$url$api"
+}
+
+# A crash, not a stop: clients see connections refused until `restart`.
+cmd_kill() {
+  load_state
+  [ -n "$PID" ] || die "no registry of ours to kill"
+  if alive "$PID"; then
+    kill -KILL "$PID"
+    for _ in $(seq 1 50); do alive "$PID" || break; sleep 0.1; done
+    alive "$PID" && die "pid $PID survived SIGKILL"
+  fi
+  echo "registry.sh: killed registry pid $PID (dir $DIR kept for restart)" >&2
+}
+
+cmd_restart() {
+  load_state
+  [ -n "$DIR" ] && [ -d "$DIR" ] || die "no registry of ours to restart (start one first)"
+  if alive "$PID"; then
+    echo "registry.sh: registry pid $PID is still running at $URL" >&2
+    echo "$URL$api"
+    return 0
+  fi
+  require_tools
+  build
+  launch "$URL" "$DIR" "$(date +%s.%N)" keep
 }
 
 cmd_stop() {
@@ -162,5 +206,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   url) load_state; alive "$PID" || exit 1; echo "$URL$api" ;;
-  *) echo "usage: scripts/registry.sh start|stop|status|url" >&2; exit 2 ;;
+  kill) cmd_kill ;;
+  restart) cmd_restart ;;
+  *) echo "usage: scripts/registry.sh start|stop|status|url|kill|restart" >&2; exit 2 ;;
 esac

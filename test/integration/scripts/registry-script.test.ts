@@ -1,7 +1,8 @@
 /**
  * scripts/registry.sh itself: start serves the Confluent-compatible API (an Avro
- * schema registered under a subject reads back by its id), a second start reuses
- * the running registry, and stop ends exactly that pid and removes its temp dir.
+ * schema registered under a subject reads back by its id), a registry killed with
+ * SIGKILL and restarted still has it, a second start reuses the running registry,
+ * and stop ends exactly that pid and removes its temp dir.
  * Runs a registry of its own in a separate state folder so it never touches the
  * run's shared one; the built application is the shared cache (the run's setup
  * built it already), so this needs no network.
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('scripts/registry.sh', () => {
-  it('serves the ccompat API, reuses a running registry on a second start, and stop ends exactly its pid', { timeout: 600_000 }, async () => {
+  it('serves the ccompat API, keeps its schemas over kill and restart, reuses a running registry, and stop ends exactly its pid', { timeout: 600_000 }, async () => {
     const first = await registrySh('start');
     const url = first.stdout.trim();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7$/);
@@ -89,13 +90,23 @@ describe('scripts/registry.sh', () => {
     });
     expect(incompatible.status).toBe(409);
 
+    // A crash: nothing answers until restart, which brings back what was registered.
+    await registrySh('kill');
+    expect(alive(pid)).toBe(false);
+    await expect(registrySh('status')).rejects.toThrow();
+    expect((await registrySh('restart')).stdout.trim()).toBe(url);
+    const restarted = Number(state().PID);
+    expect(restarted).not.toBe(pid);
+    expect(JSON.parse(((await (await fetch(`${url}/schemas/ids/${id}`)).json()) as { schema: string }).schema)).toEqual(JSON.parse(schema));
+    expect(await (await fetch(`${url}/subjects`)).json()).toEqual(['regserver-readings-value']);
+
     const second = await registrySh('start');
     expect(second.stdout.trim()).toBe(url);
-    expect(second.stderr).toContain(`reusing registry pid ${pid}`);
-    expect(Number(state().PID)).toBe(pid);
+    expect(second.stderr).toContain(`reusing registry pid ${restarted}`);
+    expect(Number(state().PID)).toBe(restarted);
 
     await registrySh('stop');
-    expect(alive(pid)).toBe(false);
+    expect(alive(restarted)).toBe(false);
     expect(existsSync(DIR!)).toBe(false);
     expect(existsSync(join(stateDir, 'registry.env'))).toBe(false);
     await expect(registrySh('status')).rejects.toThrow();
