@@ -42,13 +42,12 @@ api=/apis/ccompat/v7
 
 alternatives="alternatives: 'docker compose up -d registry', or set SCHEMA_REGISTRY_URL to a registry you run"
 
-die() { echo "registry.sh: $*" >&2; exit 1; }
+me=registry.sh
+# shellcheck source=lib/jvm-service.sh
+. "$repo/scripts/lib/jvm-service.sh"
 
 require_tools() {
-  command -v java >/dev/null 2>&1 || die "java not found: Apicurio Registry $version needs Java 17+; $alternatives"
-  local major
-  major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
-  [ "${major:-0}" -ge 17 ] || die "java is version ${major:-unknown}; Apicurio Registry $version needs Java 17+; $alternatives"
+  require_java "Apicurio Registry $version" "$alternatives"
   if [ ! -f "$app/.complete" ]; then
     command -v mvn >/dev/null 2>&1 || die "mvn not found: it builds Apicurio Registry $version from Maven Central; $alternatives"
   fi
@@ -79,8 +78,6 @@ build() {
     echo "registry.sh: built in $((SECONDS - t0))s" >&2
   ) 9>"$home/build.lock"
 }
-
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 answers() { node "$repo/scripts/registry-probe.mjs" ready "$1$api/subjects" "$2"; }
 
@@ -138,9 +135,7 @@ launch() {
     fi
     die "registry did not answer $api/subjects within ${ready_timeout}s (log above)"
   fi
-  local secs
-  secs=$(echo "$(date +%s.%N) - $t0" | bc)
-  printf 'registry.sh: Apicurio Registry %s ready at %s%s (pid %s) in %.1fs\n' "$version" "$url" "$api" "$pid" "$secs" >&2
+  echo "registry.sh: Apicurio Registry $version ready at $url$api (pid $pid) in $(since "$t0")s" >&2
   echo "$url$api"
 }
 
@@ -148,11 +143,7 @@ launch() {
 cmd_kill() {
   load_state
   [ -n "$PID" ] || die "no registry of ours to kill"
-  if alive "$PID"; then
-    kill -KILL "$PID"
-    for _ in $(seq 1 50); do alive "$PID" || break; sleep 0.1; done
-    alive "$PID" && die "pid $PID survived SIGKILL"
-  fi
+  crash_pid "$PID"
   echo "registry.sh: killed registry pid $PID (dir $DIR kept for restart)" >&2
 }
 
@@ -175,16 +166,7 @@ cmd_stop() {
     echo "registry.sh: no registry of ours is running" >&2
     return 0
   fi
-  if alive "$PID"; then
-    kill -TERM "$PID"
-    for _ in $(seq 1 100); do alive "$PID" || break; sleep 0.2; done
-    if alive "$PID"; then
-      echo "registry.sh: pid $PID did not stop in 20s, killing it" >&2
-      kill -KILL "$PID" 2>/dev/null || true
-      for _ in $(seq 1 25); do alive "$PID" || break; sleep 0.2; done
-    fi
-  fi
-  alive "$PID" && die "pid $PID is still running"
+  end_pid "$PID"
   [ -n "$DIR" ] && rm -rf "$DIR"
   rm -f "$state"
   echo "registry.sh: stopped registry pid $PID" >&2

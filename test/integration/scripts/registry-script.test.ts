@@ -8,12 +8,13 @@
  * built it already), so this needs no network.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, readStateFile } from '../harness/service-state.ts';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,19 +24,7 @@ const stateDir = mkdtempSync(join(tmpdir(), 'sluice-registry-state-'));
 const env = { ...process.env, SLUICE_REGISTRY_STATE: stateDir, SLUICE_REGISTRY_PORT: '0' };
 const registrySh = (cmd: string) => run('bash', [script, cmd], { env, timeout: 600_000 });
 
-function state(): Record<string, string> {
-  const text = readFileSync(join(stateDir, 'registry.env'), 'utf8');
-  return Object.fromEntries(text.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const state = () => readStateFile(join(stateDir, 'registry.env'));
 
 const contentType = 'application/vnd.schemaregistry.v1+json';
 
