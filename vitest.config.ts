@@ -16,8 +16,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           sequence: { groupOrder: 0 },
-          // Starts a real broker through scripts/kafka.sh unless KAFKA_BROKERS is set.
-          globalSetup: ['test/setup/kafka.ts'],
+          // Starts a real broker through scripts/kafka.sh unless KAFKA_BROKERS is set, and
+          // a real schema registry through scripts/registry.sh unless SCHEMA_REGISTRY_URL is.
+          globalSetup: ['test/setup/kafka.ts', 'test/setup/registry.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -49,13 +49,12 @@ ready_timeout=${SLUICE_KAFKA_READY_TIMEOUT:-120}
 
 alternatives="alternatives: 'docker compose up -d kafka', or set KAFKA_BROKERS=host:port to use a broker you run"
 
-die() { echo "kafka.sh: $*" >&2; exit 1; }
+me=kafka.sh
+# shellcheck source=lib/jvm-service.sh
+. "$repo/scripts/lib/jvm-service.sh"
 
 require_tools() {
-  command -v java >/dev/null 2>&1 || die "java not found: Kafka $version needs Java 17+; $alternatives"
-  local major
-  major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
-  [ "${major:-0}" -ge 17 ] || die "java is version ${major:-unknown}; Kafka $version needs Java 17+; $alternatives"
+  require_java "Kafka $version" "$alternatives"
   if [ ! -f "$lib/.complete" ]; then
     command -v mvn >/dev/null 2>&1 || die "mvn not found: it fetches Kafka $version from Maven Central; $alternatives"
   fi
@@ -82,8 +81,6 @@ run_java() {
     -Dlog4j2.configurationFile="$repo/scripts/kafka/log4j2.properties" \
     -cp "$lib/*" "$main" "$@"
 }
-
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 load_state() {
   BROKERS='' PID='' DIR='' EXTRA_BROKERS=''
@@ -190,9 +187,7 @@ launch() {
     fi
     die "broker did not become ready within ${ready_timeout}s (log above)"
   fi
-  local secs
-  secs=$(echo "$(date +%s.%N) - $t0" | bc)
-  printf 'kafka.sh: Apache Kafka %s ready at %s (pid %s) in %.1fs\n' "$version" "$brokers" "$pid" "$secs" >&2
+  echo "kafka.sh: Apache Kafka $version ready at $brokers (pid $pid) in $(since "$t0")s" >&2
   [ -z "${EXTRA_BROKERS:-}" ] || echo "kafka.sh: extra listener at $EXTRA_BROKERS" >&2
   echo "$brokers"
 }
@@ -202,11 +197,7 @@ launch() {
 cmd_kill() {
   load_state
   [ -n "$PID" ] || die "no broker of ours to kill"
-  if alive "$PID"; then
-    kill -KILL "$PID"
-    for _ in $(seq 1 50); do alive "$PID" || break; sleep 0.1; done
-    alive "$PID" && die "pid $PID survived SIGKILL"
-  fi
+  crash_pid "$PID"
   echo "kafka.sh: killed broker pid $PID (log dir $DIR kept for restart)" >&2
 }
 
@@ -229,16 +220,7 @@ cmd_stop() {
     echo "kafka.sh: no broker of ours is running" >&2
     return 0
   fi
-  if alive "$PID"; then
-    kill -TERM "$PID"
-    for _ in $(seq 1 100); do alive "$PID" || break; sleep 0.2; done
-    if alive "$PID"; then
-      echo "kafka.sh: pid $PID did not stop in 20s, killing it" >&2
-      kill -KILL "$PID" 2>/dev/null || true
-      for _ in $(seq 1 25); do alive "$PID" || break; sleep 0.2; done
-    fi
-  fi
-  alive "$PID" && die "pid $PID is still running"
+  end_pid "$PID"
   [ -n "$DIR" ] && rm -rf "$DIR"
   rm -f "$state"
   echo "kafka.sh: stopped broker pid $PID" >&2

@@ -4,12 +4,13 @@
  * separate state folder so it never touches the run's shared broker.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, readStateFile } from '../harness/service-state.ts';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,19 +26,7 @@ for (const entry of existsSync(cache) ? readdirSync(cache) : []) {
 const env = { ...process.env, SLUICE_KAFKA_HOME: home, SLUICE_KAFKA_PORT: '0' };
 const kafkaSh = (cmd: string) => run('bash', [script, cmd], { env, timeout: 300_000 });
 
-function state(): Record<string, string> {
-  const text = readFileSync(join(home, 'broker.env'), 'utf8');
-  return Object.fromEntries(text.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const state = () => readStateFile(join(home, 'broker.env'));
 
 afterAll(async () => {
   await kafkaSh('stop').catch(() => undefined);
