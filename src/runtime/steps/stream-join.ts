@@ -23,8 +23,9 @@
  * side ahead of the other.
  *
  * The store holds buckets `within` wide per key (start = floor(t / within) * within), each the list of
- * that key's records in it: a lookup reads the three buckets that can hold a match, and closing walks
- * buckets oldest first without reading younger ones.
+ * that key's records in it: a lookup reads the three buckets that can hold a match. Which records close
+ * next is kept in memory (CloseQueue), built by one walk of the store when the task starts: a walk per
+ * close would flush the store's write cache each time.
  */
 import type { StreamJoinSpec } from '../../processors/index.ts';
 import { TaskMeta, WindowStore, type CachedStore } from '../../state/index.ts';
@@ -50,14 +51,61 @@ export interface JoinResult {
 
 const PREFIX: Readonly<Record<JoinSide, string>> = { left: 'l:', right: 'r:' };
 
+interface Waiting {
+  readonly t: number;
+  /** The bucket's key in the store, and its start. */
+  readonly stored: string;
+  readonly start: number;
+}
+
+/**
+ * The buffered records in the order their windows close (by time). Records come mostly in time order,
+ * so an insert is nearly always an append, and closing takes from the front.
+ */
+class CloseQueue {
+  #items: Waiting[] = [];
+  #head = 0;
+
+  push(item: Waiting): void {
+    let lo = this.#head;
+    let hi = this.#items.length;
+    if (hi === lo || this.#items[hi - 1]!.t <= item.t) {
+      this.#items.push(item);
+      return;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#items[mid]!.t <= item.t) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#items.splice(lo, 0, item);
+  }
+
+  get earliest(): number {
+    return this.#items[this.#head]?.t ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Removes and returns the records with t < bound. */
+  takeBefore(bound: number): Waiting[] {
+    const from = this.#head;
+    while (this.#head < this.#items.length && this.#items[this.#head]!.t < bound) this.#head++;
+    const taken = this.#items.slice(from, this.#head);
+    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return taken;
+  }
+}
+
 export class TaskJoin {
   readonly #spec: StreamJoinSpec;
   readonly #buckets: WindowStore<Buffered[]>;
   readonly #meta: TaskMeta;
   readonly #emitsUnmatched: Readonly<Record<JoinSide, boolean>>;
   streamTime: number;
-  /** Stream time past which some buffered record's window closes; -Infinity until the store was walked once. */
-  #nextClose = Number.NEGATIVE_INFINITY;
+  /** Built from the store on first use: what a previous owner left there is waiting too. */
+  #queue: CloseQueue | undefined;
 
   constructor(spec: StreamJoinSpec, store: CachedStore) {
     this.#spec = spec;
@@ -98,8 +146,9 @@ export class TaskJoin {
     const start = bucketOf(t, w);
     const held = this.#buckets.get(own, start);
     // A new list each time: the store keeps the object put, unserialized, until its next snapshot.
+    const queue = this.#waiting();
     this.#buckets.put(own, start, [...(held ?? []), { t, v: value, m: out.length > 0 }]);
-    this.#nextClose = Math.min(this.#nextClose, t + w + this.#spec.graceMs);
+    queue.push({ t, stored: own, start });
     if (t > this.streamTime) out.push(...this.advanceTo(t));
     return out;
   }
@@ -107,12 +156,16 @@ export class TaskJoin {
   /** Moves stream time on to `time` (no earlier) and returns the unmatched records whose windows close. */
   advanceTo(time: number): JoinResult[] {
     if (time > this.streamTime) this.streamTime = time;
-    if (!(this.streamTime > this.#nextClose)) return [];
-    const w = this.#spec.withinMs;
-    // A record at t is closed when t < stream time - within - grace; its bucket starts no later than t.
-    const bound = this.streamTime - w - this.#spec.graceMs;
+    const queue = this.#waiting();
+    // A record at t is closed when t < stream time - within - grace.
+    const bound = this.streamTime - this.#spec.withinMs - this.#spec.graceMs;
+    if (!(queue.earliest < bound)) return [];
+    const buckets = new Map<string, { stored: string; start: number }>();
+    for (const w of queue.takeBefore(bound)) buckets.set(`${w.start}/${w.stored}`, w);
     const out: JoinResult[] = [];
-    for (const { key: stored, start, value } of [...this.#buckets.closable(bound)]) {
+    for (const { stored, start } of buckets.values()) {
+      const value = this.#buckets.get(stored, start);
+      if (value === undefined) continue;
       const side: JoinSide = stored.startsWith(PREFIX.left) ? 'left' : 'right';
       const key = stored.slice(PREFIX[side].length);
       const kept = value.filter((e) => e.t >= bound);
@@ -120,9 +173,8 @@ export class TaskJoin {
         if (e.t >= bound || e.m || !this.#emitsUnmatched[side]) continue;
         out.push({ key, timestamp: e.t, left: side === 'left' ? e.v : null, right: side === 'right' ? e.v : null, matched: false });
       }
-      if (kept.length !== value.length) this.#buckets.put(stored, start, kept.length === 0 ? undefined : kept);
+      this.#buckets.put(stored, start, kept.length === 0 ? undefined : kept);
     }
-    this.#nextClose = this.#earliestClose();
     return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 
@@ -131,17 +183,11 @@ export class TaskJoin {
     if (this.streamTime > Number.NEGATIVE_INFINITY && this.streamTime !== this.#meta.streamTime) this.#meta.streamTime = this.streamTime;
   }
 
-  /** Buckets are walked oldest first, but a bucket's oldest record need not be its first after a partial close. */
-  #earliestClose(): number {
-    let earliest = Number.POSITIVE_INFINITY;
-    let bucketStart: number | undefined;
-    for (const { start, value } of this.#buckets.closable(Number.POSITIVE_INFINITY)) {
-      // Only buckets starting at the first start can hold the oldest record of all (both sides share starts).
-      if (bucketStart !== undefined && start > bucketStart) break;
-      bucketStart = start;
-      for (const e of value) earliest = Math.min(earliest, e.t);
-    }
-    return earliest + this.#spec.withinMs + this.#spec.graceMs;
+  #waiting(): CloseQueue {
+    if (this.#queue !== undefined) return this.#queue;
+    const queue = new CloseQueue();
+    for (const { key, start, value } of this.#buckets.closable(Number.POSITIVE_INFINITY)) for (const e of value) queue.push({ t: e.t, stored: key, start });
+    return (this.#queue = queue);
   }
 }
 
