@@ -49,7 +49,8 @@ function leftJoin(closed: boolean): string[] {
   return out.sort();
 }
 
-const topologyText = `name: sj
+const topologyText = (guarantee: string) => `name: sj
+defaults: { guarantee: ${guarantee} }
 topics:
   orders: { partitions: ${PARTITIONS} }
   payments: { partitions: ${PARTITIONS} }
@@ -72,16 +73,19 @@ async function results(transport: Transport, topic: string): Promise<string[]> {
   return records.map((r) => JSON.stringify({ key: r.key!.toString(), value: JSON.parse(r.value!.toString()) as unknown, timestamp: r.timestamp })).sort();
 }
 
-const transports: Array<[string, () => { transport: Transport; namespace: string }]> = [
-  ['embedded', () => ({ transport: createEmbeddedTransport(new EmbeddedBroker()), namespace: '' })],
-  ['kafka', () => ({ transport: createTransport({ brokers: brokers(), clientId: 'sluice-stream-join-test', logger: silentLogger }), namespace: `${uniqueName('streamjoin')}.` })],
+const kafka = () => ({ transport: createTransport({ brokers: brokers(), clientId: 'sluice-stream-join-test', logger: silentLogger }), namespace: `${uniqueName('streamjoin')}.` });
+const transports: Array<[string, string, () => { transport: Transport; namespace: string }]> = [
+  ['embedded', 'at-least-once', () => ({ transport: createEmbeddedTransport(new EmbeddedBroker()), namespace: '' })],
+  ['kafka', 'at-least-once', kafka],
+  // Its outputs, offsets and store changes in one transaction per task: read back read_committed.
+  ['kafka', 'exactly-once', kafka],
 ];
 
-describe.each(transports)('a left stream–stream join on the %s transport', (_name, make) => {
+describe.each(transports)('a left stream–stream join on the %s transport, %s', (_name, guarantee, make) => {
   it('equals the join computed over all records, across a restart that restores its store', async () => {
     const { transport, namespace } = make();
     try {
-      const topology = await loadTopology(writeTopology({ 'topology.yaml': topologyText }), { env: {} });
+      const topology = await loadTopology(writeTopology({ 'topology.yaml': topologyText(guarantee) }), { env: {} });
       const run = async () => {
         const r = await TopologyRun.start({ topology, transport, logger: silentLogger, untilCaughtUp: true, commitIntervalMs: 200, namespace });
         return r.done;
