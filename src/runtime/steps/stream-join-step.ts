@@ -42,7 +42,6 @@ export class StreamJoinStream extends Transform {
   readonly #on: FieldGetter;
   readonly #onError: ErrorChannel;
   readonly #tasks = new Map<Task, TaskJoin>();
-  late = 0;
 
   constructor(options: StreamJoinStreamOptions) {
     super({ objectMode: true, highWaterMark: 256 });
@@ -91,18 +90,17 @@ export class StreamJoinStream extends Transform {
     const state = this.#of(task);
     const r = env.record;
     const side: JoinSide = r.topic === this.#spec.stream ? 'right' : 'left';
+    if (side === 'left' && !isPlainObject(r.value)) {
+      this.#fail(new SluiceError(ErrorCodes.RECORD_INVALID, `a left record of a join must be an object, to take the right one under \`${this.#spec.as}\``), env, callback);
+      return;
+    }
     const key = joinKey(this.#on(r.value));
     if (key === undefined) {
       this.#fail(new SluiceError(ErrorCodes.RECORD_INVALID, `the ${side} record has no join key: \`${this.#spec.on}\` is ${JSON.stringify(this.#on(r.value)) ?? 'undefined'}`), env, callback);
       return;
     }
-    if (side === 'left' && !isPlainObject(r.value)) {
-      this.#fail(new SluiceError(ErrorCodes.RECORD_INVALID, `a left record of a join must be an object, to take the right one under \`${this.#spec.as}\``), env, callback);
-      return;
-    }
     const lateness = state.lateness(r.timestamp);
     if (lateness > 0) {
-      this.late++;
       const err = new SluiceError(ErrorCodes.LATE_RECORD, `${side} record at ${new Date(r.timestamp).toISOString()} is ${lateness} ms past its join window and grace`, {
         context: { lateness, streamTime: state.streamTime },
       });

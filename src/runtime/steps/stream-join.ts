@@ -45,8 +45,6 @@ export interface JoinResult {
   readonly timestamp: number;
   readonly left: unknown;
   readonly right: unknown;
-  /** Which sides carry a record: both, or the one side of an unmatched record. */
-  readonly matched: boolean;
 }
 
 const PREFIX: Readonly<Record<JoinSide, string>> = { left: 'l:', right: 'r:' };
@@ -137,7 +135,7 @@ export class TaskJoin {
         const e = bucket[i]!;
         if (Math.abs(e.t - t) > w) continue;
         const [left, right] = side === 'left' ? [value, e.v] : [e.v, value];
-        out.push({ key, timestamp: Math.max(t, e.t), left, right, matched: true });
+        out.push({ key, timestamp: Math.max(t, e.t), left, right });
         if (!e.m && this.#emitsUnmatched[other]) (marked ??= bucket.slice())[i] = { t: e.t, v: e.v, m: true };
       }
       if (marked !== undefined) this.#buckets.put(PREFIX[other] + key, start, marked);
@@ -171,7 +169,7 @@ export class TaskJoin {
       const kept = value.filter((e) => e.t >= bound);
       for (const e of value) {
         if (e.t >= bound || e.m || !this.#emitsUnmatched[side]) continue;
-        out.push({ key, timestamp: e.t, left: side === 'left' ? e.v : null, right: side === 'right' ? e.v : null, matched: false });
+        out.push({ key, timestamp: e.t, left: side === 'left' ? e.v : null, right: side === 'right' ? e.v : null });
       }
       this.#buckets.put(stored, start, kept.length === 0 ? undefined : kept);
     }
