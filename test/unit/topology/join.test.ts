@@ -8,6 +8,9 @@ let ws: Workspace;
 beforeAll(async () => {
   ws = await Workspace.create();
   await ws.write('data/a.ndjson', '{"id":"a"}\n');
+  const record = (name: string, field: string) => JSON.stringify({ type: 'record', name, fields: [{ name: 'order_id', type: 'string' }, { name: field, type: 'string' }] });
+  await ws.write('schemas/order.avsc', record('Order', 'customer'));
+  await ws.write('schemas/payment.avsc', record('Payment', 'method'));
 });
 
 afterAll(async () => {
@@ -52,6 +55,15 @@ describe('join: { stream }', () => {
     expect(physical.nodes.find((n) => n.id === 'pay')!.join?.stream).toBe('ns.payments');
     const edges = logicalGraph(r.topology!.nodes, Object.values(r.topology!.topics)).edges;
     expect(edges.find((e) => e.id === 'edge-topic-payments--node-pay')).toMatchObject({ kind: 'read', label: 'join inner ±5m on order_id' });
+  });
+
+  it("the node's reader schema reads its `from` topics, not the joined stream, which keeps its own", async () => {
+    const text = joined('{ stream: payments, on: order_id, within: 5m }', { extra: '    schema: Order\n' })
+      .replace('name: t\n', 'name: t\nschemas: { Order: ./schemas/order.avsc, Payment: ./schemas/payment.avsc }\n')
+      .replace('  orders: { partitions: 3 }', '  orders: { partitions: 3, schema: Order, codec: avro }')
+      .replace('  payments: { partitions: 3 }', '  payments: { partitions: 3, schema: Payment, codec: avro }');
+    const r = await ws.validate(text);
+    expect(summary(r.problems)).toEqual([]);
   });
 
   it('topics with different partition counts are an error at the join, with file:line:col', async () => {
