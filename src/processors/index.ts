@@ -43,3 +43,4 @@ export { checkModuleFile, loadProcessorModule, loadAggregatorModule, moduleExten
 export { resolveInside, realpathSoFar, type Confined } from './paths.ts';
 export { wrapProcessor, type UserStep } from './user.ts';
 export { choiceRegistry } from './config-meta.ts';
+export { JoinConfigSchema, streamJoinKinds, joinLabel, type JoinSpec, type StreamJoinSpec, type StreamJoinKind } from './join.ts';

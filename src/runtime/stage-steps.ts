@@ -69,7 +69,8 @@ function topicAad(topic: string): Buffer {
 /** Topic bytes → values with the topic's chain (and the node's reader schema, if it has one). */
 export function topicDecodeStep(node: TopologyNode, topics: readonly string[], resources: TopologyResources): NamedStep {
   const decoders = new Map<string, { chain: CodecChain; aad: Buffer }>();
-  for (const topic of topics) decoders.set(topic, { chain: resources.topicChain(topic, node.schema), aad: topicAad(topic) });
+  // A node's reader schema is for its `from` topics: a join's other side is read with its topic's own.
+  for (const topic of topics) decoders.set(topic, { chain: resources.topicChain(topic, topic === node.join?.stream ? undefined : node.schema), aad: topicAad(topic) });
   const decode = (env: Envelope): Envelope => {
     const r = env.record;
     if (r.value !== null) {

@@ -33,6 +33,7 @@ import { openTrackedFile, type TrackedFile } from './sources/tracked-file.ts';
 import { TopicSource } from './sources/topic.ts';
 import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
 import { StepStream, type ErrorChannel } from './step.ts';
+import { StreamJoinStream } from './steps/stream-join-step.ts';
 import { WindowStream, loadAggregator } from './steps/window.ts';
 import { TaskManager } from './task/task-manager.ts';
 import type { RestoreProgress } from './task/restore.ts';
@@ -144,6 +145,7 @@ export class Stage {
   #transactions: TransactionalSink | undefined;
   #tasks!: TaskManager;
   #window: WindowStream | undefined;
+  #join: StreamJoinStream | undefined;
   /** Commits the single task of a stateful stage whose source is not a topic (a topic source commits its own). */
   #commitTimer: NodeJS.Timeout | undefined;
   #changelogProducer: Promise<Producer> | undefined;
@@ -356,6 +358,13 @@ export class Stage {
     if (steps.length === 0) this.#steps.push(new StepStream((env) => env, { name: 'count', onError }));
     // What enters the first step entered the stage (a retry of it is not a second read).
     this.#counted = this.#steps[0] as StepStream;
+    if (node.join?.kind === 'stream') {
+      // Right after decode: `process` runs on what the join emits.
+      const join = new StreamJoinStream({ spec: node.join, onError });
+      this.#tasks.beforeSnapshot = join.beforeSnapshot;
+      this.#join = join;
+      this.#steps.splice(1, 0, join);
+    }
     if (node.window !== undefined && aggregator !== undefined) {
       const single = input.kind === 'topics' ? undefined : await this.#tasks.openSingle();
       const window = new WindowStream({ spec: node.window, aggregator, onError, single });
@@ -467,16 +476,16 @@ export class Stage {
     return this.#http?.port;
   }
 
-  /** The latest event time this instance's windows have seen (-Infinity: none, or no window). */
+  /** The latest event time this instance's windows or join have seen (-Infinity: none, or neither). */
   get streamTime(): number {
-    return this.#window?.streamTime ?? Number.NEGATIVE_INFINITY;
+    return (this.#window ?? this.#join)?.streamTime ?? Number.NEGATIVE_INFINITY;
   }
 
   /** A test driver's clock: every task's windows see stream time move on to `time` (see WindowStream.advanceTo). */
   advanceStreamTime(time: number): void {
-    const window = this.#window;
-    if (window === undefined) return;
-    for (const task of this.#tasks.tasks.values()) window.advanceTo(task, time);
+    const timed = this.#window ?? this.#join;
+    if (timed === undefined) return;
+    for (const task of this.#tasks.tasks.values()) timed.advanceTo(task, time);
   }
 
   /** Whether a topic-reading stage has finished all its input has now (see TopicSource.idle); other stages always are. */

@@ -5,11 +5,12 @@
  */
 import path from 'node:path';
 import { ErrorCodes, exposedWithoutToken, type ErrorCode } from '../core/index.ts';
-import { resolveInside, type Step, type WindowedAggregate } from '../processors/index.ts';
+import { resolveInside, type JoinSpec, type Step, type WindowedAggregate } from '../processors/index.ts';
 import type { Encoding, HttpInput, NodeInput, NodeOutput, RetrySpec, SchemaRef, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 import type { FileFormat, NodeConfig, SinkConfig, SourceConfig, TopologyFile } from './schema.ts';
+import { checkJoins } from './join-check.ts';
 import { didYouMean } from './suggest.ts';
 
 export interface BuildContext {
@@ -263,7 +264,8 @@ class Builder {
 
   async node(id: string, n: NodeConfig): Promise<TopologyNode> {
     const at: PathSegment[] = ['nodes', id];
-    const [input, output, process, window] = await Promise.all([this.input(n, at), this.output(n, at), this.steps(n, at), this.window(n, at)]);
+    const [written, output, process, window] = await Promise.all([this.input(n, at), this.output(n, at), this.steps(n, at), this.window(n, at)]);
+    const input = withJoinedStream(written, n.join);
     const schema = this.schemaName(n.schema, [...at, 'schema']);
     const trigger: Trigger = n.trigger === undefined || n.trigger === 'always' ? { kind: 'always' } : { kind: 'cron', cron: n.trigger.cron };
     const writes = output.kind === 'topic' ? [output.topic] : output.kind === 'branch' ? [...new Set(output.routes.map((r) => r.to))] : [];
@@ -275,6 +277,7 @@ class Builder {
       ...(schema !== undefined ? { schema } : {}),
       process,
       ...(window !== undefined ? { window } : {}),
+      ...(n.join !== undefined ? { join: n.join } : {}),
       output,
       ...(n['dead-letter'] !== undefined ? { deadLetter: n['dead-letter'] } : {}),
       instances: n.instances ?? 1,
@@ -318,6 +321,12 @@ class Builder {
   }
 }
 
+/** A stream join's right side is one more input topic of the node. */
+function withJoinedStream(input: NodeInput, join: JoinSpec | undefined): NodeInput {
+  if (join === undefined || input.kind !== 'topics' || input.topics.includes(join.stream)) return input;
+  return { kind: 'topics', topics: [...input.topics, join.stream] };
+}
+
 function brokersOf(brokers: string | string[]): string[] {
   const list = typeof brokers === 'string' ? brokers.split(',') : brokers;
   return list.map((b) => b.trim()).filter((b) => b !== '');
@@ -338,6 +347,7 @@ export async function buildTopology(config: TopologyFile, ctx: BuildContext): Pr
   ]);
   const topics = b.topics(nodes);
   b.checkNodeCodecs(nodes, topics);
+  checkJoins(nodes, topics, ctx.report);
   b.warnUnused(nodes);
   const k = config.kafka;
   const draft: Draft = {

@@ -66,7 +66,8 @@ function checkCompatibility(draft: Draft, schemas: Map<string, LoadedSchema>, op
   for (const n of draft.nodes) {
     if (n.input.kind === 'topics' && n.schema !== undefined) {
       const reader = schemaOf(n.schema);
-      for (const t of n.input.topics) {
+      // A join's other side is read with its own topic's schema.
+      for (const t of n.input.topics.filter((topic) => topic !== n.join?.stream)) {
         const writerName = draft.topics[t]?.schema;
         const writer = schemaOf(writerName);
         if (reader === undefined || writer === undefined) continue;

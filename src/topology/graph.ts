@@ -4,7 +4,7 @@
  * B when A writes (or dead-letters to) a topic B reads.
  */
 import { ErrorCodes } from '../core/index.ts';
-import { describePredicate } from '../processors/index.ts';
+import { describePredicate, joinLabel } from '../processors/index.ts';
 import type { Edge, EdgeKind, TopicSpec, TopologyNode, Vertex } from './model.ts';
 import type { Finding, PathSegment } from './problems.ts';
 import { didYouMean } from './suggest.ts';
@@ -12,7 +12,7 @@ import { didYouMean } from './suggest.ts';
 export type GraphProblem = Finding;
 
 /** The parts of a node the graph checks read. */
-export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'>;
+export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'> & Partial<Pick<TopologyNode, 'join'>>;
 export type GraphTopic = Pick<TopicSpec, 'name' | 'declared'>;
 
 const listIds = (ids: Iterable<string>): string => [...ids].map((id) => `\`${id}\``).join(', ');
@@ -39,8 +39,10 @@ function successors(nodes: readonly GraphNode[]): Map<string, string[]> {
 }
 
 function fromPath(n: GraphNode, topic: string): PathSegment[] {
-  return n.input.kind === 'topics' && n.input.topics.length > 1
-    ? ['nodes', n.id, 'from', n.input.topics.indexOf(topic)]
+  if (n.join?.stream === topic) return ['nodes', n.id, 'join', 'stream'];
+  const written = n.input.kind === 'topics' ? n.input.topics.filter((t) => t !== n.join?.stream) : [];
+  return written.length > 1
+    ? ['nodes', n.id, 'from', written.indexOf(topic)]
     : ['nodes', n.id, 'from'];
 }
 
@@ -275,7 +277,7 @@ export function logicalGraph(nodes: readonly GraphNode[], topics: readonly Graph
   for (const t of topics) vertices.push({ id: vertexId.topic(t.name), kind: 'topic', name: t.name });
   for (const n of nodes) {
     const stage = vertexId.stage(n.id);
-    for (const t of n.reads) edge(vertexId.topic(t), stage, 'read');
+    for (const t of n.reads) edge(vertexId.topic(t), stage, 'read', n.join?.stream === t ? joinLabel(n.join) : undefined);
     if (n.output.kind === 'topic') edge(stage, vertexId.topic(n.output.topic), 'write');
     if (n.output.kind === 'branch') {
       for (const r of n.output.routes) edge(stage, vertexId.topic(r.to), 'write', r.when ? describePredicate(r.when) : 'otherwise');

@@ -57,4 +57,5 @@ export {
   storesOf,
   taskCountOf,
   AGGREGATE_STORE,
+  JOIN_STORE,
 } from './physical.ts';

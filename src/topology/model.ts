@@ -4,7 +4,7 @@
  * default is filled in; nothing here is a stream or a live object, so a
  * runtime builds fresh stages from it for every instance it starts.
  */
-import type { Route, Step, WindowedAggregate } from '../processors/index.ts';
+import type { JoinSpec, Route, Step, WindowedAggregate } from '../processors/index.ts';
 import type { KafkaClient } from '../transport/clients.ts';
 import type { FileFormat, SinkMode } from './schema.ts';
 
@@ -98,6 +98,8 @@ export interface TopologyNode {
   /** Module steps carry absolute paths. */
   readonly process: readonly Step[];
   readonly window?: WindowedAggregate;
+  /** A stream join: `join.stream` is one of `input.topics`, the right side; the others are the left. */
+  readonly join?: JoinSpec;
   readonly output: NodeOutput;
   readonly deadLetter?: string;
   readonly instances: number;

@@ -27,6 +27,7 @@ export function namespaced(topology: Topology, prefix: string): Topology {
     reads: n.reads.map(rename),
     writes: n.writes.map(rename),
     ...(n.deadLetter !== undefined ? { deadLetter: rename(n.deadLetter) } : {}),
+    ...(n.join !== undefined ? { join: { ...n.join, stream: rename(n.join.stream) } } : {}),
   }));
   return { ...topology, name: `${prefix}${topology.name}`, topics, nodes };
 }

@@ -19,6 +19,9 @@ import { expandRepartitions } from './repartition.ts';
 /** The one state store a window node keeps: its aggregates (windowed or running). */
 export const AGGREGATE_STORE = 'aggregate';
 
+/** The one store a stream-join node keeps: the buffered records of both sides (stream-join.ts says why one). */
+export const JOIN_STORE = 'join';
+
 /** Nodes whose source has a position to keep: files and generators with a `count`. */
 export function keepsSourcePosition(node: TopologyNode): boolean {
   return node.input.kind === 'file' || (node.input.kind === 'generator' && node.input.count !== undefined);
@@ -35,6 +38,7 @@ export function changelogTopicOf(topology: Topology, node: TopologyNode, store: 
 
 /** The stores a node keeps, by name. */
 export function storesOf(node: TopologyNode): string[] {
+  if (node.join?.kind === 'stream') return [JOIN_STORE];
   return node.window !== undefined ? [AGGREGATE_STORE] : [];
 }
 

@@ -14,6 +14,7 @@ import {
   PositiveDurationSchema,
   RateSchema,
   StepSchema,
+  JoinConfigSchema,
   WindowConfigSchema,
   choiceRegistry,
 } from '../processors/index.ts';
@@ -251,6 +252,18 @@ const RetriesSchema = z
       'Retries of retriable failures (a processor throwing `retriable(err)`, a topic sink write the broker refused for now) before the record is dead-lettered or the stage fails: a count of retries after the first try, or `{ attempts, backoff, max-backoff }`.',
   });
 
+/** A stream join pairs the partitions of topics: its left side must be topics too, and a window belongs in the next node. */
+function joinRules(n: { from?: string | string[] | undefined; window?: unknown; join?: { stream: string } | undefined }, ctx: z.RefinementCtx): void {
+  const from = n.from === undefined ? [] : typeof n.from === 'string' ? [n.from] : n.from;
+  if (n.from === undefined) ctx.addIssue({ code: 'custom', path: ['join'], message: 'a stream join needs `from: TOPIC`: both sides are topics, joined partition by partition' });
+  if (n.join !== undefined && from.includes(n.join.stream)) {
+    ctx.addIssue({ code: 'custom', path: ['join', 'stream'], message: `\`${n.join.stream}\` is already read by \`from\`: a stream join needs another topic on its right side` });
+  }
+  if (n.window !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['window'], message: 'a node joins or windows, not both: window the join’s output in the node that reads its topic' });
+  }
+}
+
 export const NodeSchema = z
   .strictObject({
     description: z.string().optional(),
@@ -262,6 +275,7 @@ export const NodeSchema = z
     schema: SchemaNameSchema.optional().meta({ description: 'The schema this node reads its input topic with (default: the topic’s).' }),
     process: z.array(StepSchema).optional().meta({ description: 'Steps applied to each record in order.' }),
     window: WindowConfigSchema.optional(),
+    join: JoinConfigSchema.optional().meta({ description: 'Join the input with another stream, before `process`.' }),
     to: TopicNameSchema.optional().meta({ description: 'The topic this node writes.' }),
     branch: BranchSchema.optional(),
     sink: SinkSchema.optional(),
@@ -291,6 +305,7 @@ export const NodeSchema = z
     if (n.schema !== undefined && n.from === undefined) {
       ctx.addIssue({ code: 'custom', path: ['schema'], message: '`schema` names how a topic input is read; this node has no `from`' });
     }
+    if (n.join !== undefined) joinRules(n, ctx);
     // Run even when a field failed, so a node with a wrong type and no output gets both messages.
   }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
   .meta({ id: 'Node', description: 'A stage: one input (`from` or `source`), processing, optional window, one output (`to`, `branch` or `sink`).' });

@@ -40,7 +40,8 @@ export function describeWindow(w: WindowedAggregate): string {
 export function stageLines(n: TopologyNode): { title: string; steps: string[]; window?: string } {
   return {
     title: n.instances > 1 ? `${n.id} ×${n.instances}` : n.id,
-    steps: n.process.map(describeStep),
+    // A join runs before the steps; its other side's edge says how (graph.ts).
+    steps: [...(n.join !== undefined ? [`join ${n.join.join}: ${n.join.stream} as ${n.join.as}`] : []), ...n.process.map(describeStep)],
     ...(n.window !== undefined ? { window: describeWindow(n.window) } : {}),
   };
 }
