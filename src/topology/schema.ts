@@ -81,7 +81,8 @@ const KafkaSchema = z
 const SchemaRegistrySchema = z
   .strictObject({
     url: z
-      .url({ protocol: /^https?$/ })
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL')
       .optional()
       .meta({ description: 'A Confluent-compatible schema registry (Confluent, Apicurio `…/apis/ccompat/v7`, Karapace, Redpanda), e.g. `${SCHEMA_REGISTRY_URL}`. `--schema-registry` overrides it.' }),
     dir: PathSchema.optional().meta({ description: 'Offline instead of `url`: a directory of `<id>-<name>.avsc` files, the ids of `avro-confluent` records.' }),
