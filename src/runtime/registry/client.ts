@@ -24,7 +24,7 @@ export interface RegistryClientOptions {
 
 export interface Compatibility {
   compatible: boolean;
-  /** The registry's reasons, when it gives them (`?verbose=true`). */
+  /** The registry's reasons, when it gives them (Confluent with `?verbose=true`, Apicurio always). */
   messages: string[];
 }
 
@@ -87,7 +87,8 @@ export class SchemaRegistryClient {
       if (err instanceof SluiceError && err.code === ErrorCodes.SCHEMA_NOT_FOUND) return { compatible: true, messages: [] };
       throw err;
     }
-    const messages = Array.isArray(reply.body.messages) ? reply.body.messages.map(String) : [];
+    // Confluent answers `messages`, Apicurio's ccompat API a `reason`.
+    const messages = Array.isArray(reply.body.messages) ? reply.body.messages.map(String) : typeof reply.body.reason === 'string' ? [reply.body.reason] : [];
     return { compatible: reply.body.is_compatible === true, messages };
   }
 
