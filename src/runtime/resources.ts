@@ -18,7 +18,7 @@ import {
 } from '../codecs/index.ts';
 import { ErrorCodes, SluiceError } from '../core/index.ts';
 import type { SchemaRegistryConfig, Topology } from '../topology/index.ts';
-import { SchemaRegistryClient, type RegistryAuth } from './registry/client.ts';
+import { registryAuthOf, SchemaRegistryClient } from './registry/client.ts';
 import { RegistrySchemas, subjectName } from './registry/schemas.ts';
 
 export interface ResourceOptions {
@@ -62,7 +62,7 @@ export class TopologyResources {
     const config = topology.schemaRegistry;
     const url = options.schemaRegistry ?? config?.url;
     if (url !== undefined) {
-      const client = new SchemaRegistryClient({ url, ...(config?.auth !== undefined ? { auth: authOf(config.auth) } : {}) });
+      const client = new SchemaRegistryClient({ url, ...(config?.auth !== undefined ? { auth: registryAuthOf(config.auth) } : {}) });
       resources.#registry = new RegistrySchemas(client, config?.autoRegister ?? true);
     } else if (config?.dir !== undefined) {
       resources.#directory = await loadSchemaDirectory(config.dir);
@@ -125,8 +125,4 @@ export class TopologyResources {
     if (writer === undefined) return this.#registry.forSubject(topic ?? '');
     return this.#registry.forSubject(topic === undefined ? writer.name : subjectName(this.#subject, topic, writer));
   }
-}
-
-function authOf(auth: NonNullable<SchemaRegistryConfig['auth']>): RegistryAuth {
-  return 'token' in auth ? { kind: 'bearer', token: auth.token } : { kind: 'basic', username: auth.username, password: auth.password };
 }

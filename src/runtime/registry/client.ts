@@ -11,6 +11,11 @@ import { withRetry, type RetryPolicy } from '../retry.ts';
 
 export type RegistryAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
 
+/** The topology's `auth:` (`username`+`password`, or `token`) as the client takes it. */
+export function registryAuthOf(auth: { username: string; password: string } | { token: string }): RegistryAuth {
+  return 'token' in auth ? { kind: 'bearer', token: auth.token } : { kind: 'basic', username: auth.username, password: auth.password };
+}
+
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8081` or Apicurio's `http://host:8080/apis/ccompat/v7`. */
   url: string;

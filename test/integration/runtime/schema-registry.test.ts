@@ -6,6 +6,8 @@
  * with the registry's reason; a registry outage that fails the stage without a dead letter, the records
  * read again once it is back. A counting proxy in front of the registry counts requests and plays the outage.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, SluiceError, silentLogger } from '../../../src/core/index.ts';
@@ -147,5 +149,35 @@ describe('avro-confluent with a schema registry', () => {
     const ids = (await Promise.all(out.map((r) => decodeByHand(r.value!, v2)))).map((v) => (v as { id: number }).id);
     expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect((await readTopicToMarkers(transport, `${ns}in.dlq`)).length).toBe(0);
+  });
+
+  it('`sluice schemas check` passes a compatible topology and exits 1 naming an incompatible field', async () => {
+    const topic = uniqueName('regclient-check');
+    await registerByHand(`${topic}-value`, v1);
+    await fetch(`${registryUrl()}/config/${topic}-value`, { method: 'PUT', headers: { 'content-type': MEDIA }, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+    const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
+    const check = (schema: object) => {
+      const file = writeTopology({
+        'schemas/s.avsc': JSON.stringify(schema),
+        'none.ndjson': '',
+        'topology.yaml': `
+name: check
+schemas: { S: ./schemas/s.avsc }
+topics:
+  ${topic}: { schema: S, codec: avro-confluent }
+nodes:
+  feed:
+    source: { file: ./none.ndjson }
+    to: ${topic}
+`,
+      });
+      return spawnSync(process.execPath, [bin, 'schemas', 'check', file, '--schema-registry', registryUrl()], { encoding: 'utf8' });
+    };
+    const ok = check(v2);
+    expect(ok.stdout + ok.stderr).toContain(`${topic} (subject ${topic}-value, schema S): compatible`);
+    expect(ok.status).toBe(0);
+    const bad = check({ ...v1, fields: [...v1.fields, { name: 'site', type: 'string' }] });
+    expect(bad.stdout).toMatch(/INCOMPATIBLE: .*site/);
+    expect(bad.status).toBe(1);
   });
 });
