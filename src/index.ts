@@ -37,7 +37,7 @@ export type {
   TransportOptions,
 } from './transport/index.ts';
 export { createPublisher, keyFromPath, Publisher } from './runtime/publisher.ts';
-export type { KeyOf, PublisherOptions, PublishSummary } from './runtime/publisher.ts';
+export type { KeyOf, PublisherOptions, PublisherRegistry, PublishSummary } from './runtime/publisher.ts';
 export { Coordinator, planTopology, statusTable, AlertWatcher, CrashHistory, DEFAULT_PORT as DEFAULT_STATUS_PORT } from './coordinator/index.ts';
 export type {
   CoordinatorOptions,

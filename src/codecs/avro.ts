@@ -4,17 +4,20 @@ import { BlockWriter, decodeBlock } from './avro-block.ts';
 import { codecError, describeValue } from './codec-error.ts';
 import { CODEC_HEADERS } from './headers.ts';
 import { DecimalType, TimestampMillisType } from './logical-types.ts';
-import type { LoadedSchema, SchemaDirectory } from './schema.ts';
-import type { CodecContext, InvalidValueHandler, Serializer } from './types.ts';
+import type { LoadedSchema } from './schema.ts';
+import type { CodecContext, InvalidValueHandler, Serializer, WriterSchemas } from './types.ts';
 
 /**
  * `avro` and `avro-confluent` serializers. Values are encoded with the writer
  * schema; on decode, data is read into the reader schema (the configured
  * reader, else the configured writer), resolving from whichever schema wrote
  * it: named by the Confluent schema id in the bytes, or by the fingerprint
- * header, looked up in the schema directory.
+ * header, looked up in the writer schemas (a directory or a registry).
  *
  * Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro body.
+ * With a registry the writer's id and unseen writer schemas are fetched by
+ * `prepareEncode`/`prepareDecode` (async, once each); encode and decode stay
+ * synchronous and throw SCHEMA_NOT_FOUND if called for what was not fetched.
  */
 
 export interface AvroSerializerOptions {
@@ -22,7 +25,7 @@ export interface AvroSerializerOptions {
   /** Encodes with this; undefined only for a decode-only `avro-confluent`. */
   writer: LoadedSchema | undefined;
   reader: LoadedSchema | undefined;
-  schemas: SchemaDirectory | undefined;
+  schemas: WriterSchemas | undefined;
   maxBatchRecords: number;
 }
 
@@ -38,10 +41,12 @@ export class AvroSerializer implements Serializer {
   readonly headers: Readonly<Record<string, string>>;
   private readonly writer: LoadedSchema | undefined;
   private readonly reader: LoadedSchema | undefined;
-  private readonly schemas: SchemaDirectory | undefined;
+  private readonly schemas: WriterSchemas | undefined;
   private readonly maxBatchRecords: number;
-  /** Confluent header of the writer schema (magic + id), undefined for plain `avro`. */
-  private readonly prefix: Buffer | undefined;
+  /** Confluent header of the writer schema (magic + id), undefined for plain `avro` and until a registry gave the id. */
+  private prefix: Buffer | undefined;
+  /** The registry request for the writer's id, shared by every record that waits for it. */
+  private registering: Promise<void> | undefined;
   private readonly readings = new Map<string, Reading | SluiceError>();
   private readonly block = new BlockWriter();
 
@@ -58,25 +63,49 @@ export class AvroSerializer implements Serializer {
     }
     if (this.name === 'avro-confluent') {
       if (this.schemas === undefined) {
-        throw configError('avro-confluent needs a schema directory (schemas) to map schema ids');
+        throw configError('avro-confluent needs a schema registry or a schema directory to map schema ids');
       }
       if (this.writer !== undefined) {
         const id = this.schemas.idOf(this.writer);
-        if (id === undefined) {
+        if (id !== undefined) {
+          this.prefix = confluentPrefix(id);
+          headers[CODEC_HEADERS.schemaId] = String(id);
+        } else if (this.schemas.fetchIdOf === undefined) {
           throw new SluiceError(
             ErrorCodes.SCHEMA_NOT_FOUND,
-            `avro-confluent: schema ${this.writer.name} (${this.writer.path}) has no id in ${this.schemas.dir}; ` +
+            `avro-confluent: schema ${this.writer.name} (${this.writer.path}) has no id in ${this.schemas.where}; ` +
               'name a copy of it <id>-<name>.avsc there',
             { context: { codec: this.name, file: this.writer.path } },
           );
         }
-        this.prefix = Buffer.alloc(5);
-        this.prefix.writeUInt32BE(id, 1);
-        headers[CODEC_HEADERS.schemaId] = String(id);
       }
     }
     if (this.writer !== undefined && this.reader !== undefined) this.reading(this.writer);
     this.headers = Object.freeze(headers);
+  }
+
+  prepareEncode(): Promise<void> | undefined {
+    if (this.prefix !== undefined || this.writer === undefined || this.schemas?.fetchIdOf === undefined) return undefined;
+    const writer = this.writer;
+    this.registering ??= this.schemas.fetchIdOf(writer).then(
+      (id) => {
+        this.prefix = confluentPrefix(id);
+      },
+      (err: unknown) => {
+        // A failed request is asked again by the next record, not remembered.
+        this.registering = undefined;
+        throw err;
+      },
+    );
+    return this.registering;
+  }
+
+  prepareDecode(bytes: Buffer): Promise<void> | undefined {
+    if (this.name !== 'avro-confluent' || this.schemas?.fetchById === undefined) return undefined;
+    if (bytes.length < 5 || bytes[0] !== CONFLUENT_MAGIC) return undefined;
+    const id = bytes.readUInt32BE(1);
+    if (this.schemas.byId(id) !== undefined) return undefined;
+    return this.schemas.fetchById(id).then(() => undefined);
   }
 
   /** One pooled copy of the record (avsc's toBuffer zero-fills a buffer of its own for each). */
@@ -120,6 +149,11 @@ export class AvroSerializer implements Serializer {
 
   private writerType(): Type {
     if (this.writer === undefined) throw configError('avro-confluent without a schema can only decode');
+    if (this.name === 'avro-confluent' && this.prefix === undefined) {
+      throw new SluiceError(ErrorCodes.SCHEMA_NOT_FOUND, `avro-confluent: the id of ${this.writer.name} is not known yet (prepareEncode first)`, {
+        context: { codec: this.name, file: this.writer.path },
+      });
+    }
     return this.writer.type;
   }
 
@@ -132,7 +166,7 @@ export class AvroSerializer implements Serializer {
       const id = bytes.readUInt32BE(1);
       const writer = this.schemas?.byId(id);
       if (writer === undefined) {
-        throw new SluiceError(ErrorCodes.SCHEMA_NOT_FOUND, `${this.name}: no schema with id ${id} in ${this.schemas?.dir}`, {
+        throw new SluiceError(ErrorCodes.SCHEMA_NOT_FOUND, `${this.name}: no schema with id ${id} in ${this.schemas?.where}`, {
           context: { codec: this.name, schemaId: id },
         });
       }
@@ -143,7 +177,7 @@ export class AvroSerializer implements Serializer {
     if (fingerprint === undefined || fingerprint === writer.fingerprint) return this.reading(writer);
     const other = this.schemas?.byFingerprint(fingerprint);
     if (other === undefined) {
-      const where = this.schemas === undefined ? 'no schema directory is configured' : `not found in ${this.schemas.dir}`;
+      const where = this.schemas === undefined ? 'no schema directory is configured' : `not found in ${this.schemas.where}`;
       throw new SluiceError(
         ErrorCodes.SCHEMA_NOT_FOUND,
         `${this.name}: record was written with schema fingerprint ${fingerprint}, ${where}`,
@@ -200,6 +234,12 @@ export class AvroSerializer implements Serializer {
         : `cannot encode value with schema ${writer.name}: ${(cause as Error).message}`;
     return codecError(ErrorCodes.SERIALIZE, this.name, message, cause, firstPath === undefined ? {} : { path: firstPath });
   }
+}
+
+function confluentPrefix(id: number): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(id, 1);
+  return prefix;
 }
 
 function configError(message: string): SluiceError {

@@ -108,12 +108,25 @@ class Chain implements CodecChain {
   }
 
   decode(bytes: Buffer, ctx?: CodecContext): unknown {
-    const serialized = this.decodeBytes(bytes, ctx);
+    return this.deserialize(this.decodeBytes(bytes, ctx), ctx);
+  }
+
+  private deserialize(serialized: Buffer, ctx: CodecContext | undefined): unknown {
     try {
       return this.serializer.decode(serialized, ctx);
     } catch (err) {
       throw this.failure(err, this.serializer.name, ErrorCodes.DESERIALIZE);
     }
+  }
+
+  prepareEncode(): Promise<void> | undefined {
+    return this.serializer.prepareEncode?.();
+  }
+
+  decodeFetching(bytes: Buffer, ctx?: CodecContext): unknown {
+    const serialized = this.decodeBytes(bytes, ctx);
+    const wait = this.serializer.prepareDecode?.(serialized);
+    return wait === undefined ? this.deserialize(serialized, ctx) : wait.then(() => this.deserialize(serialized, ctx));
   }
 
   encodeBatch(values: readonly unknown[], ctx?: CodecContext, onInvalid?: InvalidValueHandler): Buffer {

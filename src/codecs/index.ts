@@ -17,7 +17,7 @@ export type { LoadedSchema } from './schema.ts';
 export { KeyRing, DEFAULT_KEYS_ENV } from './keyring.ts';
 export { CODEC_HEADERS, buildCodecHeaders, parseCodecHeaders } from './headers.ts';
 export type { CodecHeaderInfo } from './headers.ts';
-export type { CodecChain, CodecChainOptions, CodecContext, InvalidValueHandler } from './types.ts';
+export type { CodecChain, CodecChainOptions, CodecContext, InvalidValueHandler, WriterSchemas } from './types.ts';
 export { createCodecChain, DEFAULT_MAX_BATCH_RECORDS } from './chain.ts';
 export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './lz4.ts';
 export { encodeLz4Frame, decodeLz4Frame } from './lz4-frame.ts';

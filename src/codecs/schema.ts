@@ -6,6 +6,7 @@ import { ErrorCodes, SluiceError, isSluiceError, readRegularFile } from '../core
 import './avro-limits.ts';
 import { jsonErrorOffset, positionAt } from './json-position.ts';
 import { logicalTypes } from './logical-types.ts';
+import type { WriterSchemas } from './types.ts';
 
 /** An Avro schema read from an `.avsc` file, ready to encode and decode. */
 export interface LoadedSchema {
@@ -97,7 +98,7 @@ export function checkReadable(reader: Type, writer: Type): { ok: true } | { ok: 
  * `42-user.avsc`) gets that number as its schema id for the Confluent wire
  * format. Writer schemas are found by id or by fingerprint.
  */
-export class SchemaDirectory {
+export class SchemaDirectory implements WriterSchemas {
   private readonly ids = new Map<number, LoadedSchema>();
   private readonly fingerprints = new Map<string, LoadedSchema>();
   private readonly idsByFingerprint = new Map<string, number>();
@@ -118,6 +119,10 @@ export class SchemaDirectory {
       this.ids.set(id, schema);
       this.idsByFingerprint.set(schema.fingerprint, id);
     }
+  }
+
+  get where(): string {
+    return this.dir;
   }
 
   byId(id: number): LoadedSchema | undefined {

@@ -69,6 +69,8 @@ export interface CoordinatorOptions {
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   keyFile?: string;
+  /** Overrides the topology's `schema-registry.url`. */
+  schemaRegistry?: string;
   env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
@@ -187,11 +189,12 @@ export class Coordinator {
         commitIntervalMs: options.commitIntervalMs,
         sessionTimeoutMs: options.sessionTimeoutMs,
         keyFile: options.keyFile,
+        schemaRegistry: options.schemaRegistry,
         random: options.random,
       });
     }
-    const { namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, env, stdin, stdout } = options;
-    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, env, stdin, stdout });
+    const { namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, schemaRegistry, env, stdin, stdout } = options;
+    return InProcessRunner.start({ topology: options.topology, transport, logger: options.logger, nodes: selected.map((s) => s.stage), namespace, untilCaughtUp, fromStart, stateDir, commitIntervalMs, keyFile, schemaRegistry, env, stdin, stdout });
   }
 
   /**

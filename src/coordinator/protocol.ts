@@ -21,6 +21,7 @@ export interface InstanceParams {
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   keyFile?: string;
+  schemaRegistry?: string;
   logLevel: string;
   /** The stage reads stdin: the coordinator's own stdin is handed to it. */
   readsStdin?: boolean;

@@ -46,6 +46,7 @@ export interface SupervisorOptions {
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   keyFile?: string;
+  schemaRegistry?: string | undefined;
   /** How often a catching-up run reads its group's commits. Default 500 ms. */
   catchUpPollMs?: number;
   random?: () => number;
@@ -92,6 +93,7 @@ export class Supervisor implements StageRunner {
                 commitIntervalMs: options.commitIntervalMs,
                 sessionTimeoutMs: options.sessionTimeoutMs,
                 keyFile: options.keyFile,
+                ...(options.schemaRegistry !== undefined ? { schemaRegistry: options.schemaRegistry } : {}),
                 readsStdin: stage.node.input.kind === 'stdin',
                 ...(options.fromStart ? { fromStart: true } : {}),
                 ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),

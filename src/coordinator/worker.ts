@@ -74,7 +74,11 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     ...(params.client !== undefined ? { client: params.client } : {}),
   });
   logger.info({ client: transport.client }, 'stage instance starting');
-  const resources = await TopologyResources.load(topology, { env: process.env, keyFile: params.keyFile });
+  const resources = await TopologyResources.load(topology, {
+    env: process.env,
+    keyFile: params.keyFile,
+    ...(params.schemaRegistry !== undefined ? { schemaRegistry: params.schemaRegistry } : {}),
+  });
   stage = await Stage.create({
     topology,
     node,

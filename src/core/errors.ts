@@ -14,6 +14,13 @@ export const ErrorCodes = {
   SCHEMA_NOT_FOUND: 'SLUICE_ERR_SCHEMA_NOT_FOUND',
   SCHEMA_INVALID: 'SLUICE_ERR_SCHEMA_INVALID',
   SCHEMA_INCOMPATIBLE: 'SLUICE_ERR_SCHEMA_INCOMPATIBLE',
+  /**
+   * A schema registry that cannot be reached or answers 5xx after the client's retries (retriable): records
+   * that need it are retried and never dead-lettered, since the record is not at fault.
+   */
+  SCHEMA_REGISTRY_UNAVAILABLE: 'SLUICE_ERR_SCHEMA_REGISTRY_UNAVAILABLE',
+  /** A schema registry that refused a request (4xx other than an incompatible schema or an unknown id): auth, bad subject. */
+  SCHEMA_REGISTRY_REFUSED: 'SLUICE_ERR_SCHEMA_REGISTRY_REFUSED',
   MODULE_LOAD: 'SLUICE_ERR_MODULE_LOAD',
   /** A file named by the user that is not a regular file (a FIFO, a device, a directory) or is over its size limit. */
   FILE_REFUSED: 'SLUICE_ERR_FILE_REFUSED',

@@ -9,3 +9,6 @@ export { deadLetterHeaders, readDeadLetter, DLQ_HEADER_PREFIX, type DeadLetter, 
 export type { DeadLetterTopic } from './dead-letter-report.ts';
 export { emptyOverwrittenFiles } from './sinks/file-modes.ts';
 export { topicEncoder, type TopicEncoder } from './stage-steps.ts';
+export { SchemaRegistryClient, registryAuthOf, type RegistryAuth, type RegistryClientOptions, type Compatibility } from './registry/client.ts';
+export { RegistrySchemas, subjectName, type SubjectStrategy } from './registry/schemas.ts';
+export { checkTopicSchemas, type SubjectCheck } from './registry/check.ts';

@@ -7,6 +7,8 @@
  * acks=-1, batched, LZ4 record batches on Kafka by default.
  */
 import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
+import { SchemaRegistryClient, type RegistryAuth } from './registry/client.ts';
+import { RegistrySchemas, subjectName, type SubjectStrategy } from './registry/schemas.ts';
 import {
   coerceJsonForSchema,
   createCodecChain,
@@ -32,6 +34,14 @@ export type KeyOf = (value: unknown) => Buffer | string | null;
 /** Fields the schema does not declare fail the check, as they fail coercion. */
 const STRICT = { noUndeclaredFields: true };
 
+export interface PublisherRegistry {
+  url: string;
+  subject?: SubjectStrategy;
+  /** Default true; false only looks the schema up. */
+  autoRegister?: boolean;
+  auth?: RegistryAuth;
+}
+
 export interface PublisherOptions {
   topic: string;
   /** Kafka bootstrap brokers; none means the embedded broker of this process. */
@@ -51,6 +61,8 @@ export interface PublisherOptions {
   headers?: Record<string, string>;
   /** Keys for an `aes-gcm` step. */
   keys?: KeyRing;
+  /** Where `avro-confluent` registers (or looks up) the schema's id, once, before the first record. */
+  schemaRegistry?: PublisherRegistry;
   producer?: ProducerOptions;
   /** Create the topic with this many partitions if it does not exist. */
   partitions?: number;
@@ -118,10 +130,20 @@ export class Publisher {
 
   static async open(options: PublisherOptions): Promise<Publisher> {
     const schema = typeof options.schema === 'string' ? await loadSchemaFile(options.schema) : options.schema;
+    const r = options.schemaRegistry;
+    const schemas =
+      r === undefined || schema === undefined
+        ? undefined
+        : new RegistrySchemas(new SchemaRegistryClient({ url: r.url, ...(r.auth === undefined ? {} : { auth: r.auth }) }), r.autoRegister ?? true).forSubject(
+            subjectName(r.subject ?? 'topic', options.topic, schema),
+          );
     const chain = createCodecChain(options.codec ?? (schema === undefined ? 'json' : 'avro'), {
       ...(schema === undefined ? {} : { schema }),
+      ...(schemas === undefined ? {} : { schemas }),
       ...(options.keys === undefined ? {} : { keys: options.keys }),
     });
+    // Registered before the first record, so encoding stays synchronous.
+    await chain.prepareEncode();
     const transport =
       options.transport ??
       createTransport({

@@ -45,14 +45,17 @@ function timestampFrom(field: string | undefined): ((value: unknown) => number |
   };
 }
 
-function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[], field: string | undefined): StepFn {
+function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[] | Promise<Envelope>, field: string | undefined): StepFn {
   const eventTime = timestampFrom(field);
   if (eventTime === undefined) return fn;
-  return (env) => {
-    const out = fn(env);
+  const stamp = (out: Envelope | Envelope[]): Envelope | Envelope[] => {
     const list = Array.isArray(out) ? out : [out];
     for (const e of list) e.record.timestamp = eventTime(e.record.value) ?? e.record.timestamp;
     return out;
+  };
+  return (env) => {
+    const out = fn(env);
+    return out instanceof Promise ? out.then(stamp) : stamp(out);
   };
 }
 
@@ -71,11 +74,19 @@ export function topicDecodeStep(node: TopologyNode, topics: readonly string[], r
   const decoders = new Map<string, { chain: CodecChain; aad: Buffer }>();
   // A node's reader schema is for its `from` topics: a join's other side is read with its topic's own.
   for (const topic of topics) decoders.set(topic, { chain: resources.topicChain(topic, topic === node.join?.stream ? undefined : node.schema), aad: topicAad(topic) });
-  const decode = (env: Envelope): Envelope => {
+  const decode = (env: Envelope): Envelope | Promise<Envelope> => {
     const r = env.record;
     if (r.value !== null) {
       const d = decoders.get(r.topic!)!;
-      r.value = d.chain.decode(r.value as Buffer, { headers: r.headers, aad: d.aad });
+      const value = d.chain.decodeFetching(r.value as Buffer, { headers: r.headers, aad: d.aad });
+      // A promise only for a schema id the registry must first be asked for.
+      if (value instanceof Promise) {
+        return value.then((v) => {
+          r.value = v;
+          return env;
+        });
+      }
+      r.value = value;
     }
     return env;
   };
@@ -168,6 +179,8 @@ function withCodecHeaders(headers: Headers, codec: Readonly<Record<string, Buffe
 
 export interface TopicEncoder {
   encode: (value: unknown) => Buffer;
+  /** A promise to await before `encode` while the writer's schema id is still to come from the registry. */
+  prepare: () => Promise<void> | undefined;
   /** The chain's headers as bytes made once: otherwise the producer encodes the same strings for every record. */
   headers: Readonly<Record<string, Buffer>>;
 }
@@ -175,10 +188,14 @@ export interface TopicEncoder {
 /** Values → `topic`'s bytes, with its chain or the `codec` a node writes it with; JSON is coerced to an Avro schema's types. */
 export function topicEncoder(resources: TopologyResources, topic: string, codec?: string): TopicEncoder {
   const spec = resources.topology.topics[topic]!;
-  const chain = resources.chain(codec ?? spec.codec, spec.schema);
+  const chain = resources.chain(codec ?? spec.codec, spec.schema, undefined, topic);
   const headers: Record<string, Buffer> = {};
   for (const [name, value] of Object.entries(chain.headers())) headers[name] = Buffer.from(value);
-  return { encode: encodeWith(chain, resources.schema(spec.schema), { aad: topicAad(topic) }), headers: Object.freeze(headers) };
+  return {
+    encode: encodeWith(chain, resources.schema(spec.schema), { aad: topicAad(topic) }),
+    prepare: () => chain.prepareEncode(),
+    headers: Object.freeze(headers),
+  };
 }
 
 /** Values → the destination topic's bytes and codec headers; the topic is chosen per record for a branch. */
@@ -192,18 +209,22 @@ export function topicEncodeStep(node: TopologyNode, resources: TopologyResources
   };
   const route: (value: unknown) => string | undefined =
     out.kind === 'branch' ? compileBranch(out.routes) : out.kind === 'topic' ? () => out.topic : () => undefined;
+  const encode = (env: Envelope, topic: string, encoder: TopicEncoder): Envelope => {
+    const r = env.record;
+    r.value = r.value === null ? null : encoder.encode(r.value);
+    r.headers = withCodecHeaders(r.headers, encoder.headers);
+    r.topic = topic;
+    return env;
+  };
   return {
     name: 'encode',
     code: ErrorCodes.SERIALIZE,
     fn: (env) => {
-      const r = env.record;
-      const topic = route(r.value);
+      const topic = route(env.record.value);
       if (topic === undefined) return null;
       const encoder = encoderFor(topic);
-      r.value = r.value === null ? null : encoder.encode(r.value);
-      r.headers = withCodecHeaders(r.headers, encoder.headers);
-      r.topic = topic;
-      return env;
+      const wait = encoder.prepare();
+      return wait === undefined ? encode(env, topic, encoder) : wait.then(() => encode(env, topic, encoder));
     },
   };
 }

@@ -8,7 +8,10 @@
  *
  * A retriable failure (a SluiceError with `retriable` set: a service the
  * processor calls is away) is tried again with the node's backoff before it
- * is dead-lettered. The record holds the stream while it waits: a stage is one
+ * is dead-lettered. An outage of a service every record needs (the schema
+ * registry) is never the record's fault: once retries are spent the stream
+ * fails instead, so the stage stops with the record uncommitted and it is
+ * read again when the stage restarts. The record holds the stream while it waits: a stage is one
  * ordered pipeline, and letting later records pass would break the order of
  * its partition. Synchronous steps that succeed never pay for a promise.
  */
@@ -16,6 +19,9 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { toSluiceError, ErrorCodes, type ErrorCode, type SluiceError } from '../core/index.ts';
 import type { Envelope } from './envelope.ts';
 import { isRetriable, withRetry, type RetryPolicy } from './retry.ts';
+
+/** Failures that stop the stage rather than dead-letter the record. */
+const OUTAGES: ReadonlySet<ErrorCode> = new Set([ErrorCodes.SCHEMA_REGISTRY_UNAVAILABLE]);
 
 export type StepResult = Envelope | readonly Envelope[] | null | undefined;
 export type StepFn = (envelope: Envelope) => StepResult | Promise<StepResult>;
@@ -146,6 +152,11 @@ export class StepStream extends Transform {
   }
 
   #fail(err: unknown, envelope: Envelope, callback: TransformCallback, attempts: number): void {
-    this.#onError(this.#error(err, envelope, attempts), envelope).then(() => callback(), callback);
+    const error = this.#error(err, envelope, attempts);
+    if (OUTAGES.has(error.code)) {
+      callback(error);
+      return;
+    }
+    this.#onError(error, envelope).then(() => callback(), callback);
   }
 }

@@ -132,7 +132,7 @@ export class TopologyTestDriver {
           await appendFile(inputFileOf(this.#dir, lineNode), lines.join(''));
           if ((this.#instances.get(lineNode.id) ?? []).length === 0) await this.#start(lineNode, 1);
         } else {
-          const outgoing = outgoingRecords(this.#resources, topic, list, this.#lastTimestamp);
+          const outgoing = await outgoingRecords(this.#resources, topic, list, this.#lastTimestamp);
           this.#lastTimestamp = outgoing.at(-1)?.timestamp ?? this.#lastTimestamp;
           await sendAll(this.#transport, outgoing);
         }

@@ -22,8 +22,10 @@ function encodedOrText(encoder: TopicEncoder, value: unknown): Buffer {
  * A test's records for `topic`. Records with no timestamp take the one before them, starting at
  * `from` (the Unix epoch for a case): a case runs the same every time.
  */
-export function outgoingRecords(resources: TopologyResources, topic: string, given: readonly InputRecordSpec[], from = 0): OutgoingRecord[] {
+export async function outgoingRecords(resources: TopologyResources, topic: string, given: readonly InputRecordSpec[], from = 0): Promise<OutgoingRecord[]> {
   const encoder = topicEncoder(resources, topic);
+  // A schema registry gives the writer's id first.
+  await encoder.prepare();
   let last = from;
   return given.map((r) => {
     last = r.timestamp !== undefined ? timestampOf(r.timestamp) : last;
@@ -70,18 +72,22 @@ async function readSince(transport: Transport, topic: string, from: ReadPosition
 export async function readTopicRecords(transport: Transport, resources: TopologyResources, topic: string, from: ReadPositions = new Map()): Promise<OutputRecord[]> {
   const chain = resources.topicChain(topic);
   const aad = Buffer.from(topic, 'utf8');
-  return (await readSince(transport, topic, from)).map((r) => {
+  const records = await readSince(transport, topic, from);
+  // Decoded in order: a writer schema id the registry must be asked for is fetched once, by the first record naming it.
+  const out: OutputRecord[] = [];
+  for (const r of records) {
     const headers: Record<string, string> = {};
     for (const [name, v] of Object.entries(r.headers)) if (v !== undefined) headers[name] = v.toString('utf8');
-    return {
+    out.push({
       key: r.key === null ? null : r.key.toString('utf8'),
-      value: r.value === null ? null : plain(chain.decode(r.value, { headers: r.headers, aad })),
+      value: r.value === null ? null : plain(await chain.decodeFetching(r.value, { headers: r.headers, aad })),
       headers,
       partition: r.partition,
       offset: r.offset,
       timestamp: r.timestamp,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** The dead letters in `topic` after `from` (moved past them). */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ErrorCodes, exposedWithoutToken, type ErrorCode } from '../core/index.ts';
 import { resolveInside, type JoinSpec, type Step, type WindowedAggregate } from '../processors/index.ts';
-import type { Encoding, HttpInput, NodeInput, NodeOutput, RetrySpec, SchemaRef, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
+import type { Encoding, HttpInput, NodeInput, NodeOutput, RetrySpec, SchemaRef, SchemaRegistryConfig, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 import type { FileFormat, NodeConfig, SinkConfig, SourceConfig, TopologyFile } from './schema.ts';
@@ -79,6 +79,18 @@ class Builder {
       });
     }
     return name;
+  }
+
+  async schemaRegistry(): Promise<SchemaRegistryConfig | undefined> {
+    const r = this.config['schema-registry'];
+    if (r === undefined) return undefined;
+    return {
+      ...(r.url !== undefined ? { url: r.url } : {}),
+      ...(r.dir !== undefined ? { dir: await this.resolvePath(r.dir, ['schema-registry', 'dir']) } : {}),
+      subject: r.subject ?? 'topic',
+      autoRegister: r['auto-register'] ?? true,
+      ...(r.auth !== undefined ? { auth: r.auth } : {}),
+    };
   }
 
   async schemas(): Promise<Record<string, SchemaRef>> {
@@ -341,8 +353,9 @@ export interface Built {
 /** Builds the description; problems go to `ctx.report`. The result is meaningful only when none were reported. */
 export async function buildTopology(config: TopologyFile, ctx: BuildContext): Promise<Built> {
   const b = new Builder(config, ctx);
-  const [schemas, nodes] = await Promise.all([
+  const [schemas, registry, nodes] = await Promise.all([
     b.schemas(),
+    b.schemaRegistry(),
     Promise.all(Object.entries(config.nodes).map(([id, n]) => b.node(id, n))),
   ]);
   const topics = b.topics(nodes);
@@ -367,6 +380,7 @@ export async function buildTopology(config: TopologyFile, ctx: BuildContext): Pr
           },
         }
       : {}),
+    ...(registry !== undefined ? { schemaRegistry: registry } : {}),
     schemas,
     topics,
     nodes,

@@ -17,6 +17,7 @@ export type {
   RetrySpec,
   Trigger,
   KafkaConfig,
+  SchemaRegistryConfig,
   Compression,
   Guarantee,
   Vertex,

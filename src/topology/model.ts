@@ -124,6 +124,15 @@ export interface KafkaConfig {
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password?: string };
 }
 
+/** Where `avro-confluent` topics find schema ids: a registry (`url`) or a local directory (`dir`, absolute). */
+export interface SchemaRegistryConfig {
+  readonly url?: string;
+  readonly dir?: string;
+  readonly subject: 'topic' | 'record' | 'topic-record';
+  readonly autoRegister: boolean;
+  readonly auth?: { readonly username: string; readonly password: string } | { readonly token: string };
+}
+
 /** Vertex ids are stable across runs and shared by the SVG, so a status page can find them. */
 export type VertexKind = 'stage' | 'topic' | 'source' | 'sink';
 
@@ -154,6 +163,7 @@ export interface Topology {
   readonly dir: string;
   readonly root: string;
   readonly kafka?: KafkaConfig;
+  readonly schemaRegistry?: SchemaRegistryConfig;
   readonly schemas: Readonly<Record<string, SchemaRef>>;
   readonly topics: Readonly<Record<string, TopicSpec>>;
   readonly nodes: readonly TopologyNode[];

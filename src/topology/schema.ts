@@ -79,6 +79,30 @@ const KafkaSchema = z
   })
   .meta({ description: 'Kafka connection. Without it, `sluice run` uses the embedded in-process transport.' });
 
+const SchemaRegistrySchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL')
+      .optional()
+      .meta({ description: 'A Confluent-compatible schema registry (Confluent, Apicurio `…/apis/ccompat/v7`, Karapace, Redpanda), e.g. `${SCHEMA_REGISTRY_URL}`. `--schema-registry` overrides it.' }),
+    dir: PathSchema.optional().meta({ description: 'Offline instead of `url`: a directory of `<id>-<name>.avsc` files, the ids of `avro-confluent` records.' }),
+    subject: z
+      .enum(['topic', 'record', 'topic-record'])
+      .optional()
+      .meta({ description: 'Subject naming: `topic` (`<topic>-value`, the default), `record` (the record’s full name), `topic-record` (`<topic>-<full name>`).' }),
+    'auto-register': z.boolean().optional().meta({ description: 'Writers register their schema (default true); false only looks it up and fails when it is not registered.' }),
+    auth: z
+      .union([
+        z.strictObject({ username: z.string().min(1), password: z.string().min(1).meta({ description: 'Use `${ENV_VAR}`.' }) }),
+        z.strictObject({ token: z.string().min(1).meta({ description: 'A bearer token; use `${ENV_VAR}`.' }) }),
+      ])
+      .optional()
+      .meta({ description: 'HTTP basic (`username`, `password`) or bearer (`token`) authentication.' }),
+  })
+  .refine((r) => (r.url === undefined) !== (r.dir === undefined), 'give one of `url` (a schema registry) or `dir` (a local schema directory)')
+  .meta({ description: 'Where `avro-confluent` topics find schema ids: a schema registry, or a local directory.' });
+
 const DefaultsSchema = z
   .strictObject({
     codec: CodecChainSchema.optional(),
@@ -317,6 +341,7 @@ export const TopologyFileSchema = z
     description: z.string().optional(),
     kafka: KafkaSchema.optional(),
     defaults: DefaultsSchema.optional(),
+    'schema-registry': SchemaRegistrySchema.optional(),
     schemas: z
       .record(SchemaNameSchema, PathSchema.meta({ description: 'An `.avsc` file, relative to the topology file.' }))
       .optional()

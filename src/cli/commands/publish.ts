@@ -36,6 +36,8 @@ export interface PublishCommandOptions {
   rejects?: string;
   partitions?: number;
   headers?: Record<string, string>;
+  /** Schema registry URL for `avro-confluent`. */
+  schemaRegistry?: string;
   /** aes-gcm keys file; else the SLUICE_KEYS environment variable when the chain needs keys. */
   keysFile?: string;
   security?: KafkaSecurity;
@@ -193,6 +195,7 @@ export async function runPublish(options: PublishCommandOptions, io: PublishIo):
     ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(keys === undefined ? {} : { keys }),
+    ...(options.schemaRegistry === undefined ? {} : { schemaRegistry: { url: options.schemaRegistry } }),
   });
   const source: Readable = options.file === undefined ? createStdinLineSource(io.stdin) : createFileLineSource(options.file, { name: options.file });
   const lines = new LinesToRecords(publisher, rejects, options.rate);
@@ -267,6 +270,7 @@ export const registerPublish: RegisterCommand = (program: Command) => {
     .option('--partitions <n>', 'create the topic with n partitions if it does not exist', (text: string) => wholeNumber('--partitions', text, 1, MAX_PARTITIONS))
     .option('--header <name=value>', 'header on every message (repeatable)', parseHeader)
     .option('--keys <file>', 'aes-gcm key file (default: $SLUICE_KEYS)')
+    .option('--schema-registry <url>', 'schema registry where avro-confluent registers the schema (subject <topic>-value)')
     .action(async (file: string | undefined, flags: PublishFlags) => {
       const connection = connectionOf(flags, undefined, process.env, warnOnStderr);
       const report = await runPublish(
@@ -283,6 +287,7 @@ export const registerPublish: RegisterCommand = (program: Command) => {
           ...(flags.partitions === undefined ? {} : { partitions: flags.partitions }),
           ...(flags.header === undefined ? {} : { headers: flags.header }),
           ...(flags.keys === undefined ? {} : { keysFile: flags.keys }),
+          ...(flags.schemaRegistry === undefined ? {} : { schemaRegistry: flags.schemaRegistry }),
         },
         { stdin: process.stdin, stderr: process.stderr, logger: createLogger({ command: 'publish' }) },
       );

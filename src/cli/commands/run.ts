@@ -34,6 +34,7 @@ interface RunCliOptions extends KafkaSecurityFlags, TokenFlags {
   shutdownTimeout: string;
   commitInterval: string;
   keyFile?: string;
+  schemaRegistry?: string;
   namespace?: string;
   instances?: string;
   isolation: string;
@@ -102,6 +103,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
     .option('--commit-interval <ms>', 'how often settled input offsets are committed', '1000')
     .option('--namespace <name>', `${NAMESPACE_HELP}: isolates copies of one topology`)
     .option('--key-file <path>', 'aes-gcm keys file (default: the SLUICE_KEYS environment variable)')
+    .option('--schema-registry <url>', "schema registry for avro-confluent topics, overriding the topology's schema-registry.url")
     .option('--instances <list>', 'instances per node, overriding the file: node=N, comma-separated')
     .option('--isolation <kind>', 'where each stage instance runs on Kafka: thread or process', 'thread')
     .option('--port <n>', `HTTP status server port (0 = any free port; default ${DEFAULT_PORT} on Kafka, none when embedded)`)
@@ -155,6 +157,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
           ...(opts.fromStart ? { fromStart: true } : {}),
           ...(brokers !== undefined ? { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR } : {}),
           ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
+          ...(opts.schemaRegistry !== undefined ? { schemaRegistry: opts.schemaRegistry } : {}),
           ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
           ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
           ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { createRecord, ErrorCodes, type SluiceError } from '../../../src/core/index.ts';
+import { createRecord, ErrorCodes, SluiceError } from '../../../src/core/index.ts';
 import { derive, type Envelope } from '../../../src/runtime/envelope.ts';
 import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
 import { StepStream } from '../../../src/runtime/step.ts';
@@ -80,5 +80,35 @@ describe('StepStream', () => {
       { name: 'x', onError: async () => Promise.reject(new Error('dead-letter topic unavailable')) },
     );
     await expect(run(envelopes(new PartitionWatermark('t', 0), [1]), broken)).rejects.toThrow('dead-letter topic unavailable');
+  });
+
+  it('fails the stream on a schema registry outage after its retries instead of dead-lettering the record', async () => {
+    const mark = new PartitionWatermark('t', 0);
+    const dead: SluiceError[] = [];
+    let calls = 0;
+    const decode = new StepStream(
+      (e) => {
+        if (e.record.value !== 2) return null;
+        calls++;
+        return Promise.reject(new SluiceError(ErrorCodes.SCHEMA_REGISTRY_UNAVAILABLE, 'registry away', { retriable: true }));
+      },
+      {
+        name: 'decode',
+        onError: async (err, env) => {
+          dead.push(err);
+          env.token?.done();
+        },
+        retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 2, factor: 2 },
+      },
+    );
+    const failure = await run(envelopes(mark, [1, 2, 3]), decode).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toMatchObject({ code: ErrorCodes.SCHEMA_REGISTRY_UNAVAILABLE, context: { step: 'decode', offset: '1', attempts: 3 } });
+    expect(calls).toBe(3);
+    expect(dead).toEqual([]);
+    // Offset 0 settled; the commit stops at the record of the outage, which is read again after a restart.
+    expect(mark.committable()).toBe(1n);
   });
 });
