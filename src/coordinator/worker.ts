@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCodes, SluiceError, createLogger, isSluiceError } from '../core/index.ts';
-import { Stage, TopologyResources, type StageReport } from '../runtime/index.ts';
+import { Stage, TopologyResources, unstartedReport, type StageReport } from '../runtime/index.ts';
 import { loadTopology, physicalTopology } from '../topology/index.ts';
 import { createTransport } from '../transport/index.ts';
 import { PARAMS_ENV, REPORT_INTERVAL_MS, type ControlMessage, type InstanceMessage, type InstanceParams } from './protocol.ts';
@@ -79,6 +79,13 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     keyFile: params.keyFile,
     ...(params.schemaRegistry !== undefined ? { schemaRegistry: params.schemaRegistry } : {}),
   });
+  // Stopped before it joined its group (an instance scaled away while it started): joining only to
+  // leave again would make every other member of the group rebalance twice for nothing.
+  if (early?.type === 'stop') {
+    await transport.close();
+    await send({ type: 'finished', report: unstartedReport(node) });
+    return 0;
+  }
   stage = await Stage.create({
     topology,
     node,

@@ -106,6 +106,11 @@ export function deadLetterTopicOf(topology: Topology, node: TopologyNode): strin
   return `${topology.name}.${node.id}.dlq`;
 }
 
+/** The report of an instance stopped before it was built: it read and wrote nothing. */
+export function unstartedReport(node: TopologyNode): StageReport {
+  return { node: node.id, read: 0, written: 0, deadLettered: 0, retried: 0, output: describeOutput(node) };
+}
+
 function describeOutput(node: TopologyNode): string {
   const out = node.output;
   switch (out.kind) {

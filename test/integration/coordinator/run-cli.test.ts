@@ -51,7 +51,7 @@ describe('sluice run on Kafka', () => {
 });
 
 describe('sluice run on Kafka, stopped while it starts', () => {
-  it('exits 0 on a SIGTERM sent while its topics are being created', async () => {
+  it('exits 0 on a SIGTERM sent while its topics are being created, its stages never joining their groups', async () => {
     const file = writeTopology({ 'topology.yaml': yaml });
     const child = spawn(process.execPath, [bin, 'run', file, '--brokers', brokers().join(','), '--namespace', `${uniqueName('starting')}.`, '--port', '0'], {
       env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
@@ -72,5 +72,8 @@ describe('sluice run on Kafka, stopped while it starts', () => {
     expect(signalled, stderr).toBe(true);
     expect(exit, stderr).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('stopping: draining, acknowledging and committing');
+    // The stop reaches each stage's worker before it has built the stage.
+    expect(stderr).not.toContain('"msg":"partitions assigned"');
+    expect(stderr).toMatch(/^ {2}show +read +0 +written +0 /m);
   });
 });
