@@ -162,7 +162,10 @@ export class TopicSource {
 
   /** Nothing handed to the stage is still worked on (records whose effect waits in a store for the next commit count as finished). */
   #finishedWhatItTook(): boolean {
-    const [raw, toEnvelopes] = this.#streams;
+    // A rebalance while the source stream is still joining its group: nothing was handed to the stage yet.
+    const streams = this.#streams as [SourceStream, Transform] | undefined;
+    if (streams === undefined) return this.tasks.working === 0;
+    const [raw, toEnvelopes] = streams;
     return this.tasks.working === 0 && raw.readableLength === 0 && toEnvelopes.writableLength === 0;
   }
 
