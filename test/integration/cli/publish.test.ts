@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { createTransport } from '../../../src/transport/index.ts';
 import { brokers, createTopic, uniqueName, withAdmin } from '../harness/kafka.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
 import { registryUrl } from '../harness/registry.ts';
+import { freePort } from '../runtime/http-client.ts';
 
 const schema = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'int' }, { name: 'kind', type: 'string' }] };
 
@@ -63,15 +63,6 @@ function sluice(args: string[]): Promise<{ code: number; stderr: string }> {
   });
 }
 
-/** A port nothing listens on: bound, then let go. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('sluice publish --codec avro-confluent --schema-registry (CLI)', () => {
   it('registers <topic>-value and writes Confluent wire format with that id', async () => {
     const topic = uniqueName('reginterop-cli');
@@ -99,7 +90,7 @@ describe('sluice publish --codec avro-confluent --schema-registry (CLI)', () => 
     const topic = uniqueName('reginterop-cli-down');
     await createTopic(topic, 1);
     const { input, schemaPath } = await files([JSON.stringify({ id: 1, kind: 'ok' })]);
-    const url = `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`;
+    const url = `http://127.0.0.1:${await freePort()}/apis/ccompat/v7`;
     const run = await sluice(['publish', input, '--brokers', brokers().join(','), '--topic', topic, '--schema', schemaPath, '--codec', 'avro-confluent', '--schema-registry', url]);
     expect(run.stderr).toContain(`schema registry unreachable (POST ${url}/subjects/${topic}-value/versions)`);
     expect(run.stderr).toContain('[SLUICE_ERR_SCHEMA_REGISTRY_UNAVAILABLE]');
