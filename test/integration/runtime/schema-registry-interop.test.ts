@@ -15,7 +15,7 @@ import { createTransport, type Transport } from '../../../src/transport/index.ts
 import { confluentPython, type ConfluentPython } from '../harness/confluent-python.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
 import { registryUrl } from '../harness/registry.ts';
-import { writeTopology } from './examples.ts';
+import { registryStepTopology } from './examples.ts';
 
 const v1 = {
   type: 'record',
@@ -29,28 +29,7 @@ const v1 = {
 };
 const v2 = { ...v1, fields: [...v1.fields, { name: 'unit', type: 'string', default: 'C' }] };
 
-const file = writeTopology({
-  'schemas/v1.avsc': JSON.stringify(v1),
-  'schemas/v2.avsc': JSON.stringify(v2),
-  'none.ndjson': '',
-  'topology.yaml': `
-name: interop
-schema-registry: { url: "\${REGISTRY}" }
-schemas: { V1: ./schemas/v1.avsc, V2: ./schemas/v2.avsc }
-topics:
-  in: { partitions: 2, schema: V1, codec: avro-confluent }
-  out: { partitions: 2, schema: V2, codec: avro-confluent }
-nodes:
-  step:
-    from: in
-    schema: V2
-    to: out
-    dead-letter: in.dlq
-  feed:
-    source: { file: ./none.ndjson }
-    to: in
-`,
-});
+const file = registryStepTopology(v1, v2);
 const schemaFile = (name: string) => join(dirname(file), 'schemas', `${name}.avsc`);
 
 let transport: Transport;
