@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/core/index.ts';
+import { ErrorCodes, silentLogger } from '../../../src/core/index.ts';
 import { TopologyRun } from '../../../src/runtime/index.ts';
 import { loadTopology } from '../../../src/topology/index.ts';
 import { createEmbeddedTransport, EmbeddedBroker } from '../../../src/transport/index.ts';
-import { registryUrl } from '../harness/registry.ts';
+import { registryUrl, startRegistryProxy } from '../harness/registry.ts';
 import { writeTopology } from './examples.ts';
 
 const MEDIA = 'application/vnd.schemaregistry.v1+json';
@@ -94,5 +94,44 @@ nodes:
       ...Array.from({ length: 5 }, (_, id) => ({ id, unit: 'C' })),
       ...Array.from({ length: 5 }, (_, i) => ({ id: 10 + i, unit: 'F' })),
     ]);
+  });
+
+  it('a file sink whose registry is unreachable fails the stage, dead-letters nothing, and writes every record once it is back', async () => {
+    const namespace = `reginterop.filesdown${randomUUID().slice(0, 8)}`;
+    const schema = { type: 'record', name: 'Reading', namespace, fields: [{ name: 'id', type: 'int' }] };
+    const file = writeTopology({
+      'schemas/r.avsc': JSON.stringify(schema),
+      'in.ndjson': Array.from({ length: 8 }, (_, id) => JSON.stringify({ id })).join('\n') + '\n',
+      'topology.yaml': `
+name: filesdown
+schema-registry: { url: "\${REGISTRY}" }
+schemas: { R: ./schemas/r.avsc }
+nodes:
+  write:
+    source: { file: ./in.ndjson }
+    sink: { file: ./out.txt, codec: "avro-confluent|base64", schema: R }
+    retries: { attempts: 1, backoff: 10ms }
+`,
+    });
+    const proxy = await startRegistryProxy(registryUrl());
+    const transport = createEmbeddedTransport(new EmbeddedBroker());
+    try {
+      const topology = await loadTopology(file, { env: { REGISTRY: proxy.url } });
+      const run = async () => (await TopologyRun.start({ topology, transport, logger: silentLogger, commitIntervalMs: 50 })).done;
+      proxy.down = true;
+      const down = await run();
+      expect(down.failed).toMatchObject([{ node: 'write', code: ErrorCodes.SCHEMA_REGISTRY_UNAVAILABLE }]);
+      expect(down.deadLetters).toEqual([]);
+      proxy.down = false;
+      const up = await run();
+      expect(up.failed).toEqual([]);
+      expect(up.deadLetters).toEqual([]);
+    } finally {
+      await transport.close();
+      await proxy.close();
+    }
+    const type = avro.Type.forSchema(schema as avro.Schema);
+    const out = readFileSync(join(dirname(file), 'out.txt'), 'utf8').trim().split('\n').map((line) => readLine(line, type));
+    expect(out.flatMap((l) => l.values)).toEqual(Array.from({ length: 8 }, (_, id) => ({ id })));
   });
 });
