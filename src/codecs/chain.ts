@@ -140,7 +140,17 @@ class Chain implements CodecChain {
   }
 
   decodeBatch(bytes: Buffer, ctx?: CodecContext): unknown[] {
+    return this.deserializeBatch(this.decodeBytes(bytes, ctx), ctx);
+  }
+
+  decodeBatchFetching(bytes: Buffer, ctx?: CodecContext): unknown[] | Promise<unknown[]> {
     const serialized = this.decodeBytes(bytes, ctx);
+    // A batch starts with the same Confluent prefix as one record: its id is the one to fetch.
+    const wait = this.serializer.prepareDecode?.(serialized);
+    return wait === undefined ? this.deserializeBatch(serialized, ctx) : wait.then(() => this.deserializeBatch(serialized, ctx));
+  }
+
+  private deserializeBatch(serialized: Buffer, ctx: CodecContext | undefined): unknown[] {
     try {
       return this.serializer.decodeBatch(serialized, ctx);
     } catch (err) {

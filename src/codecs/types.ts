@@ -101,6 +101,8 @@ export interface CodecChain {
   prepareEncode(): Promise<void> | undefined;
   /** `decode`, or a promise of it when the schema id in the bytes is one the registry must first be asked for. */
   decodeFetching(bytes: Buffer, ctx?: CodecContext): unknown;
+  /** `decodeBatch`, or a promise of it, as `decodeFetching`. */
+  decodeBatchFetching(bytes: Buffer, ctx?: CodecContext): unknown[] | Promise<unknown[]>;
   /** The headers to put on every message this chain encodes (chain spec, schema name and fingerprint or id). */
   headers(): Readonly<Record<string, string>>;
 }

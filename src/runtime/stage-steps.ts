@@ -45,7 +45,7 @@ function timestampFrom(field: string | undefined): ((value: unknown) => number |
   };
 }
 
-function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[] | Promise<Envelope>, field: string | undefined): StepFn {
+function withTimestamp(fn: (env: Envelope) => Envelope | Envelope[] | Promise<Envelope | Envelope[]>, field: string | undefined): StepFn {
   const eventTime = timestampFrom(field);
   if (eventTime === undefined) return fn;
   const stamp = (out: Envelope | Envelope[]): Envelope | Envelope[] => {
@@ -97,10 +97,15 @@ export function topicDecodeStep(node: TopologyNode, topics: readonly string[], r
 /** File or stdin lines → values: JSON documents, raw text, or one encoded batch per line. */
 export function lineDecodeStep(encoding: Encoding, timestamp: string | undefined, resources: TopologyResources): NamedStep {
   const schema = resources.schema(encoding.schema);
-  let decode: (env: Envelope) => Envelope | Envelope[];
+  let decode: (env: Envelope) => Envelope | Envelope[] | Promise<Envelope[]>;
   if (encoding.codec !== undefined) {
     const chain = resources.chain(encoding.codec, encoding.schema);
-    decode = (env) => chain.decodeBatch(Buffer.from(env.record.value as string, 'latin1')).map((v) => derive(env, { ...env.record, value: v }));
+    const split = (env: Envelope, values: unknown[]) => values.map((v) => derive(env, { ...env.record, value: v }));
+    decode = (env) => {
+      const values = chain.decodeBatchFetching(Buffer.from(env.record.value as string, 'latin1'));
+      // A promise only for a schema id the registry must first be asked for.
+      return values instanceof Promise ? values.then((v) => split(env, v)) : split(env, values);
+    };
   } else if (encoding.format === 'lines') {
     decode = (env) => env;
   } else {
@@ -229,18 +234,27 @@ export function topicEncodeStep(node: TopologyNode, resources: TopologyResources
   };
 }
 
-/** For file sinks with an Avro codec: makes each value encodable on its own, so one bad value is dead-lettered, not the batch. */
+/**
+ * For file sinks with an Avro codec: makes each value encodable on its own, so one bad value is
+ * dead-lettered, not the batch. With avro-confluent and a registry it first waits for the writer's id,
+ * which the sink's synchronous batch encode needs (resources give the sink the same chain).
+ */
 export function fileValidateStep(encoding: Encoding, resources: TopologyResources): NamedStep | undefined {
   const schema = resources.schema(encoding.schema);
   if (encoding.codec === undefined || schema === undefined) return undefined;
+  const chain = resources.chain(encoding.codec, encoding.schema);
+  const validate = (env: Envelope): Envelope => {
+    if (!schema.type.isValid(env.record.value)) {
+      env.record.value = coerceJsonForSchema(schema.type, env.record.value, { allowUnknownFields: true });
+    }
+    return env;
+  };
   return {
     name: 'validate',
     code: ErrorCodes.SERIALIZE,
     fn: (env) => {
-      if (!schema.type.isValid(env.record.value)) {
-        env.record.value = coerceJsonForSchema(schema.type, env.record.value, { allowUnknownFields: true });
-      }
-      return env;
+      const wait = chain.prepareEncode();
+      return wait === undefined ? validate(env) : wait.then(() => validate(env));
     },
   };
 }

@@ -119,6 +119,36 @@ ${extra}
   return loadTopology(file);
 }
 
+/**
+ * `step` reads avro-confluent topic `in` (schema `v1`) with `v2` and writes `out` (`v2`), 2 partitions each, ids
+ * from the registry `${REGISTRY}`, dead letters to `in.dlq`; an idle `feed` node writes `in`. Returns the file.
+ */
+export function registryStepTopology(v1: object, v2: object, retries?: string): string {
+  return writeTopology({
+    'schemas/v1.avsc': JSON.stringify(v1),
+    'schemas/v2.avsc': JSON.stringify(v2),
+    'none.ndjson': '',
+    'topology.yaml': `
+name: readings
+schema-registry: { url: "\${REGISTRY}", subject: topic }
+schemas: { V1: ./schemas/v1.avsc, V2: ./schemas/v2.avsc }
+topics:
+  in: { partitions: 2, schema: V1, codec: avro-confluent }
+  out: { partitions: 2, schema: V2, codec: avro-confluent }
+nodes:
+  step:
+    from: in
+    schema: V2
+    to: out
+    dead-letter: in.dlq
+${retries === undefined ? '' : `    retries: ${retries}`}
+  feed:
+    source: { file: ./none.ndjson }
+    to: in
+`,
+  });
+}
+
 /** `read`: the lines of a file, as they are, to topic `lines` (3 partitions). */
 export function linesToTopicTopology(lines: readonly string[]): string {
   return writeTopology({

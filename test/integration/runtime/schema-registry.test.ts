@@ -19,7 +19,7 @@ import { createTransport, type Transport } from '../../../src/transport/index.ts
 import { brokers, uniqueName } from '../harness/kafka.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
 import { registryUrl, startRegistryProxy, type RegistryProxy } from '../harness/registry.ts';
-import { writeTopology } from './examples.ts';
+import { registryStepTopology, writeTopology } from './examples.ts';
 
 const v1 = { type: 'record', name: 'Reading', namespace: 'regclient', fields: [{ name: 'id', type: 'int' }] };
 const v2 = { ...v1, fields: [...v1.fields, { name: 'unit', type: 'string', default: 'C' }] };
@@ -43,32 +43,6 @@ async function decodeByHand(bytes: Buffer, reader: object): Promise<unknown> {
   return type.fromBuffer(bytes.subarray(5), type.createResolver(writer));
 }
 
-function topologyFile(retries: string): string {
-  return writeTopology({
-    'schemas/v1.avsc': JSON.stringify(v1),
-    'schemas/v2.avsc': JSON.stringify(v2),
-    'none.ndjson': '',
-    'topology.yaml': `
-name: readings
-schema-registry: { url: "\${REGISTRY}", subject: topic }
-schemas: { V1: ./schemas/v1.avsc, V2: ./schemas/v2.avsc }
-topics:
-  in: { partitions: 2, schema: V1, codec: avro-confluent }
-  out: { partitions: 2, schema: V2, codec: avro-confluent }
-nodes:
-  step:
-    from: in
-    schema: V2
-    to: out
-    dead-letter: in.dlq
-    retries: ${retries}
-  feed:
-    source: { file: ./none.ndjson }
-    to: in
-`,
-  });
-}
-
 let transport: Transport;
 let proxy: RegistryProxy;
 beforeAll(async () => {
@@ -81,7 +55,7 @@ afterAll(async () => {
 });
 
 async function runStep(namespace: string, retries: string) {
-  const topology = await loadTopology(topologyFile(retries), { env: { REGISTRY: proxy.url } });
+  const topology = await loadTopology(registryStepTopology(v1, v2, retries), { env: { REGISTRY: proxy.url } });
   const run = await TopologyRun.start({ topology, transport, logger: silentLogger, untilCaughtUp: true, commitIntervalMs: 100, nodes: ['step'], namespace });
   return run.done;
 }

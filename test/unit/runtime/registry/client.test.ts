@@ -127,6 +127,22 @@ describe('RegistrySchemas', () => {
     expect(registry.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
   });
 
+  it('reads a batch (a file line) whose id is new with one request, then from the cache', async () => {
+    const writing = new RegistrySchemas(new SchemaRegistryClient({ url: registry.url }), true);
+    const writer = createCodecChain('avro-confluent|base64', { schema: v1, schemas: writing.forSubject('lab.Reading') });
+    await writer.prepareEncode();
+    const batch = writer.encodeBatch([{ id: 'a' }, { id: 'b' }]);
+
+    const reading = new RegistrySchemas(new SchemaRegistryClient({ url: registry.url }), true);
+    const reader = createCodecChain('avro-confluent|base64', { schema: v2, schemas: reading.forSubject('lab.Reading') });
+    expect(() => reader.decodeBatch(batch)).toThrow(/no schema with id 1/);
+    const first = reader.decodeBatchFetching(batch);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toEqual([{ id: 'a', unit: 'C' }, { id: 'b', unit: 'C' }]);
+    expect(reader.decodeBatchFetching(batch)).toEqual([{ id: 'a', unit: 'C' }, { id: 'b', unit: 'C' }]);
+    expect(registry.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+
   it('without auto-register looks the schema up, and an unregistered one is SCHEMA_NOT_FOUND', async () => {
     const schemas = new RegistrySchemas(new SchemaRegistryClient({ url: registry.url }), false);
     const chain = createCodecChain('avro-confluent', { schema: v1, schemas: schemas.forSubject('readings-value') });
