@@ -66,6 +66,8 @@ export const ErrorCodes = {
   TOPOLOGY_PROCESSOR_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN',
   /** A file sink names a file the topology also reads (an input, schema, module, key file, the topology itself) or another sink writes. */
   TOPOLOGY_PATH_CONFLICT: 'SLUICE_ERR_TOPOLOGY_PATH_CONFLICT',
+  /** A join whose sides cannot meet in one task: partition counts differ, the key is not the one joined on, a table topic not compacted. */
+  TOPOLOGY_COPARTITION: 'SLUICE_ERR_TOPOLOGY_COPARTITION',
   /**
    * State stores: a store directory another live process (or another open store in this one) holds;
    * a store key that is empty or longer than a store can keep (LMDB's 1,978 bytes); a value its serde

@@ -22,6 +22,7 @@ export { FieldPathSchema, compileFieldPath, isForbiddenKey, type FieldGetter } f
 export { PredicateSchema, compilePredicate, describePredicate, type Predicate, type Comparisons, type Scalar } from './predicate.ts';
 export { DurationSchema, PositiveDurationSchema, RateSchema, parseDuration, parseRate, formatDuration } from './duration.ts';
 export { ModuleRefSchema, type ModuleRef } from './module-ref.ts';
+export { JoinSchema, JOIN_ON_KEY, compileJoinKey, joinValue, keyBytes, tableJoinKinds, type JoinSpec, type TableJoinSpec, type TableJoinKind, type JoinKeyOf } from './join.ts';
 export { StepSchema, stepKinds, type Step, type BuiltinStep, type MapSpec } from './steps.ts';
 export { compileProcessor, chainSteps, type CompiledStep } from './compile.ts';
 export { BranchSchema, RouteSchema, compileBranch, type Route } from './branch.ts';

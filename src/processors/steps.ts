@@ -8,6 +8,7 @@ import { FieldPathSchema, isForbiddenKey } from './field.ts';
 import { PredicateSchema, type Predicate } from './predicate.ts';
 import { ModuleRefSchema, type ModuleRef } from './module-ref.ts';
 import { choiceRegistry } from './config-meta.ts';
+import { JoinSchema, type JoinSpec } from './join.ts';
 
 export interface MapSpec {
   readonly pick?: readonly string[];
@@ -21,11 +22,13 @@ export type Step =
   | ({ readonly kind: 'map' } & MapSpec)
   | { readonly kind: 'flatMap'; readonly field: string; readonly as?: string }
   | { readonly kind: 'key'; readonly field: string }
-  | ({ readonly kind: 'module' } & ModuleRef);
+  | ({ readonly kind: 'module' } & ModuleRef)
+  | { readonly kind: 'join'; readonly join: JoinSpec };
 
-export type BuiltinStep = Exclude<Step, { kind: 'module' }>;
+/** Steps compiled to pure functions; a join needs its task's state and is the runtime's. */
+export type BuiltinStep = Exclude<Step, { kind: 'module' } | { kind: 'join' }>;
 
-export const stepKinds = ['filter', 'map', 'flatMap', 'key'] as const;
+export const stepKinds = ['filter', 'map', 'flatMap', 'key', 'join'] as const;
 
 const FieldName = z
   .string()
@@ -64,6 +67,7 @@ export const StepSchema = z
     map: MapSchema.optional(),
     flatMap: FlatMapSchema.optional(),
     key: KeySchema.optional(),
+    join: JoinSchema.optional(),
   })
   .register(choiceRegistry, { noun: 'processor' })
   .superRefine((s, ctx) => {
@@ -84,7 +88,8 @@ export const StepSchema = z
       return { kind: 'flatMap', field: s.flatMap.field, ...(s.flatMap.as !== undefined ? { as: s.flatMap.as } : {}) };
     }
     if (s.key !== undefined) return { kind: 'key', field: s.key.field };
+    if (s.join !== undefined) return { kind: 'join', join: s.join };
     const m = s.map as z.output<typeof MapSchema>;
     return 'module' in m ? { kind: 'module', module: m.module, export: m.export } : { kind: 'map', ...m };
   })
-  .meta({ id: 'Step', description: 'One processing step: `filter`, `map`, `flatMap` or `key`.' });
+  .meta({ id: 'Step', description: 'One processing step: `filter`, `map`, `flatMap`, `key` or `join`.' });

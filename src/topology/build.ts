@@ -282,7 +282,8 @@ class Builder {
       trigger,
       ...(n.codec !== undefined ? { codec: n.codec } : {}),
       retries: this.retries(n),
-      reads: input.kind === 'topics' ? input.topics : [],
+      // A table is read with the input (copartition.ts): its edge is a read too.
+      reads: input.kind === 'topics' ? [...input.topics, ...process.flatMap((s) => (s.kind === 'join' && !input.topics.includes(s.join.table) ? [s.join.table] : []))] : [],
       writes,
       line,
       column,

@@ -23,7 +23,8 @@ export function repartitionTopicOf(topology: Topology, node: TopologyNode): stri
   return `${topology.name}.${node.id}.repartition`;
 }
 
-function lastKeyField(steps: readonly Step[]): string | undefined {
+/** The field a trailing `key:` step keys by; undefined when the key is unknown (none, or a step that may re-key after it). */
+export function lastKeyField(steps: readonly Step[]): string | undefined {
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i]!;
     if (step.kind === 'key') return step.field;

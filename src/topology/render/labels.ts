@@ -19,6 +19,8 @@ export function describeStep(step: Step): string {
       return `flatMap: ${step.field}${step.as ? ` as ${step.as}` : ''}`;
     case 'key':
       return `key: ${step.field}`;
+    case 'join':
+      return `join ${step.join.kind}: ${step.join.table} on ${step.join.on} as ${step.join.as}`;
     case 'module':
       return `map: ${path.basename(step.module)}${step.export === 'default' ? '' : `#${step.export}`}`;
   }
