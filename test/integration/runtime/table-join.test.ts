@@ -60,7 +60,7 @@ type Enriched = Order & { customer: Customer | null };
 
 function transportOf(kind: 'embedded' | 'kafka'): Transport {
   return kind === 'embedded'
-    ? createTransport({ logger: silentLogger })
+    ? createTransport({ clientId: 'sluice-tables-test', logger: silentLogger })
     : createTransport({ brokers: brokers(), clientId: 'sluice-tables-test', logger: silentLogger });
 }
 
