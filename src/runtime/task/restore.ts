@@ -26,28 +26,24 @@ export async function restoreStore(
   target: TaskStore,
   logger: Logger,
   onProgress: (progress: RestoreProgress) => void,
-  /** Restore only the changes below this offset (a table: its topic's committed offset, see steps/table-join.ts). */
-  until?: number,
 ): Promise<RestoreProgress> {
   const started = Date.now();
   const ends = await transport.endOffsets(target.changelog);
-  const limit = until ?? Number.POSITIVE_INFINITY;
-  const end = Math.min(Number(ends.find((e) => e.partition === task)?.offset ?? '0'), limit);
+  const end = Number(ends.find((e) => e.partition === task)?.offset ?? '0');
   const progress: RestoreProgress = { store: target.name, task, restored: 0, remaining: 0, startedAt: started };
   const read = async (from: number | undefined) => {
     progress.remaining = Math.max(0, end - (from ?? 0));
     onProgress(progress);
     return transport.readPartitions(target.changelog, [{ partition: task, from: from === undefined ? null : String(from) }], async (records) => {
       const entries: ChangelogEntry[] = [];
-      for (const r of records) if (r.key !== null && Number(r.offset) < limit) entries.push({ key: r.key, value: r.value });
-      const next = Math.min(Number(records[records.length - 1]!.offset) + 1, limit);
+      for (const r of records) if (r.key !== null) entries.push({ key: r.key, value: r.value });
+      const next = Number(records[records.length - 1]!.offset) + 1;
       await target.store.restore(entries, next);
       progress.restored += records.length;
       progress.remaining = Math.max(0, end - next);
       onProgress(progress);
     });
   };
-  if ((target.store.checkpoint ?? 0) >= limit) return progress;
   let [result] = await read(target.store.checkpoint);
   if (result?.outOfRange === true) {
     logger.warn({ store: target.name, task, checkpoint: target.store.checkpoint, changelog: target.changelog }, 'the changelog does not hold the local copy’s checkpoint; wiping the copy and restoring it whole');

@@ -38,7 +38,7 @@ import type { OffsetToken, PartitionWatermark } from '../offsets.ts';
 import { withRetry } from '../retry.ts';
 import { readPositions, writePositions } from './positions.ts';
 import { restoreStore, type RestoreProgress } from './restore.ts';
-import { Task, applySnapshot, changelogRecords, snapshotReady, type StateSnapshot, type TaskStore } from './task.ts';
+import { Task, applySnapshot, changelogRecords, snapshotReady, type StateSnapshot } from './task.ts';
 
 export interface StoreDeclaration {
   name: string;
@@ -161,25 +161,8 @@ export class TaskManager {
       const target = { name, store, changelog, next: 0 };
       if (table) task.tables.set(changelog, target);
       else task.stores.push(target);
-      const until = table ? await this.#tableRestoreEnd(task, target) : undefined;
-      await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }), until);
+      await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }));
     }
-  }
-
-  /**
-   * A table is restored up to the group's committed offset of its topic, not its end, as Kafka Streams
-   * restores a source-topic table: the consumer reads on from there with the stream's records, so
-   * stream records read again after a crash meet the table as it was when they were first read, not
-   * updates that came after them. A local copy ahead of that offset (a crash between its flush and
-   * the offset commit) holds such updates: it is wiped and restored again.
-   */
-  async #tableRestoreEnd(task: Task, target: TaskStore): Promise<number> {
-    const consumer = this.#consumer;
-    const committed = consumer === undefined ? [] : await withRetry(() => consumer.committedOffsets(target.changelog));
-    const offset = committed.find((c) => c.partition === task.id)?.offset;
-    const until = offset === null || offset === undefined ? 0 : Number(offset);
-    if ((target.store.checkpoint ?? 0) > until) await target.store.wipe();
-    return until;
   }
 
   /**
