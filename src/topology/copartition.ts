@@ -21,7 +21,7 @@ export interface JoinSide {
 }
 
 /** Every join step of a node, with its place in `process`. */
-export function joinsOf(node: TopologyNode): Array<{ index: number; join: JoinSpec }> {
+export function joinsOf(node: Pick<TopologyNode, 'process'>): Array<{ index: number; join: JoinSpec }> {
   const out: Array<{ index: number; join: JoinSpec }> = [];
   node.process.forEach((step, index) => {
     if (step.kind === 'join') out.push({ index, join: step.join });
@@ -30,7 +30,7 @@ export function joinsOf(node: TopologyNode): Array<{ index: number; join: JoinSp
 }
 
 /** The topics a node materialises as tables: read with its input, kept in its tasks' stores. */
-export function tablesOf(node: TopologyNode): string[] {
+export function tablesOf(node: Pick<TopologyNode, 'process'>): string[] {
   return [...new Set(joinsOf(node).flatMap(({ join }) => (join.with === 'table' ? [join.table] : [])))];
 }
 

@@ -8,11 +8,12 @@ import { describePredicate } from '../processors/index.ts';
 import type { Edge, EdgeKind, TopicSpec, TopologyNode, Vertex } from './model.ts';
 import type { Finding, PathSegment } from './problems.ts';
 import { didYouMean } from './suggest.ts';
+import { tablesOf } from './copartition.ts';
 
 export type GraphProblem = Finding;
 
 /** The parts of a node the graph checks read. */
-export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'>;
+export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'> & Partial<Pick<TopologyNode, 'process'>>;
 export type GraphTopic = Pick<TopicSpec, 'name' | 'declared'>;
 
 const listIds = (ids: Iterable<string>): string => [...ids].map((id) => `\`${id}\``).join(', ');
@@ -275,7 +276,8 @@ export function logicalGraph(nodes: readonly GraphNode[], topics: readonly Graph
   for (const t of topics) vertices.push({ id: vertexId.topic(t.name), kind: 'topic', name: t.name });
   for (const n of nodes) {
     const stage = vertexId.stage(n.id);
-    for (const t of n.reads) edge(vertexId.topic(t), stage, 'read');
+    const tables = n.process === undefined ? [] : tablesOf({ process: n.process });
+    for (const t of n.reads) edge(vertexId.topic(t), stage, 'read', tables.includes(t) ? 'join (table)' : undefined);
     if (n.output.kind === 'topic') edge(stage, vertexId.topic(n.output.topic), 'write');
     if (n.output.kind === 'branch') {
       for (const r of n.output.routes) edge(stage, vertexId.topic(r.to), 'write', r.when ? describePredicate(r.when) : 'otherwise');

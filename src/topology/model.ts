@@ -140,7 +140,7 @@ export interface Edge {
   readonly from: string;
   readonly to: string;
   readonly kind: EdgeKind;
-  /** The branch condition, on edges from a branching node. */
+  /** The branch condition, on edges from a branching node; `join (table)` on a table's edge to its joining node. */
   readonly label?: string;
 }
 
