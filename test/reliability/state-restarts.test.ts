@@ -6,53 +6,28 @@
  * the project's binary, stopped (to the end, or by SIGKILL in the middle) and
  * run again, and the final results compared with an independent computation.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createTransport } from '../../src/transport/index.ts';
 import { brokers, uniqueName } from '../integration/harness/kafka.ts';
 import { readTopicToMarkers } from '../integration/harness/read-topic.ts';
+import { killedAfterEach, spawnSluice, type SluiceProcess } from './harness/sluice-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 const wordCount = fileURLToPath(new URL('../../topologies/word-count/topology.yaml', import.meta.url));
 const MIN = 60_000;
 const STUCK_MS = 90_000;
 
 const transport = createTransport({ brokers: brokers(), clientId: 'state-test', logger: silentLogger });
 afterAll(() => transport.close());
-const children = new Set<{ kill: (signal: NodeJS.Signals) => void }>();
-// A failed test must not leave its runs behind to load the machine for the others.
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+const children = killedAfterEach();
 
-interface Run {
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill: (signal: NodeJS.Signals) => void;
-  log: () => string;
-}
-
-function sluiceRun(file: string, namespace: string, nodes: string, stateDir: string, extra: string[] = []): Run {
-  const child = spawn(process.execPath, [bin, 'run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', nodes, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  children.add(child);
-  return { exited, kill: (signal) => child.kill(signal), log: () => log };
+function sluiceRun(file: string, namespace: string, nodes: string, stateDir: string, extra: string[] = []): SluiceProcess {
+  return spawnSluice(['run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', nodes, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], children);
 }
 
 async function untilCaughtUp(file: string, namespace: string, nodes: string, stateDir: string): Promise<void> {

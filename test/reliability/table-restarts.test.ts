@@ -5,30 +5,24 @@
  * and run again, and every order's output compared with an independent
  * computation: the customer row current when the order was written.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createTransport } from '../../src/transport/index.ts';
 import { brokers, uniqueName } from '../integration/harness/kafka.ts';
 import { readTopicToMarkers } from '../integration/harness/read-topic.ts';
+import { killedAfterEach, spawnSluice, type SluiceProcess } from './harness/sluice-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 const PARTITIONS = 3;
 const CUSTOMERS = 40;
 const ORDERS = 3_000;
 
 const transport = createTransport({ brokers: brokers(), clientId: 'table-restarts-test', logger: silentLogger });
 afterAll(() => transport.close());
-const children = new Set<{ kill: (signal: NodeJS.Signals) => void }>();
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+const children = killedAfterEach();
 
 const topology = [
   'name: shop',
@@ -45,21 +39,8 @@ const topology = [
   '',
 ].join('\n');
 
-function sluiceRun(file: string, namespace: string, stateDir: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [bin, 'run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  children.add(child);
-  return { exited, kill: (signal: NodeJS.Signals) => child.kill(signal), log: () => log };
+function sluiceRun(file: string, namespace: string, stateDir: string, extra: string[] = []): SluiceProcess {
+  return spawnSluice(['run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], children);
 }
 
 async function untilCaughtUp(file: string, namespace: string, stateDir: string): Promise<void> {
