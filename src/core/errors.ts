@@ -73,7 +73,7 @@ export const ErrorCodes = {
   TOPOLOGY_PROCESSOR_UNKNOWN: 'SLUICE_ERR_TOPOLOGY_PROCESSOR_UNKNOWN',
   /** A file sink names a file the topology also reads (an input, schema, module, key file, the topology itself) or another sink writes. */
   TOPOLOGY_PATH_CONFLICT: 'SLUICE_ERR_TOPOLOGY_PATH_CONFLICT',
-  /** Joined topics whose partition counts or keys differ, so matching records would meet in different tasks. */
+  /** A join whose sides cannot meet in one task: partition counts differ, the key is not the one joined on, a table topic not compacted. */
   TOPOLOGY_COPARTITION: 'SLUICE_ERR_TOPOLOGY_COPARTITION',
   /**
    * State stores: a store directory another live process (or another open store in this one) holds;

@@ -17,6 +17,12 @@ export const FieldPathSchema = z
   .refine((p) => !p.split('.').some(isForbiddenKey), 'a field path may not use `__proto__`, `constructor` or `prototype`')
   .meta({ description: 'A field of the record value; dots reach into nested objects (`address.city`).' });
 
+/** A top-level field a step writes or names (no path): any name but the prototype's. */
+export const FieldNameSchema = z
+  .string()
+  .min(1)
+  .refine((k) => !isForbiddenKey(k), 'field names `__proto__`, `constructor` and `prototype` are refused');
+
 export type FieldGetter = (value: unknown) => unknown;
 
 /**

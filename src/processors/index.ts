@@ -22,6 +22,24 @@ export { FieldPathSchema, compileFieldPath, isForbiddenKey, type FieldGetter } f
 export { PredicateSchema, compilePredicate, describePredicate, type Predicate, type Comparisons, type Scalar } from './predicate.ts';
 export { DurationSchema, PositiveDurationSchema, RateSchema, parseDuration, parseRate, formatDuration } from './duration.ts';
 export { ModuleRefSchema, type ModuleRef } from './module-ref.ts';
+export {
+  TableJoinStepSchema,
+  StreamJoinNodeSchema,
+  JOIN_ON_KEY,
+  compileJoinKey,
+  isJoinable,
+  joinKeyText,
+  joinLabel,
+  joinValue,
+  streamJoinKinds,
+  tableJoinKinds,
+  type JoinKeyOf,
+  type JoinSpec,
+  type StreamJoinKind,
+  type StreamJoinSpec,
+  type TableJoinKind,
+  type TableJoinSpec,
+} from './join.ts';
 export { StepSchema, stepKinds, type Step, type BuiltinStep, type MapSpec } from './steps.ts';
 export { compileProcessor, chainSteps, type CompiledStep } from './compile.ts';
 export { BranchSchema, RouteSchema, compileBranch, type Route } from './branch.ts';
@@ -43,4 +61,3 @@ export { checkModuleFile, loadProcessorModule, loadAggregatorModule, moduleExten
 export { resolveInside, realpathSoFar, type Confined } from './paths.ts';
 export { wrapProcessor, type UserStep } from './user.ts';
 export { choiceRegistry } from './config-meta.ts';
-export { JoinConfigSchema, streamJoinKinds, joinLabel, type JoinSpec, type StreamJoinSpec, type StreamJoinKind } from './join.ts';

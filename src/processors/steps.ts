@@ -4,10 +4,11 @@
  * so the runtime can switch on it.
  */
 import { z } from 'zod';
-import { FieldPathSchema, isForbiddenKey } from './field.ts';
+import { FieldNameSchema, FieldPathSchema } from './field.ts';
 import { PredicateSchema, type Predicate } from './predicate.ts';
 import { ModuleRefSchema, type ModuleRef } from './module-ref.ts';
 import { choiceRegistry } from './config-meta.ts';
+import { TableJoinStepSchema, type TableJoinSpec } from './join.ts';
 
 export interface MapSpec {
   readonly pick?: readonly string[];
@@ -21,23 +22,20 @@ export type Step =
   | ({ readonly kind: 'map' } & MapSpec)
   | { readonly kind: 'flatMap'; readonly field: string; readonly as?: string }
   | { readonly kind: 'key'; readonly field: string }
-  | ({ readonly kind: 'module' } & ModuleRef);
+  | ({ readonly kind: 'module' } & ModuleRef)
+  | { readonly kind: 'join'; readonly join: TableJoinSpec };
 
-export type BuiltinStep = Exclude<Step, { kind: 'module' }>;
+/** Steps compiled to pure functions; a join needs its task's state and is the runtime's. */
+export type BuiltinStep = Exclude<Step, { kind: 'module' } | { kind: 'join' }>;
 
-export const stepKinds = ['filter', 'map', 'flatMap', 'key'] as const;
-
-const FieldName = z
-  .string()
-  .min(1)
-  .refine((k) => !isForbiddenKey(k), 'field names `__proto__`, `constructor` and `prototype` are refused');
+export const stepKinds = ['filter', 'map', 'flatMap', 'key', 'join'] as const;
 
 const MapFieldsSchema = z
   .strictObject({
-    pick: z.array(FieldName).min(1).optional().meta({ description: 'Keep only these top-level fields.' }),
-    drop: z.array(FieldName).min(1).optional().meta({ description: 'Remove these top-level fields.' }),
-    rename: z.record(FieldName, FieldName).optional().meta({ description: 'Rename fields: `{ old: new }`.' }),
-    set: z.record(FieldName, z.unknown()).optional().meta({ description: 'Set fields to constant values.' }),
+    pick: z.array(FieldNameSchema).min(1).optional().meta({ description: 'Keep only these top-level fields.' }),
+    drop: z.array(FieldNameSchema).min(1).optional().meta({ description: 'Remove these top-level fields.' }),
+    rename: z.record(FieldNameSchema, FieldNameSchema).optional().meta({ description: 'Rename fields: `{ old: new }`.' }),
+    set: z.record(FieldNameSchema, z.unknown()).optional().meta({ description: 'Set fields to constant values.' }),
   })
   .refine((m) => Object.keys(m).length > 0, 'map needs at least one of `pick`, `drop`, `rename`, `set`, or a `module`');
 
@@ -48,7 +46,7 @@ const MapSchema = z
 const FlatMapSchema = z
   .strictObject({
     field: FieldPathSchema.meta({ description: 'An array field; one record is emitted per element.' }),
-    as: FieldName.optional().meta({
+    as: FieldNameSchema.optional().meta({
       description: 'Keep the other fields and put the element under this name; without it the element becomes the value.',
     }),
   })
@@ -64,6 +62,7 @@ export const StepSchema = z
     map: MapSchema.optional(),
     flatMap: FlatMapSchema.optional(),
     key: KeySchema.optional(),
+    join: TableJoinStepSchema.optional(),
   })
   .register(choiceRegistry, { noun: 'processor' })
   .superRefine((s, ctx) => {
@@ -84,7 +83,8 @@ export const StepSchema = z
       return { kind: 'flatMap', field: s.flatMap.field, ...(s.flatMap.as !== undefined ? { as: s.flatMap.as } : {}) };
     }
     if (s.key !== undefined) return { kind: 'key', field: s.key.field };
+    if (s.join !== undefined) return { kind: 'join', join: s.join };
     const m = s.map as z.output<typeof MapSchema>;
     return 'module' in m ? { kind: 'module', module: m.module, export: m.export } : { kind: 'map', ...m };
   })
-  .meta({ id: 'Step', description: 'One processing step: `filter`, `map`, `flatMap` or `key`.' });
+  .meta({ id: 'Step', description: 'One processing step: `filter`, `map`, `flatMap`, `key` or `join`.' });

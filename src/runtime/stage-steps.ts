@@ -15,13 +15,15 @@ import {
   loadProcessorModule,
   wrapProcessor,
   type BuiltinStep,
+  type TableJoinSpec,
   type CompiledStep,
   type UserStep,
 } from '../processors/index.ts';
-import type { Encoding, Topology, TopologyNode } from '../topology/index.ts';
+import { tablesOf, type Encoding, type Topology, type TopologyNode } from '../topology/index.ts';
 import { derive, type Envelope } from './envelope.ts';
 import type { TopologyResources } from './resources.ts';
 import type { StepFn } from './step.ts';
+import { tableAbsorbFn, tableJoinFn } from './steps/table-join.ts';
 
 export interface NamedStep {
   name: string;
@@ -94,6 +96,18 @@ export function topicDecodeStep(node: TopologyNode, topics: readonly string[], r
   return { name: 'decode', fn: withTimestamp(decode, timestamp), code: ErrorCodes.DESERIALIZE };
 }
 
+/** Table records → the task's table stores, before anything decodes them (steps/table-join.ts). */
+export function tableAbsorbStep(node: TopologyNode): NamedStep | undefined {
+  const tables = tablesOf(node);
+  return tables.length === 0 ? undefined : { name: 'table', fn: tableAbsorbFn(new Set(tables)), code: ErrorCodes.RECORD_INVALID };
+}
+
+function tableJoinStep(spec: TableJoinSpec, resources: TopologyResources): NamedStep {
+  const chain = resources.topicChain(spec.table);
+  const ctx = { headers: {}, aad: topicAad(spec.table) };
+  return { name: `join ${spec.table}`, fn: tableJoinFn(spec, (bytes) => chain.decode(bytes, ctx)), code: ErrorCodes.PROCESSOR };
+}
+
 /** File or stdin lines → values: JSON documents, raw text, or one encoded batch per line. */
 export function lineDecodeStep(encoding: Encoding, timestamp: string | undefined, resources: TopologyResources): NamedStep {
   const schema = resources.schema(encoding.schema);
@@ -133,7 +147,7 @@ function asStepFn(fn: CompiledStep | UserStep): StepFn {
 }
 
 /** The node's processors: runs of built-ins fused into one step, each user module a step of its own. */
-export async function processorSteps(topology: Topology, node: TopologyNode, logger: Logger): Promise<NamedStep[]> {
+export async function processorSteps(topology: Topology, node: TopologyNode, logger: Logger, resources: TopologyResources): Promise<NamedStep[]> {
   const steps: NamedStep[] = [];
   let builtins: BuiltinStep[] = [];
   const flush = () => {
@@ -143,6 +157,11 @@ export async function processorSteps(topology: Topology, node: TopologyNode, log
     builtins = [];
   };
   for (const step of node.process) {
+    if (step.kind === 'join') {
+      flush();
+      steps.push(tableJoinStep(step.join, resources));
+      continue;
+    }
     if (step.kind !== 'module') {
       builtins.push(step);
       continue;

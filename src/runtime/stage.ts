@@ -11,7 +11,7 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
-import { changelogTopicOf, sourceOffsetsTopicOf, storesOf, taskCountOf, type Topology, type TopologyNode } from '../topology/index.ts';
+import { changelogTopicOf, sourceOffsetsTopicOf, storesOf, tablesOf, taskCountOf, type Topology, type TopologyNode } from '../topology/index.ts';
 import { openBackend } from '../state/index.ts';
 import { partitionForKey, type Compression, type Producer, type Transport } from '../transport/index.ts';
 import { createAvroFileSource } from './avro-files.ts';
@@ -31,7 +31,7 @@ import { createFileLineSource, createStdinLineSource } from './sources/lines.ts'
 import { SourceProgress, type SourceProgressOptions } from './sources/progress.ts';
 import { openTrackedFile, type TrackedFile } from './sources/tracked-file.ts';
 import { TopicSource } from './sources/topic.ts';
-import { fileValidateStep, lineDecodeStep, processorSteps, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
+import { fileValidateStep, lineDecodeStep, processorSteps, tableAbsorbStep, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
 import { StepStream, type ErrorChannel } from './step.ts';
 import { StreamJoinStream } from './steps/stream-join-step.ts';
 import { WindowStream, loadAggregator } from './steps/window.ts';
@@ -244,6 +244,8 @@ export class Stage {
     }
 
     this.#tasks = this.#taskManager();
+    /** Where a stream join goes: right after decode, so `process` runs on what it emits. */
+    let joinAt = 0;
     switch (input.kind) {
       case 'topics': {
         const transactions = this.exactlyOnce
@@ -252,7 +254,7 @@ export class Stage {
         this.#transactions = transactions;
         this.#topicSource = await TopicSource.open(transport, {
           groupId: groupIdOf(topology, node),
-          topics: [...input.topics],
+          topics: [...input.topics, ...tablesOf(node)],
           logger: this.#logger,
           tasks: this.#tasks,
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
@@ -260,7 +262,10 @@ export class Stage {
           ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
         });
         this.#source = this.#topicSource.streams;
+        const tables = tableAbsorbStep(node);
+        if (tables !== undefined) steps.push(tables);
         steps.push(topicDecodeStep(node, input.topics, resources));
+        joinAt = steps.length;
         break;
       }
       case 'file': {
@@ -313,7 +318,7 @@ export class Stage {
       }
     }
 
-    steps.push(...(await processorSteps(topology, node, this.#logger)));
+    steps.push(...(await processorSteps(topology, node, this.#logger, resources)));
     const aggregator = node.window !== undefined ? await loadAggregator(node.window, topology.root) : undefined;
     const windowAt = steps.length;
 
@@ -363,12 +368,11 @@ export class Stage {
     if (steps.length === 0) this.#steps.push(new StepStream((env) => env, { name: 'count', onError }));
     // What enters the first step entered the stage (a retry of it is not a second read).
     this.#counted = this.#steps[0] as StepStream;
-    if (node.join?.kind === 'stream') {
-      // Right after decode: `process` runs on what the join emits.
+    if (node.join !== undefined) {
       const join = new StreamJoinStream({ spec: node.join, onError });
       this.#tasks.beforeSnapshot = join.beforeSnapshot;
       this.#join = join;
-      this.#steps.splice(1, 0, join);
+      this.#steps.splice(joinAt, 0, join);
     }
     if (node.window !== undefined && aggregator !== undefined) {
       const single = input.kind === 'topics' ? undefined : await this.#tasks.openSingle();
@@ -389,7 +393,8 @@ export class Stage {
       logger: this.#logger,
       groupId: groupIdOf(topology, node),
       idPrefix: groupIdOf(topology, node),
-      topics: node.input.kind === 'topics' ? node.input.topics : [],
+      topics: node.input.kind === 'topics' ? [...node.input.topics, ...tablesOf(node)] : [],
+      tables: tablesOf(node),
       repartitionTopics: node.input.kind === 'topics' ? node.input.topics.filter((t) => topology.topics[t]?.repartition === true) : [],
       stores: storesOf(node).map((name) => ({ name, changelog: changelogTopicOf(topology, node, name) })),
       openBackend: (task, store) => openBackend(stateDir === undefined ? { kind: 'memory' } : { kind: 'lmdb', dir: stateDirOf(stateDir, topology, node, task, store) }),

@@ -20,7 +20,8 @@ interface Env {
 }
 
 function openEnv(dir: string): Env {
-  const root = open({ path: dir, maxDbs: 2 });
+  // Always a directory: lmdb takes a path with an extension (a store named after a topic, `a.b`) for a file.
+  const root = open({ path: dir, maxDbs: 2, noSubdir: false });
   return {
     root,
     data: root.openDB<Buffer, Buffer>('data', { encoding: 'binary', keyEncoding: 'binary' }),

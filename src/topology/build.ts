@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { ErrorCodes, exposedWithoutToken, type ErrorCode } from '../core/index.ts';
-import { resolveInside, type JoinSpec, type Step, type WindowedAggregate } from '../processors/index.ts';
+import { resolveInside, type StreamJoinSpec, type Step, type WindowedAggregate } from '../processors/index.ts';
 import type { Encoding, HttpInput, NodeInput, NodeOutput, RetrySpec, SchemaRef, SchemaRegistryConfig, TopicSpec, Topology, TopologyNode, Trigger } from './model.ts';
 import type { PathSegment } from './problems.ts';
 import type { ReportOptions } from './reporter.ts';
 import type { FileFormat, NodeConfig, SinkConfig, SourceConfig, TopologyFile } from './schema.ts';
-import { checkJoins } from './join-check.ts';
+import { tablesOf } from './copartition.ts';
 import { didYouMean } from './suggest.ts';
 
 export interface BuildContext {
@@ -297,7 +297,8 @@ class Builder {
       trigger,
       ...(n.codec !== undefined ? { codec: n.codec } : {}),
       retries: this.retries(n),
-      reads: input.kind === 'topics' ? input.topics : [],
+      // A table is read with the input (copartition.ts): its edge is a read too.
+      reads: input.kind === 'topics' ? [...input.topics, ...tablesOf({ process }).filter((t) => !input.topics.includes(t))] : [],
       writes,
       line,
       column,
@@ -334,7 +335,7 @@ class Builder {
 }
 
 /** A stream join's right side is one more input topic of the node. */
-function withJoinedStream(input: NodeInput, join: JoinSpec | undefined): NodeInput {
+function withJoinedStream(input: NodeInput, join: StreamJoinSpec | undefined): NodeInput {
   if (join === undefined || input.kind !== 'topics' || input.topics.includes(join.stream)) return input;
   return { kind: 'topics', topics: [...input.topics, join.stream] };
 }
@@ -360,7 +361,6 @@ export async function buildTopology(config: TopologyFile, ctx: BuildContext): Pr
   ]);
   const topics = b.topics(nodes);
   b.checkNodeCodecs(nodes, topics);
-  checkJoins(nodes, topics, ctx.report);
   b.warnUnused(nodes);
   const k = config.kafka;
   const draft: Draft = {

@@ -4,7 +4,7 @@
  * B when A writes (or dead-letters to) a topic B reads.
  */
 import { ErrorCodes } from '../core/index.ts';
-import { describePredicate, joinLabel } from '../processors/index.ts';
+import { describePredicate, joinLabel, type JoinSpec } from '../processors/index.ts';
 import type { Edge, EdgeKind, TopicSpec, TopologyNode, Vertex } from './model.ts';
 import type { Finding, PathSegment } from './problems.ts';
 import { didYouMean } from './suggest.ts';
@@ -12,7 +12,7 @@ import { didYouMean } from './suggest.ts';
 export type GraphProblem = Finding;
 
 /** The parts of a node the graph checks read. */
-export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'> & Partial<Pick<TopologyNode, 'join'>>;
+export type GraphNode = Pick<TopologyNode, 'id' | 'input' | 'output' | 'reads' | 'writes' | 'deadLetter'> & Partial<Pick<TopologyNode, 'join' | 'process'>>;
 export type GraphTopic = Pick<TopicSpec, 'name' | 'declared'>;
 
 const listIds = (ids: Iterable<string>): string => [...ids].map((id) => `\`${id}\``).join(', ');
@@ -36,6 +36,13 @@ function successors(nodes: readonly GraphNode[]): Map<string, string[]> {
     next.set(n.id, [...new Set(out.flatMap((t) => readers.get(t) ?? []))]);
   }
   return next;
+}
+
+/** The join of node `n` that reads `topic` as its other side (a stream join's stream, a table), which labels the edge. */
+function joinReading(n: GraphNode, topic: string): JoinSpec | undefined {
+  if (n.join?.stream === topic) return n.join;
+  for (const s of n.process ?? []) if (s.kind === 'join' && s.join.table === topic) return s.join;
+  return undefined;
 }
 
 function fromPath(n: GraphNode, topic: string): PathSegment[] {
@@ -277,7 +284,10 @@ export function logicalGraph(nodes: readonly GraphNode[], topics: readonly Graph
   for (const t of topics) vertices.push({ id: vertexId.topic(t.name), kind: 'topic', name: t.name });
   for (const n of nodes) {
     const stage = vertexId.stage(n.id);
-    for (const t of n.reads) edge(vertexId.topic(t), stage, 'read', n.join?.stream === t ? joinLabel(n.join) : undefined);
+    for (const t of n.reads) {
+      const join = joinReading(n, t);
+      edge(vertexId.topic(t), stage, 'read', join === undefined ? undefined : joinLabel(join));
+    }
     if (n.output.kind === 'topic') edge(stage, vertexId.topic(n.output.topic), 'write');
     if (n.output.kind === 'branch') {
       for (const r of n.output.routes) edge(stage, vertexId.topic(r.to), 'write', r.when ? describePredicate(r.when) : 'otherwise');

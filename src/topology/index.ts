@@ -48,6 +48,7 @@ export { editDistance, closest, didYouMean } from './suggest.ts';
 export { renderGraph, renderDot, renderMermaid, renderSvg, sceneOf, mermaidId, graphFormats, type GraphFormat, type Scene, type SceneVertex } from './render/index.ts';
 export { topologyJsonSchema, topologyJsonSchemaText, SCHEMA_ID } from './json-schema.ts';
 export { namespaced } from './namespace.ts';
+export { checkJoins, joinsOf, tablesOf } from './copartition.ts';
 export { expandRepartitions, repartitionTopicOf, needsRepartition } from './repartition.ts';
 export {
   physicalTopology,

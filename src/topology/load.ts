@@ -13,6 +13,7 @@ import { mapZodIssues } from './issues.ts';
 import type { Topology } from './model.ts';
 import { TopologyValidationError, type Problem } from './problems.ts';
 import { Reporter, offsetAt } from './reporter.ts';
+import { checkJoins } from './copartition.ts';
 import { TopologyFileSchema } from './schema.ts';
 import { defaultYamlLimits, parseYaml, type YamlLimits } from './yaml.ts';
 
@@ -117,6 +118,7 @@ export async function validateTopologyFile(file: string, options: LoadOptions = 
   });
   const topics = Object.values(draft.topics);
   for (const f of checkGraph(draft.nodes, topics)) reporter.add(f);
+  for (const f of checkJoins(draft.nodes, draft.topics)) reporter.add(f);
   await checkFiles(draft, {
     loadModules: options.loadModules ?? false,
     escaped,

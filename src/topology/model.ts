@@ -4,7 +4,7 @@
  * default is filled in; nothing here is a stream or a live object, so a
  * runtime builds fresh stages from it for every instance it starts.
  */
-import type { JoinSpec, Route, Step, WindowedAggregate } from '../processors/index.ts';
+import type { Route, Step, StreamJoinSpec, WindowedAggregate } from '../processors/index.ts';
 import type { KafkaClient } from '../transport/clients.ts';
 import type { FileFormat, SinkMode } from './schema.ts';
 
@@ -99,7 +99,7 @@ export interface TopologyNode {
   readonly process: readonly Step[];
   readonly window?: WindowedAggregate;
   /** A stream join: `join.stream` is one of `input.topics`, the right side; the others are the left. */
-  readonly join?: JoinSpec;
+  readonly join?: StreamJoinSpec;
   readonly output: NodeOutput;
   readonly deadLetter?: string;
   readonly instances: number;
@@ -151,7 +151,7 @@ export interface Edge {
   readonly from: string;
   readonly to: string;
   readonly kind: EdgeKind;
-  /** The branch condition, on edges from a branching node. */
+  /** The branch condition, on edges from a branching node; a join`s label (joinLabel) on the edge from its other side (a table, a joined stream). */
   readonly label?: string;
 }
 

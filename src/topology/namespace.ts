@@ -24,6 +24,7 @@ export function namespaced(topology: Topology, prefix: string): Topology {
     ...n,
     input: renameInput(n.input, rename),
     output: renameOutput(n.output, rename),
+    process: n.process.map((s) => (s.kind === 'join' ? { ...s, join: { ...s.join, table: rename(s.join.table) } } : s)),
     reads: n.reads.map(rename),
     writes: n.writes.map(rename),
     ...(n.deadLetter !== undefined ? { deadLetter: rename(n.deadLetter) } : {}),

@@ -38,7 +38,7 @@ export function changelogTopicOf(topology: Topology, node: TopologyNode, store: 
 
 /** The stores a node keeps, by name. */
 export function storesOf(node: TopologyNode): string[] {
-  if (node.join?.kind === 'stream') return [JOIN_STORE];
+  if (node.join !== undefined) return [JOIN_STORE];
   return node.window !== undefined ? [AGGREGATE_STORE] : [];
 }
 

@@ -23,6 +23,7 @@ export function repartitionTopicOf(topology: Topology, node: TopologyNode): stri
   return `${topology.name}.${node.id}.repartition`;
 }
 
+/** The field a trailing `key:` step keys by; undefined when the key is unknown (none, or a step that may re-key after it). */
 export function lastKeyField(steps: readonly Step[]): string | undefined {
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i]!;

@@ -14,7 +14,7 @@ import {
   PositiveDurationSchema,
   RateSchema,
   StepSchema,
-  JoinConfigSchema,
+  StreamJoinNodeSchema,
   WindowConfigSchema,
   choiceRegistry,
 } from '../processors/index.ts';
@@ -299,7 +299,7 @@ export const NodeSchema = z
     schema: SchemaNameSchema.optional().meta({ description: 'The schema this node reads its input topic with (default: the topic’s).' }),
     process: z.array(StepSchema).optional().meta({ description: 'Steps applied to each record in order.' }),
     window: WindowConfigSchema.optional(),
-    join: JoinConfigSchema.optional().meta({ description: 'Join the input with another stream, before `process`.' }),
+    join: StreamJoinNodeSchema.optional(),
     to: TopicNameSchema.optional().meta({ description: 'The topic this node writes.' }),
     branch: BranchSchema.optional(),
     sink: SinkSchema.optional(),

@@ -6,53 +6,28 @@
  * the project's binary, stopped (to the end, or by SIGKILL in the middle) and
  * run again, and the final results compared with an independent computation.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createTransport } from '../../src/transport/index.ts';
 import { brokers, uniqueName } from '../integration/harness/kafka.ts';
 import { readTopicToMarkers } from '../integration/harness/read-topic.ts';
+import { killedAfterEach, spawnSluice, type SluiceProcess } from './harness/sluice-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 const wordCount = fileURLToPath(new URL('../../topologies/word-count/topology.yaml', import.meta.url));
 const MIN = 60_000;
 const STUCK_MS = 90_000;
 
 const transport = createTransport({ brokers: brokers(), clientId: 'state-test', logger: silentLogger });
 afterAll(() => transport.close());
-const children = new Set<{ kill: (signal: NodeJS.Signals) => void }>();
-// A failed test must not leave its runs behind to load the machine for the others.
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+const children = killedAfterEach();
 
-interface Run {
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill: (signal: NodeJS.Signals) => void;
-  log: () => string;
-}
-
-function sluiceRun(file: string, namespace: string, nodes: string, stateDir: string, extra: string[] = []): Run {
-  const child = spawn(process.execPath, [bin, 'run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', nodes, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  children.add(child);
-  return { exited, kill: (signal) => child.kill(signal), log: () => log };
+function sluiceRun(file: string, namespace: string, nodes: string, stateDir: string, extra: string[] = []): SluiceProcess {
+  return spawnSluice(['run', file, '--brokers', brokers().join(','), '--namespace', namespace, '--node', nodes, '--state-dir', stateDir, '--commit-interval', '200', '--session-timeout', '6000', ...extra], children);
 }
 
 async function untilCaughtUp(file: string, namespace: string, nodes: string, stateDir: string): Promise<void> {
@@ -162,64 +137,4 @@ describe('a tumbling window across a stop', () => {
     const results = (await readTopicToMarkers(transport, `${ns}per-minute`)).map((r) => JSON.parse(r.value!.toString()) as { start: number; value: number });
     expect(results).toEqual([{ key: 'page-1', start: minute, end: minute + MIN, value: 5 }]);
   });
-});
-
-describe('a left stream–stream join across a SIGKILL', () => {
-  it('emits every pair and every unmatched order of a batch computation, once its store is restored from the changelog', async () => {
-    const ns = `${uniqueName('sjk')}.`;
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-stream-join-'));
-    const file = join(dir, 'topology.yaml');
-    const partitions = 3;
-    const within = 5 * MIN;
-    await writeFile(
-      file,
-      [
-        'name: sj',
-        'topics:',
-        ...['orders', 'payments', 'paid'].map((t) => `  ${t}: { partitions: ${partitions} }`),
-        'nodes:',
-        '  pay:',
-        '    from: orders',
-        '    join: { stream: payments, on: id, within: 5m, grace: 2h, kind: left, as: payment }',
-        '    to: paid',
-        '',
-      ].join('\n'),
-    );
-    // Hours back: the broker refuses timestamps more than an hour ahead of its clock, and the closing orders are 4 h on.
-    const t0 = Math.floor(Date.now() / MIN) * MIN - 6 * 60 * MIN;
-    const orders = Array.from({ length: 6_000 }, (_, i) => ({ id: `o-${i % 2_000}`, n: i, ts: t0 + i * 500 }));
-    // Two payments for two orders in three, one of them too late for every order of its id.
-    const payments = orders.flatMap((o) => (o.n % 3 === 0 ? [] : [{ id: o.id, n: o.n, ts: o.ts + (o.n % 3) * 2 * MIN }, { id: o.id, n: -o.n, ts: o.ts + 7 * MIN }]));
-    // Far past every window and its grace, under 50 keys so every partition gets some: the last run closes them all.
-    const closing = Array.from({ length: 50 }, (_, i) => ({ id: `tick-${i}`, n: -1, ts: t0 + 4 * 60 * MIN }));
-    const send = async (topic: string, records: Array<{ id: string; ts: number }>) => {
-      const producer = await transport.producer();
-      await producer.send(records.map((r) => ({ topic: `${ns}${topic}`, key: r.id, value: JSON.stringify(r), timestamp: r.ts })));
-      await producer.close();
-    };
-    const paymentsOf = new Map<string, typeof payments>();
-    for (const p of payments) paymentsOf.set(p.id, [...(paymentsOf.get(p.id) ?? []), p]);
-    const expected = new Set<string>();
-    for (const o of orders) {
-      const matches = (paymentsOf.get(o.id) ?? []).filter((p) => Math.abs(p.ts - o.ts) <= within);
-      for (const p of matches) expected.add(JSON.stringify({ ...o, payment: p }));
-      if (matches.length === 0) expected.add(JSON.stringify({ ...o, payment: null }));
-    }
-    await transport.createTopics(['orders', 'payments', 'paid'].map((t) => ({ name: `${ns}${t}`, partitions })));
-    await send('orders', orders);
-    await send('payments', payments);
-    const doomed = sluiceRun(file, ns, 'pay', join(dir, 'state'));
-    await untilChangelogGrows(`${ns}sj.pay.join-changelog`);
-    doomed.kill('SIGKILL');
-    await doomed.exited;
-    await untilCaughtUp(file, ns, 'pay', join(dir, 'state'));
-    await send('orders', closing);
-    await untilCaughtUp(file, ns, 'pay', join(dir, 'state'));
-    const got = (await readTopicToMarkers(transport, `${ns}paid`)).map((r) => r.value!.toString()).filter((v) => !v.includes('"tick-'));
-    // At-least-once: what the crash left uncommitted may come out twice, but nothing is missing or made up.
-    const distinct = new Set(got);
-    expect([...expected].filter((e) => !distinct.has(e)).slice(0, 3), 'missing').toEqual([]);
-    expect([...distinct].filter((e) => !expected.has(e)).slice(0, 3), 'not in the batch join').toEqual([]);
-    expect(distinct.size).toBe(expected.size);
-  }, 300_000);
 });

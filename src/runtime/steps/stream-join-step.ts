@@ -14,7 +14,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { ErrorCodes, SluiceError, toSluiceError } from '../../core/index.ts';
-import { compileFieldPath, type FieldGetter, type StreamJoinSpec } from '../../processors/index.ts';
+import { compileFieldPath, isJoinable, joinKeyText, type FieldGetter, type StreamJoinSpec } from '../../processors/index.ts';
 import { JOIN_STORE } from '../../topology/index.ts';
 import type { Envelope, Provenance } from '../envelope.ts';
 import type { ErrorChannel } from '../step.ts';
@@ -24,17 +24,6 @@ import { TaskJoin, type JoinResult, type JoinSide } from './stream-join.ts';
 export interface StreamJoinStreamOptions {
   spec: StreamJoinSpec;
   onError: ErrorChannel;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
-}
-
-/** A join key as text: strings as they are, numbers and booleans as JSON; nothing else can be matched on. */
-function joinKey(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return JSON.stringify(value);
-  return undefined;
 }
 
 export class StreamJoinStream extends Transform {
@@ -90,11 +79,11 @@ export class StreamJoinStream extends Transform {
     const state = this.#of(task);
     const r = env.record;
     const side: JoinSide = r.topic === this.#spec.stream ? 'right' : 'left';
-    if (side === 'left' && !isPlainObject(r.value)) {
+    if (side === 'left' && !isJoinable(r.value)) {
       this.#fail(new SluiceError(ErrorCodes.RECORD_INVALID, `a left record of a join must be an object, to take the right one under \`${this.#spec.as}\``), env, callback);
       return;
     }
-    const key = joinKey(this.#on(r.value));
+    const key = joinKeyText(this.#on(r.value));
     if (key === undefined) {
       this.#fail(new SluiceError(ErrorCodes.RECORD_INVALID, `the ${side} record has no join key: \`${this.#spec.on}\` is ${JSON.stringify(this.#on(r.value)) ?? 'undefined'}`), env, callback);
       return;
@@ -127,7 +116,7 @@ export class StreamJoinStream extends Transform {
 
   #emit(task: Task, result: JoinResult, token: Envelope['token'], origin: Provenance | undefined): void {
     const as = this.#spec.as;
-    const value = isPlainObject(result.left) ? { ...result.left, [as]: result.right } : { [as]: result.right };
+    const value = isJoinable(result.left) ? { ...result.left, [as]: result.right } : { [as]: result.right };
     this.push({
       record: { key: result.key, value, headers: {}, timestamp: result.timestamp },
       token,

@@ -110,7 +110,7 @@ export class TaskJoin {
     this.#buckets = new WindowStore<Buffered[]>(store, { size: spec.withinMs });
     this.#meta = new TaskMeta(store);
     this.streamTime = this.#meta.streamTime ?? Number.NEGATIVE_INFINITY;
-    this.#emitsUnmatched = { left: spec.join !== 'inner', right: spec.join === 'outer' };
+    this.#emitsUnmatched = { left: spec.kind !== 'inner', right: spec.kind === 'outer' };
   }
 
   /** How far past its window's close a record at `t` arrives; 0 or less when it may still join. */

@@ -56,6 +56,8 @@ export interface TaskManagerOptions {
   /** The input topics that are sluice's repartition topics: their committed records are deleted (see above). */
   repartitionTopics: readonly string[];
   stores: readonly StoreDeclaration[];
+  /** Input topics each task keeps as a table: restored from the topic itself, then kept by the stage (steps/table-join.ts). */
+  tables?: readonly string[];
   openBackend: (task: number, store: string) => Promise<StoreBackend>;
   exactlyOnce: boolean;
   producer?: ProducerOptions;
@@ -153,10 +155,12 @@ export class TaskManager {
   }
 
   async #openStores(task: Task): Promise<void> {
-    for (const { name, changelog } of this.#options.stores) {
+    const tables = (this.#options.tables ?? []).map((topic) => ({ name: `table-${topic}`, changelog: topic, table: true }));
+    for (const { name, changelog, table } of [...this.#options.stores.map((s) => ({ ...s, table: false })), ...tables]) {
       const store = new CachedStore(await this.#options.openBackend(task.id, name));
       const target = { name, store, changelog, next: 0 };
-      task.stores.push(target);
+      if (table) task.tables.set(changelog, target);
+      else task.stores.push(target);
       await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }));
     }
   }
@@ -175,7 +179,9 @@ export class TaskManager {
       for (const task of tasks) {
         const offset = committed.find((c) => c.partition === task.id)?.offset;
         const done = offset === null || offset === undefined ? undefined : BigInt(offset);
-        const stored = task.stateful ? readPositions(task.stores[0]!.store).get(topic) : undefined;
+        const table = task.tables.get(topic)?.store.checkpoint;
+        // A table reads on from where its restore stopped; any other input from where its stores say.
+        const stored = table !== undefined ? BigInt(table) : task.stateful ? readPositions(task.stores[0]!.store).get(topic) : undefined;
         const from = stored !== undefined && (done === undefined || stored > done) ? stored : done;
         if (from === undefined) continue;
         task.floors.set(topic, from);
@@ -254,6 +260,8 @@ export class TaskManager {
       await this.transactions?.(tasks);
       return;
     }
+    // Tables keep no changelog: their local copies take what was read, with its position, for the next restore.
+    await Promise.all(tasks.flatMap((task) => [...task.tables.values()].map((t) => t.store.flush())));
     // Every task's changelog first, then one commit request for all of them: a commit's cost is its round trip.
     const written = await Promise.allSettled(tasks.map((task) => (task.stateful ? this.#writeChangelog(task) : undefined)));
     await this.#commitOffsets(tasks.filter((_, i) => written[i]!.status === 'fulfilled'));
@@ -342,7 +350,7 @@ export class TaskManager {
   async #close(tasks: readonly Task[]): Promise<void> {
     this.#drop(tasks);
     await Promise.all(tasks.map(async (task) => {
-      for (const s of task.stores) {
+      for (const s of [...task.stores, ...task.tables.values()]) {
         s.store.discard();
         await s.store.close().catch((err: unknown) => this.#logger.warn({ err, store: s.name, partition: task.id }, 'closing a store failed'));
       }

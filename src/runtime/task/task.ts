@@ -62,6 +62,11 @@ export class Task {
   readonly watermarks = new Map<string, PartitionWatermark>();
   readonly floors = new Map<string, bigint>();
   readonly stores: TaskStore[] = [];
+  /**
+   * Tables by topic (steps/table-join.ts): stores whose changelog is the input topic itself, so they
+   * are never written to one and take no part in snapshots.
+   */
+  readonly tables = new Map<string, TaskStore>();
   producer: Promise<TransactionalProducer> | undefined;
   /** A snapshot taken for the task's next changelog write, until that write is done. */
   pending: StateSnapshot | undefined;

@@ -19,6 +19,8 @@ export function describeStep(step: Step): string {
       return `flatMap: ${step.field}${step.as ? ` as ${step.as}` : ''}`;
     case 'key':
       return `key: ${step.field}`;
+    case 'join':
+      return `join ${step.join.kind}: ${step.join.table} on ${step.join.on} as ${step.join.as}`;
     case 'module':
       return `map: ${path.basename(step.module)}${step.export === 'default' ? '' : `#${step.export}`}`;
   }
@@ -41,7 +43,7 @@ export function stageLines(n: TopologyNode): { title: string; steps: string[]; w
   return {
     title: n.instances > 1 ? `${n.id} ×${n.instances}` : n.id,
     // A join runs before the steps; its other side's edge says how (graph.ts).
-    steps: [...(n.join !== undefined ? [`join ${n.join.join}: ${n.join.stream} as ${n.join.as}`] : []), ...n.process.map(describeStep)],
+    steps: [...(n.join !== undefined ? [`join ${n.join.kind}: ${n.join.stream} as ${n.join.as}`] : []), ...n.process.map(describeStep)],
     ...(n.window !== undefined ? { window: describeWindow(n.window) } : {}),
   };
 }

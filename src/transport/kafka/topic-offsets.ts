@@ -5,7 +5,7 @@
  * the metadata arrives, so it is waited out, briefly, like the topic leaders.
  */
 import type { Admin } from 'kafkajs';
-import { ErrorCodes } from '../../core/index.ts';
+import { ErrorCodes, isSluiceError } from '../../core/index.ts';
 import { kafkaCall } from './errors.ts';
 import { retryTransient } from './retry-transient.ts';
 
@@ -13,7 +13,7 @@ type TopicOffsets = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
 
 function metadataNotYet(err: unknown): boolean {
   const cause = (err as { cause?: unknown }).cause ?? err;
-  return cause instanceof TypeError;
+  return cause instanceof TypeError || (isSluiceError(err) && err.retriable);
 }
 
 export function fetchTopicOffsets(admin: Admin, topic: string, code: (typeof ErrorCodes)[keyof typeof ErrorCodes] = ErrorCodes.CONSUME): Promise<TopicOffsets> {

@@ -1,5 +1,5 @@
 /**
- * The stream–stream join end to end, on both transports: the orders-payments example's data published
+ * The stream–stream join end to end, on both transports: the orders example's orders and payments published
  * to two co-partitioned topics, joined by a stage, and compared with the same left join computed here
  * over all the records at once. Two runs: the first leaves unmatched orders waiting in the store; the
  * second restores the store from its changelog, and a later order per partition closes their windows.
@@ -24,8 +24,8 @@ const WITHIN = 5 * MIN;
 const GRACE = 2 * 60 * MIN;
 const PARTITIONS = 3;
 
-const orders = lines(exampleInput('orders-payments', 'data/orders.ndjson')) as Order[];
-const payments = lines(exampleInput('orders-payments', 'data/payments.ndjson')) as Order[];
+const orders = lines(exampleInput('orders', 'data/orders.ndjson')) as Order[];
+const payments = lines(exampleInput('orders', 'data/payments.ndjson')) as Order[];
 
 /** One order per partition, far enough after every other record to close all their windows. */
 function closingOrders(): Order[] {

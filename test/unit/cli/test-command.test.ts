@@ -16,7 +16,7 @@ describe('sluice test', () => {
   it('passes every example topology test file (sluice test topologies/)', async () => {
     const { code, stdout } = await runCli('test', root('topologies'));
     expect(stdout).not.toContain('✗');
-    for (const name of ['clickstream', 'orders-payments', 'seed-dataflow', 'seed-workflow', 'user-events', 'word-count']) expect(stdout).toContain(`${name}.test.yaml`);
+    for (const name of ['clickstream', 'orders', 'seed-dataflow', 'seed-workflow', 'user-events', 'word-count']) expect(stdout).toContain(`${name}.test.yaml`);
     expect(stdout).toMatch(/\n\d+ passed, 0 failed\n$/);
     expect(code).toBe(0);
   });

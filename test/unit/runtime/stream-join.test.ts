@@ -6,7 +6,7 @@ import { TaskJoin, type JoinResult, type JoinSide } from '../../../src/runtime/s
 const MIN = 60_000;
 
 function spec(join: StreamJoinKind, withinMs = 5 * MIN, graceMs = MIN): StreamJoinSpec {
-  return { kind: 'stream', stream: 'payments', on: 'id', withinMs, graceMs, join, as: 'payment' };
+  return { with: 'stream', stream: 'payments', on: 'id', withinMs, graceMs, kind: join, as: 'payment' };
 }
 
 async function joiner(s: StreamJoinSpec, store?: CachedStore): Promise<{ join: TaskJoin; store: CachedStore }> {
@@ -57,8 +57,8 @@ function batchJoin(inputs: In[], s: StreamJoinSpec, streamTime: number): string[
     }
   }
   const closed = (i: In) => streamTime > i.t + s.withinMs + s.graceMs;
-  if (s.join !== 'inner') for (const l of lefts) if (!paired.has(l) && closed(l)) out.push(`${l.key}@${l.t / MIN}:${name(l)}+null`);
-  if (s.join === 'outer') for (const r of rights) if (!paired.has(r) && closed(r)) out.push(`${r.key}@${r.t / MIN}:null+${name(r)}`);
+  if (s.kind !== 'inner') for (const l of lefts) if (!paired.has(l) && closed(l)) out.push(`${l.key}@${l.t / MIN}:${name(l)}+null`);
+  if (s.kind === 'outer') for (const r of rights) if (!paired.has(r) && closed(r)) out.push(`${r.key}@${r.t / MIN}:null+${name(r)}`);
   return out.sort();
 }
 

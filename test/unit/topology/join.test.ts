@@ -47,7 +47,7 @@ describe('join: { stream }', () => {
     const r = await ws.validate(joined('{ stream: payments, on: order_id, within: 5m }'));
     expect(summary(r.problems)).toEqual([]);
     const pay = r.topology!.nodes.find((n) => n.id === 'pay')!;
-    expect(pay.join).toEqual({ kind: 'stream', stream: 'payments', on: 'order_id', withinMs: 300_000, graceMs: 0, join: 'inner', as: 'payments' });
+    expect(pay.join).toEqual({ with: 'stream', stream: 'payments', on: 'order_id', withinMs: 300_000, graceMs: 0, kind: 'inner', as: 'payments' });
     expect(pay.input).toEqual({ kind: 'topics', topics: ['orders', 'payments'] });
     expect(storesOf(pay)).toEqual(['join']);
     const physical = physicalTopology(r.topology!, 'ns.');
@@ -69,7 +69,7 @@ describe('join: { stream }', () => {
   it('topics with different partition counts are an error at the join, with file:line:col', async () => {
     const r = await ws.validate(joined('{ stream: payments, on: order_id, within: 5m, kind: left }', { paymentsPartitions: 4 }));
     expect(summary(r.problems)).toEqual([
-      `${ErrorCodes.TOPOLOGY_COPARTITION} 17:11 node \`pay\` joins \`orders\` (3 partitions) with \`payments\` (4): matching records would be read by different tasks (give both topics the same \`partitions\`)`,
+      `${ErrorCodes.TOPOLOGY_COPARTITION} 18:21 node \`pay\` joins \`orders\` (3 partitions) with \`payments\` (4): matching records would be read by different tasks (give both topics the same \`partitions\`)`,
     ]);
   });
 
@@ -96,6 +96,13 @@ describe('join: { stream }', () => {
       `${ErrorCodes.TOPOLOGY_INVALID} 18:51 node \`pay\`: the duration must be greater than zero`,
       `${ErrorCodes.TOPOLOGY_INVALID} 18:61 node \`pay\`: \`join.kind\` must be one of \`inner\`, \`left\`, \`outer\`, not the text "full"`,
       `${ErrorCodes.TOPOLOGY_INVALID} 19:5 node \`pay\`: a node joins or windows, not both: window the join’s output in the node that reads its topic`,
+    ]);
+  });
+
+  it('a table join written as the node’s key is one error there, saying it is a step', async () => {
+    const r = await ws.validate(joined('{ table: payments, on: order_id, as: payment }'));
+    expect(summary(r.problems)).toEqual([
+      `${ErrorCodes.TOPOLOGY_INVALID} 18:5 node \`pay\`: a table join is a step: write it in \`process\` as \`- join: { table, on, as }\`; the node’s \`join:\` key joins another stream`,
     ]);
   });
 });
