@@ -16,20 +16,20 @@
  *     npx tsx bench/scenarios/kafka-streams.ts [--quick] [--rounds 5] [--lines 100000]
  *       [--jobs pipe,wordcount,tumbling] [--guarantees at-least-once,exactly-once]
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsumedRecord, Transport } from '../../src/transport/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
-import { brokerVersion, brokers, createTopic, freshName, rawKafka } from '../harness/kafka.ts';
-import { preparePeer, runPeer, type Guarantee, type Job } from '../harness/kstreams.ts';
+import { brokerVersion, createTopic, freshName, rawKafka } from '../harness/kafka.ts';
+import { preparePeer, runPeer, type Guarantee } from '../harness/kstreams.ts';
 import { machine, repoRoot } from '../harness/machine.ts';
 import { finish, versus, type Row } from '../harness/report.ts';
 import { alternate, type Outcome, type Sample } from '../harness/rounds.ts';
-import { runTimed, type TimedRun } from '../harness/timed.ts';
-import { kafkaTransport, writeFolder } from '../harness/topology.ts';
+import type { TimedRun } from '../harness/timed.ts';
+import { kafkaTransport, runSluiceCli, writeFolder } from '../harness/topology.ts';
 import { expectedCounts, expectedWindowCounts, fillWithLines, makeCorpus } from '../harness/word-corpus.ts';
 
 const JOBS = ['pipe', 'wordcount', 'tumbling'] as const;
+type Job = (typeof JOBS)[number];
 const GUARANTEES = ['at-least-once', 'exactly-once'] as const;
 const args = scenarioArgs(
   { lines: { full: 100_000, quick: 5_000 }, partitions: { full: 3, quick: 3 }, timeout: { full: 600, quick: 180 } },
@@ -101,19 +101,8 @@ nodes:
   });
 }
 
-async function runSluice(job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
-  const dir = sluiceTopology(job, guarantee, output);
-  const stateDir = join(dir, 'state');
-  mkdirSync(stateDir, { recursive: true });
-  try {
-    return await runTimed(
-      process.execPath,
-      [join(repoRoot, 'bin', 'sluice.js'), 'run', join(dir, 'topology.yaml'), '--until-caught-up', '--brokers', brokers().join(','), '--port', '0', '--state-dir', stateDir, '--commit-interval', String(COMMIT_MS)],
-      { logFile: join(dir, 'run.log'), timeoutMs: args.timeout * 1_000 },
-    );
-  } finally {
-    rmSync(stateDir, { recursive: true, force: true });
-  }
+function runSluice(job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
+  return runSluiceCli(sluiceTopology(job, guarantee, output), { commitIntervalMs: COMMIT_MS, timeoutMs: args.timeout * 1_000 });
 }
 
 // ---- what the output must be, read back after every round.
