@@ -16,7 +16,7 @@ import { runTimed, type TimedRun } from './timed.ts';
 const source = join(repoRoot, 'bench', 'kstreams');
 const home = join(repoRoot, '.cache', 'kstreams');
 
-export type Job = 'pipe' | 'wordcount' | 'tumbling';
+export type Job = 'pipe' | 'wordcount' | 'tumbling' | 'join-inner' | 'join-left';
 export type Guarantee = 'at-least-once' | 'exactly-once';
 
 /** The broker's version, which the peer's Kafka Streams matches. */
@@ -72,6 +72,8 @@ export interface PeerRun {
   appId: string;
   input: string;
   output: string;
+  /** The compacted topic a join job reads as a KTable. */
+  table?: string;
   job: Job;
   guarantee: Guarantee;
   commitIntervalMs: number;
@@ -103,6 +105,7 @@ export async function runPeer(peer: KStreamsPeer, run: PeerRun): Promise<TimedRu
         run.guarantee,
         state,
         String(run.commitIntervalMs),
+        ...(run.table === undefined ? [] : [run.table]),
       ],
       { logFile: join(logs, `${run.appId}.log`), timeoutMs: run.timeoutMs },
     );
