@@ -28,12 +28,12 @@
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { scenarioArgs } from '../harness/args.ts';
-import { brokerVersion, createTopic, fillTopic, freshName, rawKafka } from '../harness/kafka.ts';
-import { preparePeer, runPeer, type Guarantee } from '../harness/kstreams.ts';
+import { brokerVersion, fillTopic, freshName } from '../harness/kafka.ts';
+import { preparePeer, runPeer, sideBySide, sideBySideParams, type Guarantee, type Side } from '../harness/kstreams.ts';
 import { machine } from '../harness/machine.ts';
-import { finish, versus, type Row } from '../harness/report.ts';
+import { finish } from '../harness/report.ts';
 import { rng } from '../harness/records.ts';
-import { alternate, type Outcome, type Sample } from '../harness/rounds.ts';
+import type { TimedRun } from '../harness/timed.ts';
 import { kafkaTransport, runSluiceCli, writeFolder } from '../harness/topology.ts';
 
 const JOBS = ['join-inner', 'join-left'] as const;
@@ -59,7 +59,6 @@ const COMMIT_MS = 1_000;
 const machineInfo = machine(brokerVersion());
 const peer = preparePeer();
 const transport = kafkaTransport('bench-kafka-streams-join');
-const kafka = rawKafka('bench-kafka-streams-join');
 
 // ---- the input: deterministic rows, so that what the join must give is computed here.
 
@@ -131,8 +130,6 @@ nodes:
 
 // ---- the check of a round's output.
 
-type Side = 'sluice' | 'kafka-streams';
-
 async function verify(side: Side, job: Job, guarantee: Guarantee, output: string): Promise<void> {
   const want = wanted.get(job) ?? expected(job);
   wanted.set(job, want);
@@ -156,49 +153,26 @@ async function verify(side: Side, job: Job, guarantee: Guarantee, output: string
 
 // ---- the rounds.
 
-function contender(side: Side, job: Job, guarantee: Guarantee) {
-  return async (): Promise<Sample> => {
-    const output = freshName(`ksj.${job}.${side}.out`);
-    await createTopic(kafka, output, P);
-    const timeoutMs = args.timeout * 1_000;
-    const run =
-      side === 'sluice'
-        ? await runSluiceCli(sluiceTopology(job, guarantee, output), { commitIntervalMs: COMMIT_MS, timeoutMs })
-        : await runPeer(peer, { appId: freshName(`ksj-${job}`).replace(/\./g, '-'), input: ordersTopic, table: customersTopic, output, job, guarantee, commitIntervalMs: COMMIT_MS, timeoutMs });
-    await verify(side, job, guarantee, output);
-    return { recordsPerSecond: N / run.wallSeconds, wallSeconds: run.wallSeconds, cpuSecondsPerMillion: run.cpuSeconds / (N / 1e6) };
-  };
+function round(side: Side, job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
+  const timeoutMs = args.timeout * 1_000;
+  return side === 'sluice'
+    ? runSluiceCli(sluiceTopology(job, guarantee, output), { commitIntervalMs: COMMIT_MS, timeoutMs })
+    : runPeer(peer, { appId: freshName(`ksj-${job}`).replace(/\./g, '-'), input: ordersTopic, table: customersTopic, output, job, guarantee, commitIntervalMs: COMMIT_MS, timeoutMs });
 }
 
-const LABEL: Record<Job, string> = { 'join-inner': 'stream–table inner join', 'join-left': 'stream–table left join' };
-
-const rows: Row[] = [];
-const rounds: Record<string, Outcome> = {};
 const loads: number[] = [machineInfo.load];
-let first = true;
-for (const job of args.jobs) {
-  for (const guarantee of args.guarantees) {
-    console.error(`${job}, ${guarantee}:`);
-    const outcome = await alternate(
-      [
-        { name: 'sluice', round: contender('sluice', job, guarantee) },
-        { name: 'Kafka Streams', round: contender('kafka-streams', job, guarantee) },
-      ],
-      // Every round is a new process on both sides; one warm-up pair fills the broker's page cache for all.
-      { rounds: args.rounds, warmup: first },
-    );
-    first = false;
-    loads.push(Number((loadavg()[0] ?? 0).toFixed(2)));
-    const s = outcome.sluice!.median;
-    const k = outcome['Kafka Streams']!.median;
-    rows.push(
-      versus(`${LABEL[job]}, ${guarantee}: order records/s, start to all output committed`, 'records/s', s.recordsPerSecond!, 'Kafka Streams', k.recordsPerSecond!),
-      versus(`${LABEL[job]}, ${guarantee}: CPU per million order records (lower is leaner)`, 'CPU-s', s.cpuSecondsPerMillion!, 'Kafka Streams', k.cpuSecondsPerMillion!),
-    );
-    rounds[`${job} ${guarantee}: sluice`] = outcome.sluice!;
-    rounds[`${job} ${guarantee}: Kafka Streams`] = outcome['Kafka Streams']!;
-  }
-}
+const { rows, rounds } = await sideBySide<Job>({
+  jobs: args.jobs,
+  guarantees: args.guarantees,
+  rounds: args.rounds,
+  records: N,
+  recordsName: 'order records',
+  label: { 'join-inner': 'stream–table inner join', 'join-left': 'stream–table left join' },
+  output: { prefix: 'ksj', partitions: P },
+  run: round,
+  verify,
+  after: () => loads.push(Number((loadavg()[0] ?? 0).toFixed(2))),
+});
 await transport.close();
 
 finish({
@@ -211,13 +185,7 @@ finish({
     customers: C,
     missingCustomerEvery: MISS_EVERY,
     partitions: P,
-    rounds: args.rounds,
-    jobs: args.jobs,
-    guarantees: args.guarantees,
-    kafkaStreams: peer.version,
-    kafkaStreamsThreads: 1,
-    commitIntervalMs: COMMIT_MS,
-    sluiceKafkaClient: process.env.SLUICE_KAFKA_CLIENT ?? 'kafkajs',
+    ...sideBySideParams(peer, { ...args, commitIntervalMs: COMMIT_MS }),
     bytesPerOrder: Math.round(orders.reduce((n, o) => n + Buffer.byteLength(JSON.stringify(o)), 0) / N),
     bytesPerCustomer: Math.round(customers.reduce((n, c) => n + Buffer.byteLength(JSON.stringify(c)), 0) / C),
     measure: 'wall seconds from starting the program until it exited with all output committed (JVM and Node start-up and the table load included), as order records/s; CPU seconds of the process and its threads per million order records; every round output verified',
