@@ -68,11 +68,13 @@ export function sendBatch(producer: Producer, topic: string, messages: Message[]
   return producer.sendBatch({ acks: -1, compression: CompressionTypes.LZ4, topicMessages: [{ topic, messages }] });
 }
 
-export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+/** `configs` are topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
+export async function createTopic(kafka: Kafka, topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }
@@ -82,9 +84,9 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
  * Writes `count` messages made by `message(i)` to a new topic, 1,000 to a
  * request: the input a scenario's rounds all read.
  */
-export async function fillTopic(topic: string, partitions: number, count: number, message: (i: number) => Message): Promise<void> {
+export async function fillTopic(topic: string, partitions: number, count: number, message: (i: number) => Message, configs: Record<string, string> = {}): Promise<void> {
   const kafka = rawKafka('bench-fill');
-  await createTopic(kafka, topic, partitions);
+  await createTopic(kafka, topic, partitions, configs);
   const producer = await rawProducer(kafka);
   try {
     for (let start = 0; start < count; start += 1_000) {

@@ -22,4 +22,5 @@ export const suite: readonly ScenarioInfo[] = [
   { name: 'clients', kafka: true, onRequest: true },
   { name: 'state-restore', kafka: true },
   { name: 'kafka-streams', kafka: true },
+  { name: 'kafka-streams-join', kafka: true },
 ];

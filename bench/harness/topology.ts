@@ -5,7 +5,7 @@
  * the stage whose output counts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/index.ts';
 import { TopologyRun, type RunOptions, type RunReport } from '../../src/runtime/index.ts';
@@ -15,6 +15,7 @@ import { brokers, freshName } from './kafka.ts';
 import { repoRoot } from './machine.ts';
 import { ProgressWatch, type Throughput } from './progress.ts';
 import { eventSchemaJson } from './records.ts';
+import { runTimed, type TimedRun } from './timed.ts';
 
 /** Writes files (by relative path) into a fresh folder under .cache/bench/; returns the folder. */
 export function writeFolder(files: Record<string, string>): string {
@@ -112,5 +113,28 @@ export async function runTopology(dir: string, options: StartOptions & { counted
     return { run: started, report, throughput: watch.finish() };
   } finally {
     watch.cancel();
+  }
+}
+
+/**
+ * The topology in `dir` run as a whole program, `sluice run --until-caught-up`,
+ * timed from outside (bench/harness/timed.ts), its state in `dir`/state,
+ * removed after. With BENCH_SLUICE_CPU_PROF=DIR the run writes a V8 CPU
+ * profile there: the program's own, not the scenario's (`npm run bench --
+ * --profile`).
+ */
+export async function runSluiceCli(dir: string, options: { commitIntervalMs: number; timeoutMs: number }): Promise<TimedRun> {
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { recursive: true });
+  const profileDir = process.env.BENCH_SLUICE_CPU_PROF;
+  const node = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  try {
+    return await runTimed(
+      process.execPath,
+      [...node, join(repoRoot, 'bin', 'sluice.js'), 'run', join(dir, 'topology.yaml'), '--until-caught-up', '--brokers', brokers().join(','), '--port', '0', '--state-dir', stateDir, '--commit-interval', String(options.commitIntervalMs)],
+      { logFile: join(dir, 'run.log'), timeoutMs: options.timeoutMs },
+    );
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }

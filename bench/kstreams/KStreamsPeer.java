@@ -1,3 +1,8 @@
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,19 +34,23 @@ import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
 
 /**
- * The Kafka Streams peer of bench/scenarios/kafka-streams.ts: the same three
- * jobs as the sluice topologies it runs against, on the same broker and input,
- * ending by itself once everything it read is processed and committed.
+ * The Kafka Streams peer of bench/scenarios/kafka-streams.ts (pipe, wordcount,
+ * tumbling) and bench/scenarios/kafka-streams-join.ts (join-inner, join-left):
+ * the same jobs as the sluice topologies it runs against, on the same broker
+ * and input, ending by itself once everything it read is processed and
+ * committed.
  *
- *   KStreamsPeer BROKERS APP_ID INPUT OUTPUT pipe|wordcount|tumbling at-least-once|exactly-once STATE_DIR COMMIT_MS
+ *   KStreamsPeer BROKERS APP_ID INPUT OUTPUT JOB at-least-once|exactly-once STATE_DIR COMMIT_MS [TABLE]
  *
- * Prints one JSON line on stdout when done: the milliseconds from JVM start
- * until the group's committed offsets reached the end of every topic it reads
- * (input and repartition), and the JVM's CPU seconds at that point.
+ * TABLE, the compacted topic the join jobs read as a KTable, is given for
+ * those only. Prints one JSON line on stdout when done: the milliseconds from
+ * JVM start until the group's committed offsets reached the end of every topic
+ * it reads (input, table and repartition), and the JVM's CPU seconds then.
  */
 public final class KStreamsPeer {
   /** Lower-cased runs of letters and apostrophes, as topologies/word-count/processors/split-words.ts. */
@@ -61,7 +70,30 @@ public final class KStreamsPeer {
     return lines.flatMapValues(KStreamsPeer::words).groupBy((k, word) -> word, Grouped.with(REPARTITION, Serdes.String(), Serdes.String()));
   }
 
-  static Topology topology(String scenario, String input, String output) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The order with its customer under `customer` (null when there is none), as sluice's `join` step gives it: both
+   * sides parse the two JSON values and write the merged one, so neither skips the serde work the other does.
+   */
+  static String withCustomer(String order, String customer) {
+    try {
+      ObjectNode merged = (ObjectNode) JSON.readTree(order);
+      merged.set("customer", customer == null ? NullNode.getInstance() : JSON.readTree(customer));
+      return JSON.writeValueAsString(merged);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void join(StreamsBuilder builder, String input, String table, String output, boolean left) {
+    KStream<String, String> orders = builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
+    KTable<String, String> customers = builder.table(table, Consumed.with(Serdes.String(), Serdes.String()));
+    KStream<String, String> enriched = left ? orders.leftJoin(customers, KStreamsPeer::withCustomer) : orders.join(customers, KStreamsPeer::withCustomer);
+    enriched.to(output, Produced.with(Serdes.String(), Serdes.String()));
+  }
+
+  static Topology topology(String scenario, String input, String table, String output, Properties props) {
     StreamsBuilder builder = new StreamsBuilder();
     switch (scenario) {
       case "pipe" ->
@@ -75,9 +107,14 @@ public final class KStreamsPeer {
               .count()
               .toStream((windowed, count) -> windowed.key() + "@" + windowed.window().start())
               .to(output, Produced.with(Serdes.String(), Serdes.Long()));
-      default -> throw new IllegalArgumentException("scenario must be pipe, wordcount or tumbling, got " + scenario);
+      case "join-inner", "join-left" -> {
+        if (table == null) throw new IllegalArgumentException(scenario + " needs a TABLE topic");
+        join(builder, input, table, output, scenario.equals("join-left"));
+      }
+      default -> throw new IllegalArgumentException("scenario must be pipe, wordcount, tumbling, join-inner or join-left, got " + scenario);
     }
-    return builder.build();
+    // With the props, so that the table's topic is its own changelog (topology.optimization below).
+    return builder.build(props);
   }
 
   /** Committed offsets of the group against the ends of `topic` (the last stable offset); absent partitions are empty. */
@@ -96,11 +133,12 @@ public final class KStreamsPeer {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 8) {
-      System.err.println("usage: KStreamsPeer BROKERS APP_ID INPUT OUTPUT pipe|wordcount|tumbling at-least-once|exactly-once STATE_DIR COMMIT_MS");
+    if (args.length != 8 && args.length != 9) {
+      System.err.println("usage: KStreamsPeer BROKERS APP_ID INPUT OUTPUT pipe|wordcount|tumbling|join-inner|join-left at-least-once|exactly-once STATE_DIR COMMIT_MS [TABLE]");
       System.exit(2);
     }
     String brokers = args[0], appId = args[1], input = args[2], output = args[3], scenario = args[4], guarantee = args[5], stateDir = args[6];
+    String table = args.length == 9 ? args[8] : null;
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
@@ -120,7 +158,11 @@ public final class KStreamsPeer {
     // last second of a bounded input closed would never be emitted. sluice emits a window as soon as stream time closes it.
     props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
 
-    KafkaStreams streams = new KafkaStreams(topology(scenario, input, output), props);
+    // A sluice table is read from its own topic, which is its changelog; without this Kafka Streams would copy every table
+    // record into a `-changelog` topic of its own, work sluice does not do.
+    props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
+
+    KafkaStreams streams = new KafkaStreams(topology(scenario, input, table, output, props), props);
     CountDownLatch failed = new CountDownLatch(1);
     streams.setUncaughtExceptionHandler(e -> {
       e.printStackTrace();
@@ -131,7 +173,11 @@ public final class KStreamsPeer {
 
     Properties adminProps = new Properties();
     adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-    List<String> read = scenario.equals("pipe") ? List.of(input) : List.of(input, appId + "-" + REPARTITION + "-repartition");
+    List<String> read = switch (scenario) {
+      case "pipe" -> List.of(input);
+      case "join-inner", "join-left" -> List.of(table, input);
+      default -> List.of(input, appId + "-" + REPARTITION + "-repartition");
+    };
     long doneMs;
     try (Admin admin = Admin.create(adminProps)) {
       // In this order: once the input is committed, whatever it produced into the repartition topic is written (and,

@@ -16,20 +16,19 @@
  *     npx tsx bench/scenarios/kafka-streams.ts [--quick] [--rounds 5] [--lines 100000]
  *       [--jobs pipe,wordcount,tumbling] [--guarantees at-least-once,exactly-once]
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsumedRecord, Transport } from '../../src/transport/index.ts';
 import { scenarioArgs } from '../harness/args.ts';
-import { brokerVersion, brokers, createTopic, freshName, rawKafka } from '../harness/kafka.ts';
-import { preparePeer, runPeer, type Guarantee, type Job } from '../harness/kstreams.ts';
+import { brokerVersion, freshName } from '../harness/kafka.ts';
+import { preparePeer, runPeer, sideBySide, sideBySideParams, type Guarantee, type Side } from '../harness/kstreams.ts';
 import { machine, repoRoot } from '../harness/machine.ts';
-import { finish, versus, type Row } from '../harness/report.ts';
-import { alternate, type Outcome, type Sample } from '../harness/rounds.ts';
-import { runTimed, type TimedRun } from '../harness/timed.ts';
-import { kafkaTransport, writeFolder } from '../harness/topology.ts';
+import { finish } from '../harness/report.ts';
+import type { TimedRun } from '../harness/timed.ts';
+import { kafkaTransport, runSluiceCli, writeFolder } from '../harness/topology.ts';
 import { expectedCounts, expectedWindowCounts, fillWithLines, makeCorpus } from '../harness/word-corpus.ts';
 
 const JOBS = ['pipe', 'wordcount', 'tumbling'] as const;
+type Job = (typeof JOBS)[number];
 const GUARANTEES = ['at-least-once', 'exactly-once'] as const;
 const args = scenarioArgs(
   { lines: { full: 100_000, quick: 5_000 }, partitions: { full: 3, quick: 3 }, timeout: { full: 600, quick: 180 } },
@@ -43,7 +42,6 @@ const COMMIT_MS = 1_000;
 const machineInfo = machine(brokerVersion());
 const peer = preparePeer();
 const transport = kafkaTransport('bench-kafka-streams');
-const kafka = rawKafka('bench-kafka-streams');
 
 const corpus = makeCorpus(N);
 const lines = freshName('ks.lines');
@@ -101,24 +99,11 @@ nodes:
   });
 }
 
-async function runSluice(job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
-  const dir = sluiceTopology(job, guarantee, output);
-  const stateDir = join(dir, 'state');
-  mkdirSync(stateDir, { recursive: true });
-  try {
-    return await runTimed(
-      process.execPath,
-      [join(repoRoot, 'bin', 'sluice.js'), 'run', join(dir, 'topology.yaml'), '--until-caught-up', '--brokers', brokers().join(','), '--port', '0', '--state-dir', stateDir, '--commit-interval', String(COMMIT_MS)],
-      { logFile: join(dir, 'run.log'), timeoutMs: args.timeout * 1_000 },
-    );
-  } finally {
-    rmSync(stateDir, { recursive: true, force: true });
-  }
+function runSluice(job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
+  return runSluiceCli(sluiceTopology(job, guarantee, output), { commitIntervalMs: COMMIT_MS, timeoutMs: args.timeout * 1_000 });
 }
 
 // ---- what the output must be, read back after every round.
-
-type Side = 'sluice' | 'kafka-streams';
 
 /** The newest value per key of `topic`, committed records only. */
 async function latestByKey(t: Transport, topic: string, entry: (r: ConsumedRecord) => [string, number]): Promise<Map<string, number>> {
@@ -187,48 +172,24 @@ async function verify(side: Side, job: Job, guarantee: Guarantee, output: string
 
 // ---- the rounds.
 
-function contender(side: Side, job: Job, guarantee: Guarantee) {
-  return async (): Promise<Sample> => {
-    const output = freshName(`ks.${job}.${side}.out`);
-    await createTopic(kafka, output, P);
-    const run =
-      side === 'sluice'
-        ? await runSluice(job, guarantee, output)
-        : await runPeer(peer, { appId: freshName(`ks-${job}`).replace(/\./g, '-'), input: inputOf(job).topic, output, job, guarantee, commitIntervalMs: COMMIT_MS, timeoutMs: args.timeout * 1_000 });
-    await verify(side, job, guarantee, output);
-    return { recordsPerSecond: N / run.wallSeconds, wallSeconds: run.wallSeconds, cpuSecondsPerMillion: run.cpuSeconds / (N / 1e6) };
-  };
+function round(side: Side, job: Job, guarantee: Guarantee, output: string): Promise<TimedRun> {
+  return side === 'sluice'
+    ? runSluice(job, guarantee, output)
+    : runPeer(peer, { appId: freshName(`ks-${job}`).replace(/\./g, '-'), input: inputOf(job).topic, output, job, guarantee, commitIntervalMs: COMMIT_MS, timeoutMs: args.timeout * 1_000 });
 }
 
-const GOALS: Partial<Record<string, number>> = { 'wordcount at-least-once': 1.0, 'wordcount exactly-once': 0.8, 'pipe at-least-once': 1.0 };
-const LABEL: Record<Job, string> = { pipe: 'pipe', wordcount: 'word count', tumbling: '1-minute tumbling count' };
-
-const rows: Row[] = [];
-const rounds: Record<string, Outcome> = {};
-let first = true;
-for (const job of args.jobs) {
-  for (const guarantee of args.guarantees) {
-    console.error(`${job}, ${guarantee}:`);
-    const outcome = await alternate(
-      [
-        { name: 'sluice', round: contender('sluice', job, guarantee) },
-        { name: 'Kafka Streams', round: contender('kafka-streams', job, guarantee) },
-      ],
-      // Every round is a new process on both sides; one warm-up pair fills the broker's page cache for all.
-      { rounds: args.rounds, warmup: first },
-    );
-    first = false;
-    const s = outcome.sluice!.median;
-    const k = outcome['Kafka Streams']!.median;
-    const goal = GOALS[`${job} ${guarantee}`];
-    rows.push(
-      versus(`${LABEL[job]}, ${guarantee}: input records/s, start to all output committed`, 'records/s', s.recordsPerSecond!, 'Kafka Streams', k.recordsPerSecond!, goal !== undefined ? { min: goal } : undefined),
-      versus(`${LABEL[job]}, ${guarantee}: CPU per million input records (lower is leaner)`, 'CPU-s', s.cpuSecondsPerMillion!, 'Kafka Streams', k.cpuSecondsPerMillion!),
-    );
-    rounds[`${job} ${guarantee}: sluice`] = outcome.sluice!;
-    rounds[`${job} ${guarantee}: Kafka Streams`] = outcome['Kafka Streams']!;
-  }
-}
+const { rows, rounds } = await sideBySide<Job>({
+  jobs: args.jobs,
+  guarantees: args.guarantees,
+  rounds: args.rounds,
+  records: N,
+  recordsName: 'input records',
+  label: { pipe: 'pipe', wordcount: 'word count', tumbling: '1-minute tumbling count' },
+  goals: { 'wordcount at-least-once': 1.0, 'wordcount exactly-once': 0.8, 'pipe at-least-once': 1.0 },
+  output: { prefix: 'ks', partitions: P },
+  run: round,
+  verify,
+});
 await transport.close();
 
 finish({
@@ -239,13 +200,7 @@ finish({
   params: {
     lines: N,
     partitions: P,
-    rounds: args.rounds,
-    jobs: args.jobs,
-    guarantees: args.guarantees,
-    kafkaStreams: peer.version,
-    kafkaStreamsThreads: 1,
-    commitIntervalMs: COMMIT_MS,
-    sluiceKafkaClient: process.env.SLUICE_KAFKA_CLIENT ?? 'kafkajs',
+    ...sideBySideParams(peer, { ...args, commitIntervalMs: COMMIT_MS }),
     bytesPerLine: Math.round(corpus.lines.reduce((n, l) => n + Buffer.byteLength(l), 0) / N),
     measure: 'wall seconds from starting the program until it exited with all output committed (JVM and Node start-up included), as input records/s; CPU seconds of the process and its threads per million input records; every round output verified',
   },
