@@ -216,14 +216,7 @@ cmd_restart() {
 
 cmd_stop() {
   load_state
-  if [ -z "$PID" ]; then
-    echo "kafka.sh: no broker of ours is running" >&2
-    return 0
-  fi
-  end_pid "$PID"
-  [ -n "$DIR" ] && rm -rf "$DIR"
-  rm -f "$state"
-  echo "kafka.sh: stopped broker pid $PID" >&2
+  stop_service broker
 }
 
 cmd_status() {

@@ -162,14 +162,7 @@ cmd_restart() {
 
 cmd_stop() {
   load_state
-  if [ -z "$PID" ]; then
-    echo "registry.sh: no registry of ours is running" >&2
-    return 0
-  fi
-  end_pid "$PID"
-  [ -n "$DIR" ] && rm -rf "$DIR"
-  rm -f "$state"
-  echo "registry.sh: stopped registry pid $PID" >&2
+  stop_service registry
 }
 
 cmd_status() {

@@ -29,6 +29,20 @@ end_pid() {
   return 0
 }
 
+# stop_service NOUN: end the pid the caller's state names (after its load_state: PID, DIR,
+# $state), remove its temp dir and the state.
+stop_service() {
+  local noun=$1
+  if [ -z "$PID" ]; then
+    echo "$me: no $noun of ours is running" >&2
+    return 0
+  fi
+  end_pid "$PID"
+  [ -n "$DIR" ] && rm -rf "$DIR"
+  rm -f "$state"
+  echo "$me: stopped $noun pid $PID" >&2
+}
+
 # A crash, not a stop: SIGKILL and wait until PID is gone.
 crash_pid() {
   local pid=$1
