@@ -8,7 +8,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, SluiceError, silentLogger } from '../../../src/core/index.ts';
 import { schemaFromJson } from '../../../src/codecs/index.ts';
@@ -17,6 +16,7 @@ import { SchemaRegistryClient, TopologyRun } from '../../../src/runtime/index.ts
 import { loadTopology } from '../../../src/topology/index.ts';
 import { createTransport, type Transport } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
+import { confluentBytes, decodeByHand as decodeAt, registerByHand as registerAt } from '../harness/confluent-by-hand.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
 import { registryUrl, startRegistryProxy, type RegistryProxy } from '../harness/registry.ts';
 import { registryStepTopology, writeTopology } from './examples.ts';
@@ -24,24 +24,8 @@ import { registryStepTopology, writeTopology } from './examples.ts';
 const v1 = { type: 'record', name: 'Reading', namespace: 'regclient', fields: [{ name: 'id', type: 'int' }] };
 const v2 = { ...v1, fields: [...v1.fields, { name: 'unit', type: 'string', default: 'C' }] };
 const MEDIA = 'application/vnd.schemaregistry.v1+json';
-
-/** Another Confluent client, by hand: registry calls with fetch, bytes with avsc. */
-async function registerByHand(subject: string, schema: object): Promise<number> {
-  const res = await fetch(`${registryUrl()}/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': MEDIA }, body: JSON.stringify({ schema: JSON.stringify(schema) }) });
-  return ((await res.json()) as { id: number }).id;
-}
-function confluentBytes(id: number, schema: object, value: unknown): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(id, 1);
-  return Buffer.concat([head, avro.Type.forSchema(schema as avro.Schema).toBuffer(value)]);
-}
-async function decodeByHand(bytes: Buffer, reader: object): Promise<unknown> {
-  expect(bytes[0]).toBe(0);
-  const res = await fetch(`${registryUrl()}/schemas/ids/${bytes.readUInt32BE(1)}`);
-  const writer = avro.Type.forSchema(JSON.parse(((await res.json()) as { schema: string }).schema) as avro.Schema);
-  const type = avro.Type.forSchema(reader as avro.Schema);
-  return type.fromBuffer(bytes.subarray(5), type.createResolver(writer));
-}
+const registerByHand = (subject: string, schema: object) => registerAt(registryUrl(), subject, schema);
+const decodeByHand = (bytes: Buffer, reader: object) => decodeAt(registryUrl(), bytes, reader);
 
 let transport: Transport;
 let proxy: RegistryProxy;

@@ -7,31 +7,19 @@
  * run's shared one; the built application is the shared cache (the run's setup
  * built it already), so this needs no network.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alive, readStateFile } from '../harness/service-state.ts';
+import { privateRegistry } from '../harness/private-registry.ts';
+import { alive } from '../harness/service-state.ts';
 
-const run = promisify(execFile);
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const script = join(repo, 'scripts/registry.sh');
-const stateDir = mkdtempSync(join(tmpdir(), 'sluice-registry-state-'));
-
-const env = { ...process.env, SLUICE_REGISTRY_STATE: stateDir, SLUICE_REGISTRY_PORT: '0' };
-const registrySh = (cmd: string) => run('bash', [script, cmd], { env, timeout: 600_000 });
-
-const state = () => readStateFile(join(stateDir, 'registry.env'));
+const registry = privateRegistry();
+const { stateDir, state } = registry;
+const registrySh = registry.sh;
 
 const contentType = 'application/vnd.schemaregistry.v1+json';
 
-afterAll(async () => {
-  await registrySh('stop').catch(() => undefined);
-  rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => registry.dispose());
 
 describe('scripts/registry.sh', () => {
   it('serves the ccompat API, keeps its schemas over kill and restart, reuses a running registry, and stop ends exactly its pid', { timeout: 600_000 }, async () => {
