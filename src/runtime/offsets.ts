@@ -79,6 +79,11 @@ export class PartitionWatermark {
   private head = 0;
   private base = 0; // slot number of offsets[0]
   private committed: bigint | undefined;
+  /**
+   * Unsettled records, wherever they stand: a record settled behind an unsettled one (dead-lettered
+   * while an earlier one waits in a store for the next commit) is done, though the head waits.
+   */
+  private unsettled = 0;
   /** One watermark per assignment: a partition assigned again gets a new one, so this flag never clears. */
   revoked = false;
 
@@ -98,14 +103,16 @@ export class PartitionWatermark {
     const slot = this.base + this.offsets.length;
     this.offsets.push(value);
     this.settled.push(false);
+    this.unsettled++;
     return new OffsetToken(this, slot, value);
   }
 
   /** @internal called by OffsetToken */
   settle(slot: number): void {
     const i = slot - this.base;
-    if (i < 0 || i >= this.settled.length) return;
+    if (i < 0 || i >= this.settled.length || this.settled[i]) return;
     this.settled[i] = true;
+    this.unsettled--;
     while (this.head < this.settled.length && this.settled[this.head]) this.head++;
     // Drop the settled prefix now and then so the arrays stay as small as the in-flight window.
     if (this.head > 1024 && this.head * 2 > this.offsets.length) this.compact();
@@ -118,7 +125,7 @@ export class PartitionWatermark {
 
   /** Records read but not yet settled. */
   get inFlight(): number {
-    return this.offsets.length - this.head;
+    return this.unsettled;
   }
 
   /**

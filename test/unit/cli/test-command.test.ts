@@ -21,6 +21,12 @@ describe('sluice test', () => {
     expect(code).toBe(0);
   });
 
+  it('settles a join that holds a record while a later one of its partition is dead-lettered', async () => {
+    const { code, stdout } = await runCli('test', fixture('join-held.test.yaml'));
+    expect(stdout).toContain('1 passed, 0 failed');
+    expect(code).toBe(0);
+  });
+
   it('fails a wrong count and a missing record, shows expected and actual, and exits 1', async () => {
     const { code, stdout } = await runCli('test', fixture('failing.test.yaml'));
     expect(stdout).toMatch(/✓ passes \(\d+ ms\)/);

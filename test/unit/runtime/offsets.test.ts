@@ -30,6 +30,29 @@ describe('PartitionWatermark', () => {
     expect(mark.committable()).toBe(2n);
   });
 
+  it('counts a record settled behind an unsettled one as finished, not in flight', () => {
+    // A join holds 0 and 1 in its store until the next commit; 2 arrives late and is dead-lettered. A test
+    // driver commits only once nothing is in flight beyond what stores hold, so 2 must not count.
+    const mark = new PartitionWatermark('t', 0);
+    const [held, alsoHeld, late] = [mark.track(0n), mark.track(1n), mark.track(2n)];
+    late.done();
+    expect(mark.inFlight).toBe(2);
+    held.done();
+    alsoHeld.done();
+    expect(mark.inFlight).toBe(0);
+    expect(mark.committable()).toBe(3n);
+  });
+
+  it('settles a record once, however often its fan-out reaches zero', () => {
+    const mark = new PartitionWatermark('t', 0);
+    const [dropped, open] = [mark.track(0n), mark.track(1n)];
+    dropped.fanOut(0);
+    dropped.fanOut(1);
+    expect(mark.inFlight).toBe(1);
+    open.done();
+    expect(mark.inFlight).toBe(0);
+  });
+
   it('accepts gaps between offsets (compacted topics, transaction markers) but not going backwards', () => {
     const mark = new PartitionWatermark('t', 0);
     mark.track(5n).done();
@@ -54,6 +77,7 @@ describe('PartitionWatermark', () => {
           const item = open[k]!;
           item.done();
           if (--item.left === 0) open.splice(k, 1);
+          expect(mark.inFlight).toBe(open.length);
           const next = mark.committable();
           const lowestOpen = open.reduce((m, o) => (o.offset < m ? o.offset : m), BigInt(fanouts.length));
           if (next !== undefined) expect(next).toBeLessThanOrEqual(lowestOpen);
