@@ -321,9 +321,9 @@ export class Coordinator {
     return this.#runner.trigger(node);
   }
 
-  /** An interactive query: `key`'s aggregates in `store` of `node` (as written, or a stage id as run), or who holds them. */
+  /** An interactive query: what `store` of `node` (as written, or a stage id as run) holds for `key`, or who holds it. */
   query(node: string, store: string, key: string): Promise<QueryReply> {
-    return queryReply(this.plan, (stage, k, partition) => this.#runner.query(stage, k, partition), node, store, key);
+    return queryReply(this.plan, (target, k, partition) => this.#runner.query(target, k, partition), node, store, key);
   }
 
   /** The instance slots of a stage (Kafka only), for fault drills and tests. */

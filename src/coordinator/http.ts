@@ -3,7 +3,7 @@
  * an instance is marked failed), /ready (every stage this process runs is
  * running and its group stable), /metrics (Prometheus text), /status (JSON),
  * / (the status page), GET /stores/<node>/<store>/<key> (an interactive
- * query of a node's state store, see query.ts) and POST /nodes/<id>/trigger.
+ * query of a node's window store or table, see query.ts) and POST /nodes/<id>/trigger.
  * Every request passes the
  * shared request policy first (src/core/http-policy.ts: Host, Origin, token,
  * JSON bodies only); with a token set, only the probes /health and /ready

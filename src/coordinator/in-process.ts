@@ -6,8 +6,7 @@
  */
 import { ErrorCodes, SluiceError } from '../core/index.ts';
 import { TopologyRun, type RunOptions, type RunReport } from '../runtime/index.ts';
-import type { StagePlan } from './plan.ts';
-import { answerQuery, restoresOf, type QueryOutcome } from './query.ts';
+import { answerQuery, restoresOf, type QueryOutcome, type StoreTarget } from './query.ts';
 import type { InstanceFailure, StageRunner, TriggerResult } from './runner.ts';
 import { restoreStatus, type LocalStageStatus } from './status.ts';
 
@@ -60,9 +59,9 @@ export class InProcessRunner implements StageRunner {
   }
 
   /** The one instance of each stage is here; once it has ended, its stores are closed and nothing answers. */
-  async query(plan: StagePlan, key: string, partition: number): Promise<QueryOutcome> {
-    const stage = this.#report === undefined ? this.#run.stages.find((s) => s.node.id === plan.stage) : undefined;
-    const answer = stage !== undefined ? answerQuery(stage, key, partition) : undefined;
+  async query(target: StoreTarget, key: string, partition: number): Promise<QueryOutcome> {
+    const stage = this.#report === undefined ? this.#run.stages.find((s) => s.node.id === target.stage.stage) : undefined;
+    const answer = stage !== undefined ? answerQuery(stage, target.store, key, partition) : undefined;
     return answer === undefined || answer.kind === 'elsewhere' ? { kind: 'unavailable', partition } : answer;
   }
 

@@ -22,5 +22,5 @@ export { annotationsOf, type Annotation } from './annotate.ts';
 export type { Isolation } from './host.ts';
 export type { InstanceState, InstanceCounts } from './instance.ts';
 export type { TriggerResult, InstanceFailure } from './runner.ts';
-export { storeStage, keyPartition, type QueryReply, type QueryOutcome, type InstanceAnswer, type Owner, type StoreRestore } from './query.ts';
+export { storeStage, keyPartition, type QueryReply, type QueryOutcome, type StoreTarget, type InstanceAnswer, type Owner, type StoreRestore } from './query.ts';
 export { coordinatorPolicy, type HttpServerOptions } from './http.ts';

@@ -135,15 +135,15 @@ export class StageInstance {
     return this.#restores;
   }
 
-  /** Asks the running instance for `key`'s aggregates; rejects when it is not running, ends or does not answer in time. */
-  query(key: string): Promise<InstanceAnswer> {
+  /** Asks the running instance what `store` holds for `key`; rejects when it is not running, ends or does not answer in time. */
+  query(store: string, key: string): Promise<InstanceAnswer> {
     const host = this.#host;
     if (host === undefined || this.#state !== 'running') return Promise.reject(new SluiceError(ErrorCodes.STORE_UNAVAILABLE, 'the instance is not running'));
     const id = this.#nextQuery++;
     return new Promise<InstanceAnswer>((resolve, reject) => {
       const timer = setTimeout(() => this.#settle(id, new SluiceError(ErrorCodes.TIMEOUT, `no answer to a query in ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
       this.#queries.set(id, { resolve, reject, timer });
-      host.send({ type: 'query', id, key });
+      host.send({ type: 'query', id, store, key });
     });
   }
 

@@ -49,7 +49,7 @@ export type InstanceMessage =
   | { type: 'answer'; id: number; error: { message: string; code?: string } };
 
 /** Coordinator → worker. */
-export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string } | { type: 'query'; id: number; key: string };
+export type ControlMessage = { type: 'stop' } | { type: 'crash'; reason: string } | { type: 'query'; id: number; store: string; key: string };
 
 /** The environment variable a child-process instance finds its InstanceParams in (JSON). */
 export const PARAMS_ENV = 'SLUICE_INSTANCE_PARAMS';

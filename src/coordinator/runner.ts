@@ -1,7 +1,6 @@
 /** What the coordinator needs from whatever runs its stages: threads on Kafka, or this process when embedded. */
 import type { RunReport } from '../runtime/index.ts';
-import type { StagePlan } from './plan.ts';
-import type { QueryOutcome } from './query.ts';
+import type { QueryOutcome, StoreTarget } from './query.ts';
 import type { LocalStageStatus } from './status.ts';
 
 export type TriggerResult = { accepted: true; stages: string[] } | { accepted: false; reason: string };
@@ -21,8 +20,8 @@ export interface StageRunner {
   failures(): InstanceFailure[];
   /** Runs a node now (until caught up for cron nodes); refused while it runs. */
   trigger(node: string): TriggerResult;
-  /** `key`'s aggregates in the store of `stage`, whose task `partition` holds them: from the instance owning it, or who owns it. */
-  query(stage: StagePlan, key: string, partition: number): Promise<QueryOutcome>;
+  /** What `target`'s store holds for `key`, which its task `partition` holds: from the instance owning it, or who owns it. */
+  query(target: StoreTarget, key: string, partition: number): Promise<QueryOutcome>;
   /** Graceful: every stage drains, commits and leaves its group. */
   stop(): void;
 }

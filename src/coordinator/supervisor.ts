@@ -23,7 +23,7 @@ import type { Isolation } from './host.ts';
 import { StageInstance, type InstanceState } from './instance.ts';
 import type { StagePlan, TopologyPlan } from './plan.ts';
 import type { RestartPolicy } from './restart.ts';
-import type { QueryOutcome } from './query.ts';
+import type { QueryOutcome, StoreTarget } from './query.ts';
 import type { InstanceFailure, StageRunner, TriggerResult } from './runner.ts';
 import { restoreStatus, type LocalStageStatus } from './status.ts';
 
@@ -219,10 +219,10 @@ export class Supervisor implements StageRunner {
    * report may be a moment old, so an instance that no longer holds it sends
    * the question on to the group's view of who does.
    */
-  async query(stage: StagePlan, key: string, partition: number): Promise<QueryOutcome> {
+  async query({ stage, store }: StoreTarget, key: string, partition: number): Promise<QueryOutcome> {
     const holder = this.#slots.get(stage.stage)?.find((s) => s.state === 'running' && s.partitions.includes(partition));
     if (holder !== undefined) {
-      const answer = await holder.query(key).catch((err: unknown) => {
+      const answer = await holder.query(store, key).catch((err: unknown) => {
         this.#logger.debug({ err, stage: stage.stage, partition }, 'the instance holding the partition did not answer a query; asking the group');
         return undefined;
       });

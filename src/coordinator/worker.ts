@@ -54,10 +54,10 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
   let stage: Stage | undefined;
   let early: ControlMessage | undefined;
   // Queries before the stage is built find nothing held here: the coordinator asks the group instead.
-  let answer: (id: number, key: string) => InstanceMessage = (id) => ({ type: 'answer', id, error: { message: 'the stage is starting' } });
+  let answer: (id: number, store: string, key: string) => InstanceMessage = (id) => ({ type: 'answer', id, error: { message: 'the stage is starting' } });
   const apply = (message: ControlMessage) => (message.type === 'stop' ? stage!.stop() : message.type === 'crash' ? stage!.crash(message.reason) : undefined);
   onControl((message) => {
-    if (message.type === 'query') void send(answer(message.id, message.key));
+    if (message.type === 'query') void send(answer(message.id, message.store, message.key));
     else if (stage !== undefined) apply(message);
     else early ??= message;
   });
@@ -98,9 +98,9 @@ async function main({ params, send, onControl }: Channel): Promise<number> {
     stateDir: params.stateDir,
   });
   const built = stage;
-  answer = (id: number, key: string): InstanceMessage => {
+  answer = (id: number, store: string, key: string): InstanceMessage => {
     try {
-      return { type: 'answer', id, answer: answerQuery(built, key, keyPartition(topology, node, key)) };
+      return { type: 'answer', id, answer: answerQuery(built, store, key, keyPartition(topology, node, key)) };
     } catch (err) {
       return { type: 'answer', id, error: failure(err) };
     }

@@ -1,6 +1,7 @@
 /** The runtime: makes topology nodes live as stream pipelines over a transport. */
 export { TopologyRun, topicSpecsOf, type RunOptions, type RunReport } from './run.ts';
-export { Stage, groupIdOf, deadLetterTopicOf, unstartedReport, type StageOptions, type StageReport, type StoreAnswer } from './stage.ts';
+export { Stage, groupIdOf, deadLetterTopicOf, unstartedReport, type StageOptions, unknownStore, type StageReport, type StoreAnswer, type StoreContent } from './stage.ts';
+export { tableStoreName } from './task/task.ts';
 export type { RestoreProgress } from './task/restore.ts';
 export { TopologyResources, type ResourceOptions } from './resources.ts';
 export { PartitionWatermark, OffsetToken } from './offsets.ts';

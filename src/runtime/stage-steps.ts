@@ -102,10 +102,15 @@ export function tableAbsorbStep(node: TopologyNode): NamedStep | undefined {
   return tables.length === 0 ? undefined : { name: 'table', fn: tableAbsorbFn(new Set(tables)), code: ErrorCodes.RECORD_INVALID };
 }
 
+/** A table's stored bytes → its value, with the table topic's chain: what a join adds and a query answers. */
+export function tableDecoder(table: string, resources: TopologyResources): (bytes: Buffer) => unknown {
+  const chain = resources.topicChain(table);
+  const ctx = { headers: {}, aad: topicAad(table) };
+  return (bytes) => chain.decode(bytes, ctx);
+}
+
 function tableJoinStep(spec: TableJoinSpec, resources: TopologyResources): NamedStep {
-  const chain = resources.topicChain(spec.table);
-  const ctx = { headers: {}, aad: topicAad(spec.table) };
-  return { name: `join ${spec.table}`, fn: tableJoinFn(spec, (bytes) => chain.decode(bytes, ctx)), code: ErrorCodes.PROCESSOR };
+  return { name: `join ${spec.table}`, fn: tableJoinFn(spec, tableDecoder(spec.table, resources)), code: ErrorCodes.PROCESSOR };
 }
 
 /** File or stdin lines → values: JSON documents, raw text, or one encoded batch per line. */

@@ -11,7 +11,7 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, SluiceError, isSluiceError, type Logger } from '../core/index.ts';
-import { changelogTopicOf, sourceOffsetsTopicOf, storesOf, tablesOf, taskCountOf, type Topology, type TopologyNode } from '../topology/index.ts';
+import { AGGREGATE_STORE, changelogTopicOf, sourceOffsetsTopicOf, storesOf, tablesOf, taskCountOf, type Topology, type TopologyNode } from '../topology/index.ts';
 import { openBackend } from '../state/index.ts';
 import { partitionForKey, type Compression, type Producer, type Transport } from '../transport/index.ts';
 import { createAvroFileSource } from './avro-files.ts';
@@ -31,12 +31,13 @@ import { createFileLineSource, createStdinLineSource } from './sources/lines.ts'
 import { SourceProgress, type SourceProgressOptions } from './sources/progress.ts';
 import { openTrackedFile, type TrackedFile } from './sources/tracked-file.ts';
 import { TopicSource } from './sources/topic.ts';
-import { fileValidateStep, lineDecodeStep, processorSteps, tableAbsorbStep, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
+import { fileValidateStep, lineDecodeStep, processorSteps, tableAbsorbStep, tableDecoder, topicDecodeStep, topicEncodeStep, type NamedStep } from './stage-steps.ts';
 import { StepStream, type ErrorChannel } from './step.ts';
 import { StreamJoinStream } from './steps/stream-join-step.ts';
 import { WindowStream, loadAggregator } from './steps/window.ts';
 import { TaskManager } from './task/task-manager.ts';
 import type { RestoreProgress } from './task/restore.ts';
+import type { Task } from './task/task.ts';
 import type { WindowResult } from '../processors/index.ts';
 import { stateDirOf } from './task/state-dir.ts';
 
@@ -65,8 +66,16 @@ export interface StageOptions {
   stdout?: NodeJS.WritableStream;
 }
 
-/** An interactive query's answer: the key's aggregates here, or the partition that holds them elsewhere. */
-export type StoreAnswer = { owned: true; partition: number; results: WindowResult<unknown>[] } | { owned: false; partition: number };
+/** What a store holds for a key: a window's aggregates of it, or a table's latest value (undefined: no row). */
+export type StoreContent = { type: 'window'; results: WindowResult<unknown>[] } | { type: 'table'; value: unknown };
+
+/** An interactive query's answer: what the store holds for the key here, or the partition that holds it elsewhere. */
+export type StoreAnswer = ({ owned: true; partition: number } & StoreContent) | { owned: false; partition: number };
+
+/** A query of a store `node` does not keep, naming those it does. */
+export function unknownStore(node: string, store: string, kept: readonly string[]): SluiceError {
+  return new SluiceError(ErrorCodes.STORE_UNKNOWN, `node \`${node}\` keeps no store \`${store}\`${kept.length > 0 ? `; its stores: ${kept.join(', ')}` : ''}`, { context: { stage: node } });
+}
 
 export interface StageReport {
   node: string;
@@ -151,6 +160,8 @@ export class Stage {
   #tasks!: TaskManager;
   #window: WindowStream | undefined;
   #join: StreamJoinStream | undefined;
+  /** The node's tables by topic, each with its topic's decoder, for queries. */
+  #tables = new Map<string, (bytes: Buffer) => unknown>();
   /** Commits the single task of a stateful stage whose source is not a topic (a topic source commits its own). */
   #commitTimer: NodeJS.Timeout | undefined;
   #changelogProducer: Promise<Producer> | undefined;
@@ -264,6 +275,7 @@ export class Stage {
         this.#source = this.#topicSource.streams;
         const tables = tableAbsorbStep(node);
         if (tables !== undefined) steps.push(tables);
+        this.#tables = new Map(tablesOf(node).map((t) => [t, tableDecoder(t, resources)]));
         steps.push(topicDecodeStep(node, input.topics, resources));
         joinAt = steps.length;
         break;
@@ -405,13 +417,29 @@ export class Stage {
     return tasks;
   }
 
-  /** The aggregates of `key` in this instance's stores, or which partition owns it when this instance does not. */
-  query(key: string): StoreAnswer {
-    const window = this.#window;
-    if (window === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `node \`${this.node.id}\` keeps no store`, { context: { stage: this.node.id } });
+  /**
+   * What `store` holds for `key` in this instance, or which partition owns it when this instance
+   * does not. `store` is the window's (`aggregate`) or a table's topic: a table is co-partitioned
+   * with the input, so its key lives in the same task as a window's would.
+   */
+  query(store: string, key: string): StoreAnswer {
+    const read = this.#reader(store);
     const partition = this.node.input.kind === 'topics' ? partitionForKey(key, taskCountOf(this.#options.topology, this.node)) : 0;
     const task = this.#tasks.task(partition);
-    return task === undefined ? { owned: false, partition } : { owned: true, partition, results: window.query(task, key) };
+    return task === undefined ? { owned: false, partition } : { owned: true, partition, ...read(task, key) };
+  }
+
+  #reader(store: string): (task: Task, key: string) => StoreContent {
+    const window = this.#window;
+    if (store === AGGREGATE_STORE && window !== undefined) return (task, key) => ({ type: 'window', results: window.query(task, key) });
+    const decode = this.#tables.get(store);
+    if (decode !== undefined) {
+      return (task, key) => {
+        const bytes = task.tables.get(store)?.store.get(Buffer.from(key, 'utf8'));
+        return { type: 'table', value: bytes === undefined ? undefined : decode(bytes) };
+      };
+    }
+    throw unknownStore(this.node.id, store, [...(window !== undefined ? [AGGREGATE_STORE] : []), ...this.#tables.keys()]);
   }
 
   /** Partitions (tasks) this instance holds now. */

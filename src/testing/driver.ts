@@ -20,7 +20,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { ErrorCodes, SluiceError, silentLogger, type Logger } from '../core/index.ts';
 import { deadLetterTopicOf, groupIdOf, Stage, topicSpecsOf, TopologyResources, type DeadLetter, type StoreAnswer } from '../runtime/index.ts';
 import { parseDuration } from '../processors/index.ts';
-import { loadTopology, physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
+import { AGGREGATE_STORE, loadTopology, physicalTopology, type Topology, type TopologyNode } from '../topology/index.ts';
 import { createClusterAdmin, createEmbeddedClusterAdmin, createEmbeddedTransport, createTransport, EmbeddedBroker, type ClusterAdmin, type Transport, type TransportOptions } from '../transport/index.ts';
 import type { OutputRecord } from './match.ts';
 import { outgoingRecords, readDeadLetters, readTopicRecords, sendAll, type ReadPositions } from './records.ts';
@@ -164,13 +164,13 @@ export class TopologyTestDriver {
   }
 
   /** The aggregate store of a windowed node, by key, from the instance that owns the key. */
-  store(node: string): { get(key: string): StoreAnswer & { owned: true } } {
+  store(node: string): { get(key: string): StoreAnswer & { owned: true; type: 'window' } } {
     const instances = this.#instances.get(this.#windowNode(node).id)!;
     return {
       get: (key) => {
         for (const { stage } of instances) {
-          const answer = stage.query(key);
-          if (answer.owned) return answer;
+          const answer = stage.query(AGGREGATE_STORE, key);
+          if (answer.owned && answer.type === 'window') return answer;
         }
         throw new SluiceError(ErrorCodes.KEY_NOT_OWNED, `no instance of ${node} owns key ${JSON.stringify(key)} now`, { context: { stage: node } });
       },

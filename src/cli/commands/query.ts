@@ -1,6 +1,7 @@
 /**
- * `sluice query FILE NODE KEY`: a key's aggregates in a node's state store,
- * asked of a running coordinator (GET /stores/<node>/<store>/<key>). The
+ * `sluice query FILE NODE KEY`: what a node's store holds for a key (a
+ * window's aggregates, or with `--store <table topic>` a table's latest
+ * value), asked of a running coordinator (GET /stores/<node>/<store>/<key>). The
  * coordinator answers from the instance that owns the key's partition; when
  * another member of the group owns it, the answer names that member, and so
  * does this command (on stderr, exit 1). The JSON answer goes to stdout in
@@ -23,12 +24,12 @@ interface QueryCliOptions extends TokenFlags {
 export const registerQuery: RegisterCommand = (program: Command) => {
   program
     .command('query')
-    .description("a key's aggregates in a node's state store, from a running coordinator (GET /stores/<node>/<store>/<key>)")
+    .description("what a node's store holds for a key (a window's aggregates, a table's value), from a running coordinator (GET /stores/<node>/<store>/<key>)")
     .argument('<file>', 'topology file (.yaml, .yml or .json)')
-    .argument('<node>', 'node id (a window node)')
-    .argument('<key>', 'the key, as the window groups by it')
+    .argument('<node>', 'node id (a window node, or a node joining a table)')
+    .argument('<key>', 'the key, as the window groups by it or as the table is keyed')
     .option('--url <url>', "the coordinator's HTTP address", `http://127.0.0.1:${DEFAULT_PORT}`)
-    .option('--store <name>', 'the store of the node', AGGREGATE_STORE)
+    .option('--store <name>', 'the store of the node: `aggregate` (a window) or a table topic as written', AGGREGATE_STORE)
     .action(async (file: string, node: string, key: string, opts: QueryCliOptions) => {
       const topology = await loadTopology(file);
       requireNode(topology, node);

@@ -34,6 +34,11 @@ export interface TaskStore {
   next: number;
 }
 
+/** The name of a table's store, in restores and for its local copy: `table-<topic>` (task-manager.ts opens it so). */
+export function tableStoreName(topic: string): string {
+  return `table-${topic}`;
+}
+
 /** What one changelog write carries and waits for. */
 export interface StateSnapshot {
   readonly entries: ReadonlyArray<{ store: TaskStore; entries: ChangelogEntry[] }>;
