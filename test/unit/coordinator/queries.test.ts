@@ -84,8 +84,8 @@ describe('storeStage', () => {
   it('finds a split window by the node id as written and as run, and refuses the half that keeps no store', async () => {
     const examples = fileURLToPath(new URL('../../../topologies/', import.meta.url));
     const plan = planTopology(await loadTopology(join(examples, 'clickstream/topology.yaml')));
-    expect(storeStage(plan, 'views-per-page', 'aggregate').stage).toBe('views-per-page.window');
-    expect(storeStage(plan, 'views-per-page.window', 'aggregate').stage).toBe('views-per-page.window');
+    expect(storeStage(plan, 'views-per-page', 'aggregate').stage.stage).toBe('views-per-page.window');
+    expect(storeStage(plan, 'views-per-page.window', 'aggregate').stage.stage).toBe('views-per-page.window');
     expect(() => storeStage(plan, 'validate', 'aggregate')).toThrow(/node `validate` keeps no store `aggregate`/);
   });
 });
