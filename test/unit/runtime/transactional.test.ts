@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
 import { completeUpTo } from '../../../src/runtime/sinks/transactional.ts';
+import { envelope, fakeTransport, manager, transactionalSink, write } from './transactional-harness.ts';
 
+const partition0 = [{ topic: 'in', partitions: [0] }];
 
 describe('completeUpTo', () => {
   it('cuts a transaction only where every input in it is finished', () => {
@@ -15,5 +17,66 @@ describe('completeUpTo', () => {
     expect(completeUpTo([...entries.slice(1, 3), { token: b }])).toBe(3);
     expect(completeUpTo([{ token: undefined }, { token: a }])).toBe(2);
     expect(completeUpTo([])).toBe(0);
+  });
+});
+
+describe('the exactly-once sink on a clock of its own', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('drops the batch of a lost task, timer and all: nothing of it is committed later', async () => {
+    const { transport, log } = fakeTransport();
+    const tasks = manager(transport);
+    await tasks.assign(partition0);
+    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    await write(sink, envelope(tasks, 0, 0));
+    expect(vi.getTimerCount()).toBe(1);
+
+    tasks.lost(partition0);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(log).toEqual([]); // the next owner re-reads offset 0 and writes p0@0 itself
+    sink.destroy();
+  });
+
+  it('arms no timer again for what a revoked task could not commit (a record whose other output never came)', async () => {
+    const { transport, log } = fakeTransport();
+    const tasks = manager(transport);
+    await tasks.assign(partition0);
+    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    const split = envelope(tasks, 0, 0);
+    split.token!.fanOut(2);
+    await write(sink, split);
+
+    await tasks.revoke(partition0);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(log).toEqual([]);
+    sink.destroy();
+  });
+
+  it('arms no timer once destroyed, though a transaction was under way then', async () => {
+    const fake = fakeTransport();
+    const tasks = manager(fake.transport);
+    await tasks.assign(partition0);
+    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    await write(sink, envelope(tasks, 0, 0));
+    const split = envelope(tasks, 0, 1);
+    split.token!.fanOut(2);
+    await write(sink, split); // one of its two outputs: it waits in the batch
+
+    const release = fake.holdNext();
+    const flushed = sink.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    sink.destroy();
+    release();
+    await flushed;
+    expect(fake.log).toEqual([{ id: 't.n.0', records: ['p0@0'], offsets: ['1'] }]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
