@@ -1,6 +1,8 @@
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
 import { completeUpTo } from '../../../src/runtime/sinks/transactional.ts';
+import { CachedStore, openBackend } from '../../../src/state/index.ts';
 import { envelope, fakeTransport, manager, transactionalSink, write } from './transactional-harness.ts';
 
 const partition0 = [{ topic: 'in', partitions: [0] }];
@@ -78,5 +80,32 @@ describe('the exactly-once sink on a clock of its own', () => {
     await flushed;
     expect(fake.log).toEqual([{ id: 't.n.0', records: ['p0@0'], offsets: ['1'] }]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('warns every 30 s while state changes wait for the outputs of their records, not before', async () => {
+    const warnings: Array<{ msg: string; partition: number; waitedMs: number; batched: number }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const { transport, log } = fakeTransport();
+    const tasks = manager(transport);
+    await tasks.assign(partition0);
+    const task = tasks.task(0)!;
+    task.stores.push({ name: 'counts', store: new CachedStore(await openBackend({ kind: 'memory' })), changelog: 'c', next: 0 });
+    const sink = transactionalSink(tasks, { lingerMs: 100, logger });
+    const env = envelope(tasks, 0, 0);
+    env.token!.fanOut(3); // two outputs and its share of the state: one output never reaches the sink
+    task.hold(env.token);
+    await write(sink, env);
+
+    // The first wait starts when the linger fires, at 100 ms.
+    await vi.advanceTimersByTimeAsync(30_099);
+    expect(warnings).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(warnings).toEqual([expect.objectContaining({ partition: 0, waitedMs: 30_000, batched: 1, msg: expect.stringContaining('state changes still wait') })]);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(warnings).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(warnings).toHaveLength(2);
+    expect(log).toEqual([]);
+    sink.destroy();
   });
 });
