@@ -1,11 +1,20 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../../../src/core/index.ts';
 import { PartitionWatermark } from '../../../src/runtime/offsets.ts';
 import { completeUpTo } from '../../../src/runtime/sinks/transactional.ts';
 import { CachedStore, openBackend } from '../../../src/state/index.ts';
 import { envelope, fakeTransport, manager, transactionalSink, write } from './transactional-harness.ts';
 
 const partition0 = [{ topic: 'in', partitions: [0] }];
+
+/** A task manager owning partition 0 of `in`, and its exactly-once sink lingering 100 ms. */
+async function owningPartition0(logger?: Logger) {
+  const fake = fakeTransport();
+  const tasks = manager(fake.transport);
+  await tasks.assign(partition0);
+  return { fake, log: fake.log, tasks, sink: transactionalSink(tasks, { lingerMs: 100, ...(logger !== undefined ? { logger } : {}) }) };
+}
 
 describe('completeUpTo', () => {
   it('cuts a transaction only where every input in it is finished', () => {
@@ -31,10 +40,7 @@ describe('the exactly-once sink on a clock of its own', () => {
   });
 
   it('drops the batch of a lost task, timer and all: nothing of it is committed later', async () => {
-    const { transport, log } = fakeTransport();
-    const tasks = manager(transport);
-    await tasks.assign(partition0);
-    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    const { log, tasks, sink } = await owningPartition0();
     await write(sink, envelope(tasks, 0, 0));
     expect(vi.getTimerCount()).toBe(1);
 
@@ -46,10 +52,7 @@ describe('the exactly-once sink on a clock of its own', () => {
   });
 
   it('arms no timer again for what a revoked task could not commit (a record whose other output never came)', async () => {
-    const { transport, log } = fakeTransport();
-    const tasks = manager(transport);
-    await tasks.assign(partition0);
-    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    const { log, tasks, sink } = await owningPartition0();
     const split = envelope(tasks, 0, 0);
     split.token!.fanOut(2);
     await write(sink, split);
@@ -63,10 +66,7 @@ describe('the exactly-once sink on a clock of its own', () => {
   });
 
   it('arms no timer once destroyed, though a transaction was under way then', async () => {
-    const fake = fakeTransport();
-    const tasks = manager(fake.transport);
-    await tasks.assign(partition0);
-    const sink = transactionalSink(tasks, { lingerMs: 100 });
+    const { fake, tasks, sink } = await owningPartition0();
     await write(sink, envelope(tasks, 0, 0));
     const split = envelope(tasks, 0, 1);
     split.token!.fanOut(2);
@@ -85,12 +85,9 @@ describe('the exactly-once sink on a clock of its own', () => {
   it('warns every 30 s while state changes wait for the outputs of their records, not before', async () => {
     const warnings: Array<{ msg: string; partition: number; waitedMs: number; batched: number }> = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
-    const { transport, log } = fakeTransport();
-    const tasks = manager(transport);
-    await tasks.assign(partition0);
+    const { log, tasks, sink } = await owningPartition0(logger);
     const task = tasks.task(0)!;
     task.stores.push({ name: 'counts', store: new CachedStore(await openBackend({ kind: 'memory' })), changelog: 'c', next: 0 });
-    const sink = transactionalSink(tasks, { lingerMs: 100, logger });
     const env = envelope(tasks, 0, 0);
     env.token!.fanOut(3); // two outputs and its share of the state: one output never reaches the sink
     task.hold(env.token);
