@@ -24,7 +24,7 @@ import { AGGREGATE_STORE, loadTopology, physicalTopology, type Topology, type To
 import { createClusterAdmin, createEmbeddedClusterAdmin, createEmbeddedTransport, createTransport, EmbeddedBroker, type ClusterAdmin, type Transport, type TransportOptions } from '../transport/index.ts';
 import type { OutputRecord } from './match.ts';
 import { outgoingRecords, readDeadLetters, readTopicRecords, sendAll, type ReadPositions } from './records.ts';
-import { deadLetterTopicNamed, isInputNode } from './targets.ts';
+import { deadLetterTopicNamed, isInputNode, isSinkNode, nodeIds } from './targets.ts';
 import type { InputRecordSpec } from './test-file.ts';
 
 export interface TestDriverOptions {
@@ -150,7 +150,9 @@ export class TopologyTestDriver {
   /** What a node's file or stdout sink has written (all of it): each line as JSON when it is JSON, else its text. */
   async sinkLines(node: string): Promise<unknown[]> {
     const n = this.topology.nodes.find((x) => x.id === node);
-    if (n === undefined || (n.output.kind !== 'file' && n.output.kind !== 'stdout')) throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${node}\` is not a node of ${this.topology.name} with a file or stdout sink`);
+    if (n === undefined || !isSinkNode(n)) {
+      throw new SluiceError(ErrorCodes.CLI_USAGE, `\`${node}\` is not a node of ${this.topology.name} with a file or stdout sink (${nodeIds(this.topology.nodes.filter(isSinkNode))})`);
+    }
     // Every stdout sink of a topology writes the one stdout.
     const text = n.output.kind === 'stdout' ? this.#printed : await readFile(n.output.path, 'utf8').catch(() => '');
     return text.split('\n').filter((l) => l !== '').map(parseLine);

@@ -5,7 +5,7 @@
  * topic. Checked against the topology before any case runs, so a typo is a bad
  * test file (exit 2, file:line:col), not a failing case.
  */
-import type { PathSegment, Topology, TopologyNode } from '../topology/index.ts';
+import type { NodeOutput, PathSegment, Topology, TopologyNode } from '../topology/index.ts';
 import { deadLetterTopicOf } from '../runtime/index.ts';
 import type { TestCaseSpec } from './test-file.ts';
 
@@ -13,7 +13,10 @@ export function isInputNode(node: TopologyNode): boolean {
   return node.input.kind === 'file' || node.input.kind === 'stdin';
 }
 
-export function isSinkNode(node: TopologyNode): boolean {
+/** A node whose sink writes lines: a file or stdout. */
+export type SinkNode = TopologyNode & { readonly output: Extract<NodeOutput, { kind: 'file' | 'stdout' }> };
+
+export function isSinkNode(node: TopologyNode): node is SinkNode {
   return node.output.kind === 'file' || node.output.kind === 'stdout';
 }
 
@@ -29,7 +32,8 @@ export interface TargetProblem {
   message: string;
 }
 
-function ids(nodes: readonly TopologyNode[]): string {
+/** The ids of `nodes`, to name the ones a name could have meant. */
+export function nodeIds(nodes: readonly TopologyNode[]): string {
   return nodes.length === 0 ? 'none' : nodes.map((n) => n.id).join(', ');
 }
 
@@ -41,13 +45,13 @@ export function checkTargets(topology: Topology, spec: TestCaseSpec, index: numb
   for (const name of Object.keys(spec.input)) {
     const n = node(name);
     if (topology.topics[name] === undefined && (n === undefined || !isInputNode(n))) {
-      problems.push({ path: ['tests', index, 'input', name], message: `\`${name}\` is neither a topic of ${topology.name} (${topics}) nor a node with a file or stdin source (${ids(topology.nodes.filter(isInputNode))})` });
+      problems.push({ path: ['tests', index, 'input', name], message: `\`${name}\` is neither a topic of ${topology.name} (${topics}) nor a node with a file or stdin source (${nodeIds(topology.nodes.filter(isInputNode))})` });
     }
   }
   for (const name of Object.keys(spec.expect)) {
     const n = node(name);
     if (topology.topics[name] === undefined && (n === undefined || !isSinkNode(n))) {
-      problems.push({ path: ['tests', index, 'expect', name], message: `\`${name}\` is neither a topic of ${topology.name} (${topics}) nor a node with a file or stdout sink (${ids(topology.nodes.filter(isSinkNode))})` });
+      problems.push({ path: ['tests', index, 'expect', name], message: `\`${name}\` is neither a topic of ${topology.name} (${topics}) nor a node with a file or stdout sink (${nodeIds(topology.nodes.filter(isSinkNode))})` });
     }
   }
   for (const name of Object.keys(spec.expectDeadLetters)) {

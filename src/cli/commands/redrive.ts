@@ -17,7 +17,7 @@ import { redriveFile } from '../../runtime/redrive-file.ts';
 import { redriveTopic, whereOf, type RedriveCounts, type RedriveFilter, type RedriveReport, type RedriveSettings } from '../../runtime/redrive.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin, createTransport } from '../../transport/index.ts';
-import { namespacePrefix } from '../namespace.ts';
+import { namespaceOption, RUN_NAMESPACE_HELP } from '../namespace.ts';
 import { brokersOf } from './cluster.ts';
 import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
@@ -92,7 +92,7 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
     .argument('<file>', 'topology file (.yaml, .yml or .json)')
     .requiredOption('--node <id>', 'the node whose dead-letter topic is read')
     .option('--brokers <list>', "Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file's kafka.brokers)")
-    .option('--namespace <name>', 'the namespace the topology runs under (as given to sluice run)')
+    .option('--namespace <name>', RUN_NAMESPACE_HELP)
     .option('--where <code=X>', 'only dead letters with these error codes: code=SLUICE_ERR_X[,…] (repeatable); the others are passed over and committed past', collectWhere)
     .option('--since <time>', 'only dead letters that failed since an ISO-8601 time or a duration ago (2h); the others, and any with no failure time (lines of an older sluice), are passed over and committed past')
     .option('--to <topic>', 'write every redriven record to this topic (as named, no namespace added) instead of its original one')
@@ -107,7 +107,7 @@ export const registerRedrive: RegisterCommand = (program: Command) => {
       };
       if (opts.to !== undefined && opts.to.trim() === '') throw new SluiceError(ErrorCodes.CLI_USAGE, '--to names no topic');
       const topology = await loadTopology(file);
-      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
+      const plan = planTopology(topology, namespaceOption(opts.namespace));
       const stage = plan.stages.find((s) => s.stage === opts.node);
       if (stage === undefined) throw new SluiceError(ErrorCodes.CLI_USAGE, `--node ${opts.node}: ${topology.file} has no such node; nodes: ${plan.stages.map((s) => s.stage).join(', ')}`);
       const brokers = brokersOf(opts.brokers, topology);

@@ -15,7 +15,7 @@ import { Coordinator, DEFAULT_POLL_INTERVAL_MS, DEFAULT_PORT, coordinatorPolicy,
 import type { RunReport } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { deadLetterSummary, writeDeadLetterFiles, type WrittenDeadLetters } from '../dead-letters.ts';
-import { NAMESPACE_HELP, namespacePrefix } from '../namespace.ts';
+import { NAMESPACE_HELP, namespaceOption } from '../namespace.ts';
 import { milliseconds, wholeNumber } from '../numbers.ts';
 import { brokersOf } from './cluster.ts';
 import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
@@ -158,7 +158,7 @@ export const registerRun: RegisterCommand = (program: Command) => {
           ...(brokers !== undefined ? { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR } : {}),
           ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
           ...(opts.schemaRegistry !== undefined ? { schemaRegistry: opts.schemaRegistry } : {}),
-          ...(opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {}),
+          ...namespaceOption(opts.namespace),
           ...(opts.instances !== undefined ? { instances: parseInstances(opts.instances) } : {}),
           ...(opts.sessionTimeout !== undefined ? { sessionTimeoutMs: milliseconds('--session-timeout', opts.sessionTimeout, 1_000) } : {}),
         });

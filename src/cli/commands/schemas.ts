@@ -1,17 +1,21 @@
 /**
- * `sluice schemas check FILE [--schema-registry URL]`: each Avro topic's
- * schema against the registry's compatibility rule for its subject. Exit 0
+ * `sluice schemas check FILE [--schema-registry URL] [--namespace NAME]`:
+ * each Avro topic's schema against the registry's compatibility rule for its
+ * subject, named as a run under that namespace names it. Exit 0
  * when all would be accepted, 1 naming each incompatibility, 2 for a file or
  * usage problem.
  */
 import type { Command } from 'commander';
+import { planTopology } from '../../coordinator/index.ts';
 import { ErrorCodes, SluiceError } from '../../core/index.ts';
 import { checkTopicSchemas, registryAuthOf, SchemaRegistryClient } from '../../runtime/index.ts';
 import { loadTopology } from '../../topology/index.ts';
+import { namespaceOption, RUN_NAMESPACE_HELP } from '../namespace.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface SchemasCheckOptions {
   schemaRegistry?: string;
+  namespace?: string;
 }
 
 export const registerSchemas: RegisterCommand = (program: Command) => {
@@ -21,6 +25,7 @@ export const registerSchemas: RegisterCommand = (program: Command) => {
     .description("check every Avro topic's schema against the schema registry's compatibility rule (exit 1 when one is incompatible)")
     .argument('<file>', 'topology file')
     .option('--schema-registry <url>', "the registry (default: the topology's schema-registry.url)")
+    .option('--namespace <name>', RUN_NAMESPACE_HELP)
     .action(async (file: string, opts: SchemasCheckOptions) => {
       const topology = await loadTopology(file);
       const config = topology.schemaRegistry;
@@ -29,7 +34,8 @@ export const registerSchemas: RegisterCommand = (program: Command) => {
         throw new SluiceError(ErrorCodes.CLI_USAGE, `${file} names no schema-registry url; pass --schema-registry URL`);
       }
       const client = new SchemaRegistryClient({ url, ...(config?.auth === undefined ? {} : { auth: registryAuthOf(config.auth) }) });
-      const checks = await checkTopicSchemas(topology, client);
+      // Subjects follow the topic names the run writes, namespace included.
+      const checks = await checkTopicSchemas(planTopology(topology, namespaceOption(opts.namespace)).topology, client);
       for (const c of checks) {
         const verdict = c.compatible ? 'compatible' : `INCOMPATIBLE: ${c.messages.join('; ') || 'the registry gave no reason'}`;
         process.stdout.write(`${c.topic} (subject ${c.subject}, schema ${c.schema}): ${verdict}\n`);

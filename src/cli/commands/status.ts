@@ -14,7 +14,7 @@ import { ErrorCodes, createLogger } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin } from '../../transport/index.ts';
 import { milliseconds } from '../numbers.ts';
-import { namespacePrefix } from '../namespace.ts';
+import { namespaceOption, RUN_NAMESPACE_HELP } from '../namespace.ts';
 import { requireBrokers } from './cluster.ts';
 import { coordinatorUrl, refusal, requestCoordinator, type Refusal } from './coordinator-http.ts';
 import { tokenOf, type TokenFlags } from './http-token.ts';
@@ -60,7 +60,7 @@ export const registerStatus: RegisterCommand = (program: Command) => {
     .description("each stage's consumer group: state, members, partitions, lag, rates, dead letters (from any machine that reaches the brokers)")
     .argument('<file>', 'topology file (.yaml, .yml or .json)')
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file\'s kafka.brokers)')
-    .option('--namespace <name>', 'the namespace the topology runs under (as given to sluice run)')
+    .option('--namespace <name>', RUN_NAMESPACE_HELP)
     .option('--watch', 'refresh every --interval until interrupted')
     .option('--json', 'machine-readable output (one JSON document per refresh)')
     .option('--interval <ms>', 'time between samples (rates are measured over it)', '2000')
@@ -70,7 +70,7 @@ export const registerStatus: RegisterCommand = (program: Command) => {
       const topology = await loadTopology(file);
       if (opts.url !== undefined) return coordinatorStatus(coordinatorUrl(opts.url), opts, intervalMs);
       const brokers = requireBrokers(opts.brokers, topology, 'status');
-      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
+      const plan = planTopology(topology, namespaceOption(opts.namespace));
       const connection = connectionOf(opts, topology, process.env, warnOnStderr);
       const admin = createClusterAdmin({ brokers, clientId: `sluice-status-${topology.name}`, logger: createLogger(), ...connection });
       const print = printer(opts);

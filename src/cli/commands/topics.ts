@@ -8,7 +8,7 @@ import { checkTopics, deleteTopics, describeDifferences, ensureTopics, planTopol
 import { ErrorCodes, SluiceError, createLogger } from '../../core/index.ts';
 import { loadTopology } from '../../topology/index.ts';
 import { createClusterAdmin, createTransport } from '../../transport/index.ts';
-import { namespacePrefix } from '../namespace.ts';
+import { namespaceOption, RUN_NAMESPACE_HELP } from '../namespace.ts';
 import { requireBrokers } from './cluster.ts';
 import { connectionOf, warnOnStderr, type KafkaSecurityFlags } from './kafka-security.ts';
 import type { RegisterCommand } from './index.ts';
@@ -30,13 +30,13 @@ export const registerTopics: RegisterCommand = (program: Command) => {
     .option('--check', 'compare existing topics with the file; exit 1 on a difference or a missing topic')
     .option('--delete', 'delete every topic the topology uses, dead-letter and repartition topics included')
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (default: $KAFKA_BROKERS, else the file\'s kafka.brokers)')
-    .option('--namespace <name>', 'the namespace the topology runs under (as given to sluice run)')
+    .option('--namespace <name>', RUN_NAMESPACE_HELP)
     .action(async (file: string, opts: TopicsCliOptions) => {
       const actions = [opts.create, opts.check, opts.delete].filter(Boolean).length;
       if (actions !== 1) throw new SluiceError(ErrorCodes.CLI_USAGE, 'give exactly one of --create, --check, --delete');
       const topology = await loadTopology(file);
       const brokers = requireBrokers(opts.brokers, topology, 'topics');
-      const plan = planTopology(topology, opts.namespace !== undefined ? { namespace: namespacePrefix(opts.namespace) } : {});
+      const plan = planTopology(topology, namespaceOption(opts.namespace));
       const logger = createLogger();
       const clientId = `sluice-topics-${topology.name}`;
       const connection = connectionOf(opts, topology, process.env, warnOnStderr);

@@ -86,8 +86,24 @@ export class TransactionalSink extends Writable {
 
   #batch(task: Task): TaskBatch {
     let batch = this.#batches.get(task);
-    if (batch === undefined) this.#batches.set(task, (batch = new TaskBatch(task)));
+    if (batch === undefined) {
+      this.#batches.set(task, (batch = new TaskBatch(task)));
+      const made = batch;
+      task.closing.addEventListener('abort', () => this.#discard(made), { once: true });
+    }
     return batch;
+  }
+
+  /**
+   * Close is final: a closed task's batch goes with it, timer included. Its records' offsets belong
+   * to the partition's next owner now, who writes their outputs again; committed here as well, they
+   * would be written twice.
+   */
+  #discard(batch: TaskBatch): void {
+    clearTimeout(batch.timer);
+    batch.timer = undefined;
+    batch.entries = [];
+    this.#batches.delete(batch.task);
   }
 
   /**
@@ -105,6 +121,7 @@ export class TransactionalSink extends Writable {
   }
 
   #arm(batch: TaskBatch): void {
+    if (batch.task.closed || this.destroyed) return;
     batch.timer ??= setTimeout(() => void this.#flush(batch).catch((err: Error) => this.destroy(err)), this.#lingerMs);
   }
 
@@ -134,7 +151,6 @@ export class TransactionalSink extends Writable {
   async flush(tasks?: readonly Task[]): Promise<void> {
     const all = tasks ?? [...this.#options.tasks.tasks.values()];
     await Promise.all(all.map((task) => this.#flush(this.#batch(task))));
-    for (const [task, batch] of this.#batches) if (task.closed && batch.entries.length === 0) this.#batches.delete(task);
   }
 
   async flushAll(): Promise<void> {
@@ -153,7 +169,7 @@ export class TransactionalSink extends Writable {
     }
     if (this.#failure !== undefined) throw this.#failure;
     const { task } = batch;
-    if (task.closed && task.producer === undefined) return;
+    if (task.closed) return this.#discard(batch);
     // The state changes go in with the outputs of the records that made them, once all of those are here.
     const snapshot = task.stateful ? this.#options.tasks.prepare(task) : undefined;
     if (snapshot !== undefined) {

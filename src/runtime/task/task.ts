@@ -75,7 +75,9 @@ export class Task {
   producer: Promise<TransactionalProducer> | undefined;
   /** A snapshot taken for the task's next changelog write, until that write is done. */
   pending: StateSnapshot | undefined;
-  closed = false;
+  readonly #closing = new AbortController();
+  /** Aborted when the task closes, so what holds work of it (a sink's batch and its timer) drops it at once. */
+  readonly closing: AbortSignal = this.#closing.signal;
   #held: Completion[] = [];
   #emitted: Completion[] = [];
 
@@ -86,6 +88,10 @@ export class Task {
   ) {
     this.id = id;
     for (const topic of topics) this.watermarks.set(topic, new PartitionWatermark(topic, id, () => position(topic, id)));
+  }
+
+  get closed(): boolean {
+    return this.closing.aborted;
   }
 
   get stateful(): boolean {
@@ -138,8 +144,8 @@ export class Task {
 
   /** Marks every watermark revoked: tokens of its records say so, and no commit of it is made any more. */
   revoke(): void {
-    this.closed = true;
     for (const mark of this.watermarks.values()) mark.revoked = true;
+    this.#closing.abort();
   }
 }
 

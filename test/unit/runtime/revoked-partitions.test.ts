@@ -6,62 +6,14 @@
  * exactly-once instances (test/reliability/s1-sigkill.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/core/index.ts';
-import type { Envelope } from '../../../src/runtime/envelope.ts';
-import { TaskManager } from '../../../src/runtime/task/task-manager.ts';
-import { TransactionalSink } from '../../../src/runtime/sinks/transactional.ts';
-import type { OutgoingRecord, TransactionOffsets, Transport } from '../../../src/transport/index.ts';
-
-interface Txn {
-  id: string;
-  records: string[];
-  offsets: string[];
-}
-
-function fakeTransport(log: Txn[], created: string[]): Transport {
-  const transport = {
-    transactionalProducer: async (id: string) => {
-      created.push(id);
-      return {
-        transact: async (records: readonly OutgoingRecord[], offsets: readonly TransactionOffsets[]) => {
-          log.push({ id, records: records.map((r) => String(r.value)), offsets: offsets.map((o) => o.offset) });
-        },
-        close: async () => undefined,
-      };
-    },
-  };
-  return transport as unknown as Transport;
-}
-
-const noDeadLetters = (): never => {
-  throw new Error('no record is refused in these tests');
-};
-
-function manager(transport: Transport): TaskManager {
-  const noStores = (): never => {
-    throw new Error('these tasks keep no stores');
-  };
-  return new TaskManager({ transport, logger: silentLogger, groupId: 'g', idPrefix: 't.n', topics: ['in'], repartitionTopics: [], stores: [], openBackend: noStores, exactlyOnce: true });
-}
-
-function envelope(tasks: TaskManager, partition: number, offset: number): Envelope {
-  const consumed = { topic: 'in', partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: 0 };
-  const task = tasks.task(partition)!;
-  const token = tasks.track(task, consumed)!;
-  const record = { topic: 'out', key: null, value: `p${partition}@${offset}`, headers: {}, timestamp: 0 };
-  return { record, token, task, origin: { topic: 'in', partition, offset: String(offset), rawKey: null, rawValue: null, rawHeaders: {}, timestamp: 0 } };
-}
-
-function write(sink: TransactionalSink, env: Envelope): Promise<void> {
-  return new Promise((resolve, reject) => sink.write(env, (err) => (err ? reject(err) : resolve())));
-}
+import { envelope, fakeTransport, manager, transactionalSink, write } from './transactional-harness.ts';
 
 describe('TaskManager with a TransactionalSink', () => {
   it('commits what a revoked task holds, then keeps later records of it out of every transaction', async () => {
-    const log: Txn[] = [];
-    const tasks = manager(fakeTransport(log, []));
+    const { transport, log } = fakeTransport();
+    const tasks = manager(transport);
     await tasks.assign([{ topic: 'in', partitions: [0, 1] }]);
-    const sink = new TransactionalSink({ tasks, groupId: 'g', logger: silentLogger, lingerMs: 60_000, deadLetterOf: noDeadLetters });
+    const sink = transactionalSink(tasks);
     await write(sink, envelope(tasks, 0, 0));
     await write(sink, envelope(tasks, 1, 0));
     const late = envelope(tasks, 0, 1); // read before the revoke, reaching the sink after it
@@ -79,8 +31,8 @@ describe('TaskManager with a TransactionalSink', () => {
   });
 
   it('opens the producers of arriving tasks before any record (fencing their previous owner)', async () => {
-    const created: string[] = [];
-    const tasks = manager(fakeTransport([], created));
+    const { transport, created } = fakeTransport();
+    const tasks = manager(transport);
     await tasks.assign([{ topic: 'in', partitions: [2, 0] }]);
     expect(created).toEqual(['t.n.2', 't.n.0']);
     await tasks.assign([{ topic: 'in', partitions: [2, 0, 1] }]);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../../src/core/index.ts';
 import { createTopologyTestDriver, type TopologyTestDriver } from '../../../src/testing/index.ts';
 
 const topology = (name: string) => fileURLToPath(new URL(`../../../topologies/${name}/topology.yaml`, import.meta.url));
@@ -52,6 +53,18 @@ describe('the topology test driver', () => {
     expect(() => driver!.deadLetters('nope')).toThrow(/neither a node/);
     expect(() => driver!.store('split')).toThrow(/keeps no store/);
     await expect(driver.crash('read')).rejects.toThrow(/not a node of word-count that reads topics/);
+  });
+});
+
+describe('sinkLines', () => {
+  it('reads what a stdout sink wrote, and names the sink nodes when given another', async () => {
+    driver = await createTopologyTestDriver(topology('word-count'));
+    await driver.input('text.lines').send({ value: 'a b a' });
+    const counts = (await driver.sinkLines('print')) as Array<{ key: string; value: number }>;
+    expect(Object.fromEntries(counts.map((c) => [c.key, c.value]))).toEqual({ a: 2, b: 1 });
+    for (const name of ['count', 'nope']) {
+      await expect(driver.sinkLines(name)).rejects.toThrowError(expect.objectContaining({ code: ErrorCodes.CLI_USAGE, message: `\`${name}\` is not a node of word-count with a file or stdout sink (print)` }));
+    }
   });
 });
 
