@@ -301,6 +301,8 @@ export interface TransactionalProducer {
 export interface PartitionRead {
   partition: number;
   from: string | null;
+  /** Stop before this offset (at most the end as of the call); default the end. */
+  to?: string;
 }
 
 /** How far a partition read got: `end` is the next offset after the last record read (past transaction markers). */
