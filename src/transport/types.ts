@@ -343,7 +343,7 @@ export interface Transport {
   endOffsets(topic: string): Promise<PartitionOffset[]>;
   /**
    * Reads partitions of `topic` outside any consumer group, each from its
-   * `from` up to its end as of the call, handing records over in order per
+   * `from` up to its `to` or its end as of the call, handing records over in order per
    * partition, one batch at a time (the next batch waits for `onRecords`).
    * For restoring state stores from their changelogs.
    */
