@@ -161,7 +161,8 @@ export class TopologyRun {
     for (const stage of this.stages) {
       const input = stage.node.input;
       if (input.kind !== 'topics' || this.#caughtUpRequested.has(stage.node.id)) continue;
-      const writers = this.stages.filter((s) => s !== stage && s.node.writes.some((t) => input.topics.includes(t)));
+      // Tables too: a stage that stopped before its table's writer would miss the rows still to come.
+      const writers = this.stages.filter((s) => s !== stage && s.node.writes.some((t) => stage.node.reads.includes(t)));
       const upstreamDone = writers.every((w) => this.#finished.has(w.node.id));
       if (!upstreamDone || (writers.length === 0 && !this.#untilCaughtUp)) continue;
       this.#caughtUpRequested.add(stage.node.id);

@@ -268,6 +268,7 @@ export class Stage {
           topics: [...input.topics, ...tablesOf(node)],
           logger: this.#logger,
           tasks: this.#tasks,
+          maxTaskIdleMs: node.maxTaskIdleMs,
           ...(this.#options.commitIntervalMs !== undefined ? { commitIntervalMs: this.#options.commitIntervalMs } : {}),
           ...(this.#options.maxBuffered !== undefined ? { maxBuffered: this.#options.maxBuffered } : {}),
           ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),

@@ -297,6 +297,7 @@ class Builder {
       trigger,
       ...(n.codec !== undefined ? { codec: n.codec } : {}),
       retries: this.retries(n),
+      maxTaskIdleMs: n['max-task-idle'] ?? 0,
       // A table is read with the input (copartition.ts): its edge is a read too.
       reads: input.kind === 'topics' ? [...input.topics, ...tablesOf({ process }).filter((t) => !input.topics.includes(t))] : [],
       writes,

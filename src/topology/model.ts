@@ -108,6 +108,8 @@ export interface TopologyNode {
   /** Codec chain of the output, when the node overrides its topic's. */
   readonly codec?: string;
   readonly retries: RetrySpec;
+  /** How long a task of several input topics waits for a caught-up partner partition (`max-task-idle`, default 0). */
+  readonly maxTaskIdleMs: number;
   /** Topics read and written (dead-letter excluded), for graph walks. */
   readonly reads: readonly string[];
   readonly writes: readonly string[];

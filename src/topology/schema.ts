@@ -309,6 +309,10 @@ export const NodeSchema = z
     trigger: TriggerSchema.optional(),
     codec: CodecChainSchema.optional().meta({ description: 'Codec chain for this node’s output, overriding the topic’s.' }),
     retries: RetriesSchema.optional(),
+    'max-task-idle': DurationSchema.optional().meta({
+      description:
+        'A node reading several topics (a join, a table, `from` a list) reads a task’s partitions in timestamp order: a record waits while a partner partition with nothing fetched has records on the broker, and for this long more once it is caught up, for records still being written (default 0: only for records on the broker). Kafka Streams’ `max.task.idle.ms`.',
+    }),
   })
   .superRefine((n, ctx) => {
     if (n.from === undefined && n.source === undefined) {
@@ -330,6 +334,9 @@ export const NodeSchema = z
       ctx.addIssue({ code: 'custom', path: ['schema'], message: '`schema` names how a topic input is read; this node has no `from`' });
     }
     if (n.join !== undefined) joinRules(n, ctx);
+    if (n['max-task-idle'] !== undefined && n.from === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['max-task-idle'], message: '`max-task-idle` paces the topics a node reads; this node has no `from`' });
+    }
     // Run even when a field failed, so a node with a wrong type and no output gets both messages.
   }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
   .meta({ id: 'Node', description: 'A stage: one input (`from` or `source`), processing, optional window, one output (`to`, `branch` or `sink`).' });

@@ -3,6 +3,10 @@
  * queue whose next record is earliest (by timestamp, then the partition seen first) at the
  * top of a binary heap: taking a record costs log(partitions), not a scan of
  * every partition queue.
+ *
+ * A task (one partition number across the topics) can be parked: its queues
+ * leave the heap, keeping their records, so the earliest of the other tasks'
+ * records comes out while it waits for a partner partition (sync.ts).
  */
 import type { ConsumedRecord } from './types.ts';
 
@@ -12,8 +16,10 @@ class PartitionQueue {
   #head = 0;
   /** The timestamp of the next record, kept here for the heap's comparisons. */
   next = 0;
-  /** Where this queue sits in the heap; -1 while it is empty (not in the heap). */
+  /** Where this queue sits in the heap; -1 while it is empty or parked (not in the heap). */
   slot = -1;
+  /** Out of the heap while its task waits; records still join it. */
+  parked = false;
 
   constructor(
     readonly topic: string,
@@ -69,11 +75,13 @@ export class EarliestQueues {
     const queue = this.#queueOf(record.topic, record.partition);
     queue.push(record);
     // A queue that had records keeps its head, so its place in the heap stands.
-    if (queue.size === 1) {
-      queue.slot = this.#heap.length;
-      this.#heap.push(queue);
-      this.#up(queue.slot);
-    }
+    if (queue.size === 1 && !queue.parked) this.#insert(queue);
+  }
+
+  #insert(queue: PartitionQueue): void {
+    queue.slot = this.#heap.length;
+    this.#heap.push(queue);
+    this.#up(queue.slot);
   }
 
   /** A consumer offers a partition's records together: the queue of the last one is most likely the next one's. */
@@ -88,7 +96,32 @@ export class EarliestQueues {
     return queue;
   }
 
-  /** The earliest waiting record; call only while some wait. */
+  /** The earliest record of the tasks not parked, still waiting; undefined when none waits. */
+  peek(): ConsumedRecord | undefined {
+    return this.#heap[0]?.peek();
+  }
+
+  /** Takes the queues of partition number `partition`, of every topic, out of the heap; records still join them. */
+  park(partition: number): void {
+    for (const partitions of this.#queues.values()) {
+      const queue = partitions.get(partition);
+      if (queue === undefined || queue.parked) continue;
+      queue.parked = true;
+      if (queue.slot >= 0) this.#remove(queue);
+    }
+  }
+
+  /** Puts the parked queues of partition number `partition` back in the heap. */
+  unpark(partition: number): void {
+    for (const partitions of this.#queues.values()) {
+      const queue = partitions.get(partition);
+      if (queue === undefined || !queue.parked) continue;
+      queue.parked = false;
+      if (queue.size > 0) this.#insert(queue);
+    }
+  }
+
+  /** The earliest waiting record of the tasks not parked; call only while `peek()` finds one. */
   shift(): ConsumedRecord {
     const top = this.#heap[0]!;
     const record = top.shift();

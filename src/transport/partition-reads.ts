@@ -16,13 +16,18 @@ export interface ReadPlan {
 export function planReads(topic: string, reads: readonly PartitionRead[], ranges: ReadonlyArray<{ partition: number; low: string; high: string }>): ReadPlan {
   const done: PartitionReadEnd[] = [];
   const pending = new Map<number, [bigint, bigint]>();
-  for (const { partition, from } of reads) {
+  for (const { partition, from, to } of reads) {
     const range = ranges.find((o) => o.partition === partition);
     if (range === undefined) throw new SluiceError(ErrorCodes.CONSUME, `topic ${topic} has no partition ${partition}`, { context: { topic, partition } });
-    const [low, end] = [BigInt(range.low), BigInt(range.high)];
+    const [low, high] = [BigInt(range.low), BigInt(range.high)];
     const start = from === null ? low : BigInt(from);
-    if (start > end || start < low) done.push({ partition, end: range.high, outOfRange: true });
-    else if (start === end) done.push({ partition, end: range.high, outOfRange: false });
+    if (start > high || start < low) {
+      done.push({ partition, end: range.high, outOfRange: true });
+      continue;
+    }
+    const bound = to === undefined ? high : BigInt(to);
+    const end = bound < start ? start : bound > high ? high : bound;
+    if (start === end) done.push({ partition, end: end.toString(), outOfRange: false });
     else pending.set(partition, [start, end]);
   }
   return { done, pending };

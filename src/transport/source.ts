@@ -11,14 +11,23 @@
  * smallest timestamp first, as a Kafka Streams task chooses between its
  * partitions: event-time windows downstream then see the stream close to time
  * order even when a consumer fetched one partition far ahead of another.
+ * With `sync`, a task (one partition number across co-partitioned topics)
+ * also waits for a partner partition with nothing held yet, as a Kafka
+ * Streams task does (task-sync.ts); the other tasks' records go on meanwhile.
+ * Should every record held belong to waiting tasks while the stream is full,
+ * the earliest goes anyway: the consumer fetches nothing more until the
+ * stream drains, so waiting could not end.
  */
 import { Readable } from 'node:stream';
 import { EarliestQueues } from './earliest-queues.ts';
+import { TaskSync, type SyncOptions } from './task-sync.ts';
 import type { ConsumedRecord, Consumer, RecordSink, TopicPartitions } from './types.ts';
 
 export interface SourceStreamOptions {
   /** Most records held at once. Default 10,000. */
   maxBuffered?: number;
+  /** Read these co-partitioned topics in timestamp order per task; only for two topics or more. */
+  sync?: SyncOptions;
 }
 
 export class SourceStream extends Readable implements RecordSink {
@@ -26,6 +35,9 @@ export class SourceStream extends Readable implements RecordSink {
   readonly #consumer: Consumer;
   /** Records not yet pushed. */
   readonly #queues = new EarliestQueues();
+  readonly #sync: TaskSync | undefined;
+  /** Full with only waiting tasks' records: they go without waiting until the stream drains. */
+  #forced = false;
   #count = 0;
   #pumpScheduled = false;
   #wanting = false;
@@ -39,6 +51,8 @@ export class SourceStream extends Readable implements RecordSink {
     super({ objectMode: true, highWaterMark: 0 });
     this.maxBuffered = Math.max(1, options.maxBuffered ?? 10_000);
     this.#consumer = consumer;
+    const sync = options.sync;
+    if (sync !== undefined && sync.topics.length > 1) this.#sync = new TaskSync(consumer, this.#queues, sync, () => this.#schedulePump());
   }
 
   /** Records held now, never more than `maxBuffered`. */
@@ -51,6 +65,14 @@ export class SourceStream extends Readable implements RecordSink {
     const room = this.maxBuffered - this.buffered;
     const taken = Math.min(room, records.length);
     for (let i = 0; i < taken; i++) this.#queues.push(records[i]!);
+    const sync = this.#sync;
+    if (sync !== undefined) {
+      // Records come partition by partition: one call per run of a partition.
+      for (let i = 0; i < taken; i++) {
+        const r = records[i]!;
+        if (i === 0 || r.partition !== records[i - 1]!.partition || r.topic !== records[i - 1]!.topic) sync.received(r.topic, r.partition);
+      }
+    }
     this.#count += taken;
     if (taken < records.length) this.#refused = true;
     this.#schedulePump();
@@ -59,7 +81,14 @@ export class SourceStream extends Readable implements RecordSink {
 
   discard(partitions: readonly TopicPartitions[]): void {
     if (partitions.length === 0) return;
-    for (const { topic, partitions: ps } of partitions) for (const p of ps) this.#count -= this.#queues.drop(topic, p);
+    for (const { topic, partitions: ps } of partitions) {
+      for (const p of ps) {
+        this.#count -= this.#queues.drop(topic, p);
+        this.#sync?.forget(topic, p);
+      }
+    }
+    // A task may have waited for one of them, now gone.
+    this.#sync?.wake();
     this.#maybeDrained();
   }
 
@@ -71,6 +100,8 @@ export class SourceStream extends Readable implements RecordSink {
 
   end(): void {
     this.#ended = true;
+    // Nothing more comes for a waiting task to wait for.
+    this.#sync?.close();
     this.#schedulePump();
   }
 
@@ -91,6 +122,11 @@ export class SourceStream extends Readable implements RecordSink {
     this.destroy(err);
   }
 
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#sync?.close();
+    callback(err);
+  }
+
   override _read(): void {
     this.#wanting = true;
     this.#pump();
@@ -98,9 +134,14 @@ export class SourceStream extends Readable implements RecordSink {
   }
 
   #pump(): void {
-    while (this.#wanting && this.#count > 0) {
-      this.#count--;
-      this.#wanting = this.push(this.#queues.shift());
+    const sync = this.#sync;
+    if (sync === undefined) {
+      while (this.#wanting && this.#count > 0) {
+        this.#count--;
+        this.#wanting = this.push(this.#queues.shift());
+      }
+    } else {
+      this.#pumpSynced(sync);
     }
     if (this.#count === 0 && this.#ended && this.#wanting) {
       this.#wanting = false;
@@ -108,10 +149,26 @@ export class SourceStream extends Readable implements RecordSink {
     }
   }
 
+  #pumpSynced(sync: TaskSync): void {
+    while (this.#wanting && this.#count > 0) {
+      const next = this.#queues.peek();
+      if (next === undefined) {
+        if (!this.#refused || this.#forced) return;
+        this.#forced = true;
+        sync.wake();
+        continue;
+      }
+      if (!this.#forced && !this.#ended && !sync.admit(next)) continue;
+      this.#count--;
+      this.#wanting = this.push(this.#queues.shift());
+    }
+  }
+
   /** Never called from offer(): the consumer marks itself paused only after offer returns. */
   #maybeDrained(): void {
     if (this.#refused && this.buffered * 2 <= this.maxBuffered) {
       this.#refused = false;
+      this.#forced = false;
       this.#consumer.drained();
     }
   }

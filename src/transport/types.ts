@@ -301,6 +301,8 @@ export interface TransactionalProducer {
 export interface PartitionRead {
   partition: number;
   from: string | null;
+  /** Stop before this offset (at most the end as of the call); default the end. */
+  to?: string;
 }
 
 /** How far a partition read got: `end` is the next offset after the last record read (past transaction markers). */
@@ -341,7 +343,7 @@ export interface Transport {
   endOffsets(topic: string): Promise<PartitionOffset[]>;
   /**
    * Reads partitions of `topic` outside any consumer group, each from its
-   * `from` up to its end as of the call, handing records over in order per
+   * `from` up to its `to` or its end as of the call, handing records over in order per
    * partition, one batch at a time (the next batch waits for `onRecords`).
    * For restoring state stores from their changelogs.
    */

@@ -36,6 +36,8 @@ export interface TopicSourceOptions {
   /** Records buffered between the consumer and the stage (bounds memory). Default 10,000. */
   maxBuffered?: number;
   sessionTimeoutMs?: number;
+  /** With several topics (co-partitioned, a task per partition number): how long a task waits for a caught-up partner partition (source.ts). Default 0. */
+  maxTaskIdleMs?: number;
   /** Owns the tasks of the assigned partitions: their positions, stores and commits. */
   tasks: TaskManager;
 }
@@ -80,7 +82,10 @@ export class TopicSource {
     };
     source.#consumer = await transport.consumer(consumerOptions);
     options.tasks.attach(source.#consumer);
-    const raw = await createSourceStream(source.#consumer, { maxBuffered: options.maxBuffered ?? 10_000 });
+    const raw = await createSourceStream(source.#consumer, {
+      maxBuffered: options.maxBuffered ?? 10_000,
+      sync: { topics: options.topics, maxIdleMs: options.maxTaskIdleMs ?? 0 },
+    });
     const toEnvelopes = new Transform({
       objectMode: true,
       highWaterMark: 256,

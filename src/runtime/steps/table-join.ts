@@ -4,9 +4,10 @@
  * A table is a compacted topic materialised per task: partition N of the
  * topic in a key-value store of task N, the latest value bytes per record
  * key (a null value deletes). The topic is its own changelog: on assignment
- * the task manager restores the store from the topic up to its end, then the
- * consumer reads the topic on from there with the stage's other inputs, in
- * the order of the task's earliest-timestamp queues, and the absorb step
+ * the task manager restores the store from the topic up to the group's
+ * committed offset of it (task/restore.ts), then the consumer reads the topic
+ * on from there with the stage's other inputs, in timestamp order per task
+ * (transport/task-sync.ts), and the absorb step
  * (first in the pipeline, before decoding) applies each record to the store.
  * Table records go no further: they are state, not stream.
  *

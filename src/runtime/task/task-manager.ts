@@ -33,7 +33,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/index.ts';
 import { CachedStore, type StoreBackend } from '../../state/index.ts';
-import { partitionKey, type ConsumedRecord, type Consumer, type Producer, type ProducerOptions, type TopicPartitions, type Transport } from '../../transport/index.ts';
+import { partitionKey, type ConsumedRecord, type Consumer, type PartitionOffset, type Producer, type ProducerOptions, type TopicPartitions, type Transport } from '../../transport/index.ts';
 import type { OffsetToken, PartitionWatermark } from '../offsets.ts';
 import { withRetry } from '../retry.ts';
 import { readPositions, writePositions } from './positions.ts';
@@ -148,21 +148,46 @@ export class TaskManager {
       created.push(task);
     }
     await Promise.all(created.map((t) => t.producer));
-    await Promise.all(created.map((t) => this.#openStores(t)));
-    await this.#resume(created);
+    const committed = await this.#committed(created);
+    await Promise.all(created.map((t) => this.#openStores(t, committed)));
+    await this.#resume(created, committed);
     // Only now: a query (or anything else) must not see a store still restoring.
     for (const task of created) this.tasks.set(task.id, task);
   }
 
-  async #openStores(task: Task): Promise<void> {
+  /**
+   * A table restores only up to the group's committed offset of its topic (or its checkpoint, when further),
+   * as Kafka Streams restores a source-topic changelog: the rest is read with the stream, in timestamp order.
+   */
+  async #openStores(task: Task, committed: ReadonlyMap<string, PartitionOffset[]> = new Map()): Promise<void> {
     const tables = (this.#options.tables ?? []).map((topic) => ({ name: `table-${topic}`, changelog: topic, table: true }));
     for (const { name, changelog, table } of [...this.#options.stores.map((s) => ({ ...s, table: false })), ...tables]) {
       const store = new CachedStore(await this.#options.openBackend(task.id, name));
       const target = { name, store, changelog, next: 0 };
       if (table) task.tables.set(changelog, target);
       else task.stores.push(target);
-      await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }));
+      const done = committed.get(changelog)?.find((c) => c.partition === task.id)?.offset;
+      const until = !table ? undefined : done === undefined || done === null ? null : BigInt(done);
+      await restoreStore(this.#options.transport, task.id, target, this.#logger.child({ partition: task.id }), (p) => this.restores.set(`${name}/${task.id}`, { ...p }), until);
     }
+  }
+
+  /**
+   * The group's committed offsets of the input topics new tasks need them for: every topic when
+   * stores or transactions say where to resume, or when several topics are read together (a table,
+   * a join: the source syncs them and must know their positions); none otherwise.
+   */
+  async #committed(tasks: readonly Task[]): Promise<Map<string, PartitionOffset[]>> {
+    const consumer = this.#consumer;
+    const committed = new Map<string, PartitionOffset[]>();
+    if (consumer === undefined || tasks.length === 0 || !(this.exactlyOnce || this.stateful || this.#synced)) return committed;
+    for (const topic of this.#options.topics) committed.set(topic, await withRetry(() => consumer.committedOffsets(topic)));
+    return committed;
+  }
+
+  /** Several input topics: the source reads each task's partitions in timestamp order (transport/task-sync.ts). */
+  get #synced(): boolean {
+    return this.#options.topics.length > 1;
   }
 
   /**
@@ -171,13 +196,12 @@ export class TaskManager {
    * committed offsets only after fencing, so the previous owner's last
    * transaction has committed or aborted by then.
    */
-  async #resume(tasks: readonly Task[]): Promise<void> {
+  async #resume(tasks: readonly Task[], committed: ReadonlyMap<string, PartitionOffset[]>): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined || tasks.length === 0) return;
     for (const topic of this.#options.topics) {
-      const committed = this.exactlyOnce || this.stateful ? await withRetry(() => consumer.committedOffsets(topic)) : [];
       for (const task of tasks) {
-        const offset = committed.find((c) => c.partition === task.id)?.offset;
+        const offset = committed.get(topic)?.find((c) => c.partition === task.id)?.offset;
         const done = offset === null || offset === undefined ? undefined : BigInt(offset);
         const table = task.tables.get(topic)?.store.checkpoint;
         // A table reads on from where its restore stopped; any other input from where its stores say.
@@ -188,7 +212,9 @@ export class TaskManager {
         // The group's own offset, not `from`: stores ahead of it (a crash after their changelog write) still need
         // that position committed, or the group lags for good where no new record comes to move it.
         if (done !== undefined) task.watermark(topic).markCommitted(done);
-        if (this.exactlyOnce || from !== done) consumer.seek(topic, task.id, from.toString());
+        // Synced topics too: a consumer may know no position before its first fetch (kafkajs), and
+        // the source could then not tell that a partner partition is caught up.
+        if (this.exactlyOnce || from !== done || this.#synced) consumer.seek(topic, task.id, from.toString());
       }
     }
   }

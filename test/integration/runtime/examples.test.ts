@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCodecChain, KeyRing, loadSchemaFile } from '../../../src/codecs/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
-import { createEmbeddedTransport, createTransport, EmbeddedBroker, type Transport } from '../../../src/transport/index.ts';
+import { createEmbeddedTransport, createTransport, EmbeddedBroker, partitionForKey, type Transport } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
 import { readTopicToMarkers } from '../harness/read-topic.ts';
 import { exampleInput, lines, runExample, type ExampleRun } from './examples.ts';
@@ -106,6 +106,40 @@ async function expectWindowCounts(run: ExampleRun, transport: Transport, namespa
   for (const [id, n] of got) expect(n, id).toBeLessThanOrEqual(expected.get(id) ?? 0);
 }
 
+interface Customer { id: string; updated: number; [field: string]: unknown }
+interface Order { order_id: string; customer_id: string; ts: number; [field: string]: unknown }
+interface Payment { order_id: string; ts: number; [field: string]: unknown }
+
+/**
+ * The orders example's paid orders, computed here from its data files as the
+ * two joins define them over records in time order: each order with its
+ * customer's row as of the order's time (the latest update at or before it;
+ * null when none), then once per payment of it at most `within` away, either
+ * way; an order with no payment comes out with `payment: null` only once its
+ * window and grace have closed, by the latest event time of its `pay` task
+ * (partition of its order id), its input's last.
+ */
+function paidOrders(run: ExampleRun): string[] {
+  const customers = lines(exampleInput('orders', 'data/customers.ndjson')) as Customer[];
+  const orders = lines(exampleInput('orders', 'data/orders.ndjson')) as Order[];
+  const payments = lines(exampleInput('orders', 'data/payments.ndjson')) as Payment[];
+  const pay = run.topology.nodes.find((n) => n.id === 'pay')!.join!;
+  const tasks = run.topology.topics['orders.paid']!.partitions;
+  const taskOf = (orderId: string) => partitionForKey(orderId, tasks);
+  const streamTime = new Map<number, number>();
+  for (const r of [...orders, ...payments]) streamTime.set(taskOf(r.order_id), Math.max(streamTime.get(taskOf(r.order_id)) ?? -Infinity, r.ts));
+  const out: string[] = [];
+  for (const order of orders) {
+    const rows = customers.filter((c) => c.id === order.customer_id && c.updated <= order.ts).sort((a, b) => a.updated - b.updated);
+    const { ts, ...rest } = order;
+    const enriched = { ...rest, customer: rows.at(-1) ?? null };
+    const matches = payments.filter((p) => p.order_id === order.order_id && Math.abs(p.ts - ts) <= pay.withinMs);
+    for (const payment of matches) out.push(JSON.stringify({ ...enriched, payment }));
+    if (matches.length === 0 && ts + pay.withinMs + pay.graceMs < streamTime.get(taskOf(order.order_id))!) out.push(JSON.stringify({ ...enriched, payment: null }));
+  }
+  return out.sort();
+}
+
 describe.each(transports)('example topologies on the %s transport', (_name, make) => {
   it('seed-workflow: upper-cases every name and adds its length', async () => {
     const { transport, namespace } = make();
@@ -191,5 +225,16 @@ describe.each(transports)('example topologies on the %s transport', (_name, make
     await expectWindowCounts(run, transport, namespace ?? '', 'count-by-city', got, expected);
     await transport.close();
   });
-});
 
+  it('orders: each order with its customer as of its time, then with each payment within 5 minutes (both joins in time order)', async () => {
+    const { transport, namespace } = make();
+    const run = await runExample('orders', transport, { ...(namespace ? { namespace } : {}) });
+    await transport.close();
+    const expected = paidOrders(run);
+    const got = (lines(run.read('out/orders-paid.ndjson')) as object[]).map((r) => JSON.stringify(r)).sort();
+    expect(got).toEqual(expected);
+    expect(expected.filter((r) => r.includes('"payment":null')).length).toBeGreaterThan(0);
+    expect(expected.filter((r) => r.includes('"tier":"platinum"')).length).toBeGreaterThan(0);
+    expect(run.report.stages.map((s) => [s.node, s.deadLettered])).toEqual(run.topology.nodes.map((n) => [n.id, 0]));
+  });
+});

@@ -12,6 +12,8 @@ function recordingConsumer(requests: string[][], refused: ReadonlySet<number>): 
   const consumer = {
     owns: () => true,
     position: () => undefined,
+    // Nothing committed yet: two input topics make the task manager ask on assignment.
+    committedOffsets: async () => [],
     commit: async (offsets: readonly OffsetCommit[]) => {
       requests.push(offsets.map(({ topic, partition, offset }) => `${topic}/${partition}@${offset}`));
       return offsets.map(({ partition }) => !refused.has(partition));

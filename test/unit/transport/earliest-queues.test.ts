@@ -56,4 +56,21 @@ describe('EarliestQueues', () => {
     expect(taken.length).toBeGreaterThan(2_000);
     expect(taken).toEqual(expected);
   });
+
+  it('keeps a parked task out of the order, records joining it, and puts it back by timestamp', () => {
+    const queues = new EarliestQueues();
+    queues.push(at('a', 0, 0, 5));
+    queues.push(at('b', 0, 0, 7));
+    queues.push(at('a', 1, 0, 20));
+    queues.park(0);
+    expect(queues.peek()?.partition).toBe(1);
+    queues.push(at('a', 0, 1, 1));
+    expect(queues.shift().partition).toBe(1);
+    expect(queues.peek()).toBeUndefined();
+    expect(queues.first('a', 0)?.offset).toBe('0');
+    queues.unpark(0);
+    const out = [queues.shift(), queues.shift(), queues.shift()].map((r) => `${r.topic}@${r.offset}`);
+    expect(out).toEqual(['a@0', 'a@1', 'b@0']);
+    expect(queues.drop('a', 0)).toBe(0);
+  });
 });
