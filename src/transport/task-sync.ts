@@ -39,6 +39,13 @@ export interface SyncOptions {
  */
 const POSITION_POLL_MS = 50;
 
+/**
+ * How long a task waits for a partner whose position the consumer cannot
+ * say (kafkajs knows none before a fetch delivers a record, which never
+ * happens where every record was deleted): then it counts as caught up.
+ */
+const UNKNOWN_POSITION_MS = 5_000;
+
 /** One partition that holds its task back, from when it was first found empty until it receives records. */
 interface Wait {
   topic: string;
@@ -47,6 +54,8 @@ interface Wait {
   end: bigint | undefined;
   /** Once caught up: when it stops holding its task back. */
   deadline: number | undefined;
+  /** When it was first found empty. */
+  since: number;
 }
 
 export class TaskSync {
@@ -96,12 +105,12 @@ export class TaskSync {
     const key = partitionKey(topic, partition);
     let wait = this.#waits.get(key);
     if (wait === undefined) {
-      this.#waits.set(key, (wait = { topic, partition, end: undefined, deadline: undefined }));
+      this.#waits.set(key, (wait = { topic, partition, end: undefined, deadline: undefined, since: now }));
       this.#ask(topic);
     }
     if (wait.end === undefined) return true;
     const next = this.#consumer.position(topic, partition)?.next;
-    if (next === undefined || BigInt(next) < wait.end) {
+    if (next === undefined ? now - wait.since < UNKNOWN_POSITION_MS : BigInt(next) < wait.end) {
       this.#wakeAt(now + POSITION_POLL_MS);
       return true;
     }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SourceStream } from '../../../src/transport/index.ts';
 import type { ConsumedRecord, Consumer, PartitionOffset } from '../../../src/transport/types.ts';
 
@@ -18,13 +18,15 @@ function fakeConsumer() {
   const ends = new Map<string, number>();
   const positions = new Map<string, number>();
   const asked: string[] = [];
+  const unknown = new Set<string>();
   let answer: (() => void) | undefined;
   let deferAnswers = false;
   const consumer = {
     drains: 0,
     drained: () => void consumer.drains++,
     owns: (topic: string, partition: number) => ['s', 't'].includes(topic) && partition < 2,
-    position: (topic: string, partition: number) => ({ lastDelivered: null, next: String(positions.get(`${topic}/${partition}`) ?? 0) }),
+    position: (topic: string, partition: number) =>
+      unknown.has(`${topic}/${partition}`) ? undefined : { lastDelivered: null, next: String(positions.get(`${topic}/${partition}`) ?? 0) },
     endOffsets: (topic: string): Promise<PartitionOffset[]> => {
       asked.push(topic);
       const result = [0, 1].map((partition) => ({ partition, offset: String(ends.get(`${topic}/${partition}`) ?? 0) }));
@@ -38,6 +40,7 @@ function fakeConsumer() {
     end: (topic: string, partition: number, offset: number) => ends.set(`${topic}/${partition}`, offset),
     at: (topic: string, partition: number, offset: number) => positions.set(`${topic}/${partition}`, offset),
     defer: () => (deferAnswers = true),
+    unknownPosition: (topic: string, partition: number) => unknown.add(`${topic}/${partition}`),
     answer: () => answer?.(),
   };
 }
@@ -120,6 +123,32 @@ describe('SourceStream sync (co-partitioned topics, as a Kafka Streams task)', (
     source.end();
     source.resume();
     expect(((await source.toArray()) as ConsumedRecord[]).map((r) => `${r.topic}${r.partition}@${r.offset}`)).toEqual(['s0@0']);
+  });
+
+  it('stops waiting after 5 s for a partner whose position the consumer cannot say (every record deleted, nothing fetched)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const fake = fakeConsumer();
+      fake.end('t', 0, 8);
+      fake.unknownPosition('t', 0);
+      const source = new SourceStream(fake.consumer, { sync: { topics: ['s', 't'], maxIdleMs: 0 } });
+      const got: string[] = [];
+      source.on('data', (r: ConsumedRecord) => got.push(`${r.topic}${r.partition}@${r.offset}`));
+      source.offer([at('s', 0, 0, 50)]);
+      for (let ms = 0; ms < 4_900; ms += 100) {
+        await vi.advanceTimersByTimeAsync(100);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(got).toEqual([]);
+      for (let ms = 0; ms < 300; ms += 50) {
+        await vi.advanceTimersByTimeAsync(50);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(got).toEqual(['s0@0']);
+      source.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not wait for a partner partition this consumer does not own', async () => {
