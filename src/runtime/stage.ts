@@ -532,6 +532,14 @@ export class Stage {
     return this.#topicSource?.idle() ?? Promise.resolve(true);
   }
 
+  /**
+   * The stages writing its input topics have finished all they had (a test driver knows): tasks waiting
+   * `max-task-idle` for a caught-up partner partition go on now, since nothing more is coming for it.
+   */
+  inputsWritten(): void {
+    this.#topicSource?.inputsWritten();
+  }
+
   /** Commits what is finished now, as the commit interval would (test drivers, which settle without waiting for it). */
   commit(): Promise<void> {
     return this.#topicSource?.commit() ?? this.#tasks.commit();

@@ -275,7 +275,10 @@ export class TopologyTestDriver {
       // there is, so a table's updates are the same however fast the records went through.
       for (const [id, list] of this.#instances) {
         if (!behind.has(id) || this.#writersOf(id).some((w) => behind.has(w))) continue;
-        for (const { stage } of list) if (await stage.idle()) await stage.commit();
+        for (const { stage } of list) {
+          stage.inputsWritten();
+          if (await stage.idle()) await stage.commit();
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
     }

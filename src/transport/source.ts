@@ -92,6 +92,11 @@ export class SourceStream extends Readable implements RecordSink {
     this.#maybeDrained();
   }
 
+  /** Tasks stop waiting for partners caught up with the broker, until those receive records (TaskSync.release). */
+  releaseCaughtUp(): void {
+    this.#sync?.release();
+  }
+
   takeBack(topic: string, partition: number): string | undefined {
     const first = this.#queues.first(topic, partition)?.offset;
     if (first !== undefined) this.discard([{ topic, partitions: [partition] }]);

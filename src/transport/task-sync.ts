@@ -56,6 +56,8 @@ interface Wait {
   deadline: number | undefined;
   /** When it was first found empty. */
   since: number;
+  /** Caught up, and nothing more is coming for now (release()): it holds nothing back. */
+  released?: true;
 }
 
 export class TaskSync {
@@ -115,7 +117,7 @@ export class TaskSync {
       return true;
     }
     wait.deadline ??= now + this.#maxIdleMs;
-    if (now >= wait.deadline) return false;
+    if (now >= wait.deadline || wait.released) return false;
     this.#wakeAt(wait.deadline);
     return true;
   }
@@ -154,6 +156,17 @@ export class TaskSync {
   /** The partition was revoked or sought: what was known of its position is void. */
   forget(topic: string, partition: number): void {
     this.#waits.delete(partitionKey(topic, partition));
+  }
+
+  /**
+   * Whoever writes the partners has written all it will for now (a test
+   * driver knows): a partner caught up with the broker holds nothing back
+   * until it receives records again. Records known on the broker are still
+   * waited for.
+   */
+  release(): void {
+    for (const wait of this.#waits.values()) if (wait.end !== undefined) wait.released = true;
+    this.wake();
   }
 
   /** Every parked task back in the heap, to look again at what it waits for. */

@@ -244,6 +244,11 @@ export class TopicSource {
     return this.tasks.working === 0;
   }
 
+  /** The stages writing its inputs have written everything for now: tasks stop waiting for more (see SourceStream). */
+  inputsWritten(): void {
+    this.#streams[0].releaseCaughtUp();
+  }
+
   /** Stops fetching; the stream ends once what is buffered has been read. */
   stop(): Promise<void> {
     this.#stopping ??= this.#consumer.stop();

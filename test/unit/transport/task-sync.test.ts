@@ -98,6 +98,22 @@ describe('SourceStream sync (co-partitioned topics, as a Kafka Streams task)', (
     expect(await readFor(source, 250)).toEqual(['s0@1']);
   });
 
+  it('stops waiting for a caught-up partner once told its writers are done, but still waits for records known on the broker', async () => {
+    const fake = fakeConsumer();
+    fake.end('t', 1, 2); // t/1 has 2 records not fetched; t/0 is caught up.
+    const source = new SourceStream(fake.consumer, { sync: { topics: ['s', 't'], maxIdleMs: 60_000 } });
+    source.offer([at('s', 0, 0, 50), at('s', 1, 0, 60)]);
+    expect(await readFor(source, 40)).toEqual([]);
+    source.releaseCaughtUp();
+    source.resume();
+    expect(await readFor(source, 40)).toEqual(['s0@0']);
+    // Once t/0 receives a record and is empty again, a new wait starts: nothing is released for good.
+    source.offer([at('t', 0, 0, 70), at('s', 0, 1, 80)]);
+    source.resume();
+    expect(await readFor(source, 40)).toEqual(['t0@0']);
+    source.destroy();
+  });
+
   it('lets a waiting task go when the stream is full of its records, so the bound holds and reading goes on', async () => {
     const fake = fakeConsumer();
     fake.end('t', 0, 5);
