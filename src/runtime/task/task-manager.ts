@@ -38,7 +38,7 @@ import type { OffsetToken, PartitionWatermark } from '../offsets.ts';
 import { withRetry } from '../retry.ts';
 import { readPositions, writePositions } from './positions.ts';
 import { restoreStore, type RestoreProgress } from './restore.ts';
-import { Task, applySnapshot, changelogRecords, snapshotReady, type StateSnapshot } from './task.ts';
+import { Task, applySnapshot, tableStoreName, changelogRecords, snapshotReady, type StateSnapshot } from './task.ts';
 
 export interface StoreDeclaration {
   name: string;
@@ -160,7 +160,7 @@ export class TaskManager {
    * as Kafka Streams restores a source-topic changelog: the rest is read with the stream, in timestamp order.
    */
   async #openStores(task: Task, committed: ReadonlyMap<string, PartitionOffset[]> = new Map()): Promise<void> {
-    const tables = (this.#options.tables ?? []).map((topic) => ({ name: `table-${topic}`, changelog: topic, table: true }));
+    const tables = (this.#options.tables ?? []).map((topic) => ({ name: tableStoreName(topic), changelog: topic, table: true }));
     for (const { name, changelog, table } of [...this.#options.stores.map((s) => ({ ...s, table: false })), ...tables]) {
       const store = new CachedStore(await this.#options.openBackend(task.id, name));
       const target = { name, store, changelog, next: 0 };
