@@ -43,6 +43,7 @@ export function guardSeedBrokers(client: Base, brokers: readonly string[]): void
   const seeds = brokers.map((b) => parseBroker(b.trim())).map(({ host, port }) => `${host}:${port}`);
   const guard = new BrokerGuard(seeds);
   const known = new Set(seeds);
+  // The pool announces each new connection before it connects it: the one moment its connect can be wrapped.
   client.connections.on('connecting', ({ broker, connection }) => {
     const address = `${broker.host}:${broker.port}`;
     if (known.has(address)) guardConnection(connection, address, guard);
