@@ -1,5 +1,6 @@
 /**
- * The sockets kafkajs talks through. Every Kafka response starts with its
+ * The sockets kafkajs talks through (and, through `BrokerGuard.guard`, those
+ * of @platformatic/kafka, which trusts the size as much). Every Kafka response starts with its
  * size as a 4-byte signed integer; kafkajs trusts it, and a listener that is
  * not a Kafka broker (another service, a TLS port spoken to in plaintext)
  * sends sizes that make its parser throw inside the socket's data event,
@@ -23,9 +24,10 @@ const KEEP_ALIVE_MS = 60_000;
 export class NotKafkaError extends Error {
   readonly code = ErrorCodes.BROKER_PROTOCOL;
 
-  constructor(address: string, size: number) {
+  /** `answer` is what it sent, as in "it answered with `answer`, which no broker sends". */
+  constructor(address: string, answer: string) {
     super(
-      `${address} does not speak the Kafka protocol: it answered with a ${size}-byte response size, which no broker sends ` +
+      `${address} does not speak the Kafka protocol: it answered with ${answer}, which no broker sends ` +
         `(is it a Kafka listener, with TLS on or off as that listener expects?)`,
     );
     this.name = 'NotKafkaError';
@@ -59,15 +61,15 @@ export class ResponseFraming {
   }
 }
 
-/** Data reaches kafkajs only once its framing is checked; anything kafkajs throws on it ends the connection instead of the process. */
-function guard(socket: net.Socket, address: string, refused: (err: NotKafkaError) => void): net.Socket {
+/** Data reaches the client only once its framing is checked; anything the client throws on it ends the connection instead of the process. */
+function guard<S extends net.Socket>(socket: S, address: string, refused: (err: NotKafkaError) => void): S {
   const framing = new ResponseFraming();
   const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
   socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
     if (event !== 'data') return emit(event, ...args);
     const size = framing.check(args[0] as Buffer);
     if (size !== undefined) {
-      const err = new NotKafkaError(address, size);
+      const err = new NotKafkaError(address, `a ${size}-byte response size`);
       refused(err);
       socket.destroy(err);
       return false;
@@ -78,7 +80,7 @@ function guard(socket: net.Socket, address: string, refused: (err: NotKafkaError
       socket.destroy(err instanceof Error ? err : new Error(String(err)));
       return false;
     }
-  }) as net.Socket['emit'];
+  }) as S['emit'];
   return socket;
 }
 
@@ -102,9 +104,18 @@ export class BrokerGuard {
       ? tls.connect({ host, port, ...(!net.isIP(host) ? { servername: host } : {}), ...ssl }, onConnect)
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, KEEP_ALIVE_MS);
-    const address = `${host}:${port}`;
-    return guard(socket, address, (err) => this.#refuse(address, err));
+    return this.guard(socket, `${host}:${port}`);
   };
+
+  /** Checks what `socket`, connected to `address`, receives, before anything reads it. */
+  guard<S extends net.Socket>(socket: S, address: string): S {
+    return guard(socket, address, (err) => this.refuse(address, err));
+  }
+
+  /** Why `address` was refused, if it was. */
+  refusal(address: string): NotKafkaError | undefined {
+    return this.#refused.get(address);
+  }
 
   /** The first seed's refusal, once every seed has refused; undefined while any may still be a broker. */
   get everySeedRefused(): NotKafkaError | undefined {
@@ -123,7 +134,8 @@ export class BrokerGuard {
     return () => this.#listeners.delete(listener);
   }
 
-  #refuse(address: string, err: NotKafkaError): void {
+  /** Records that `address` is no Kafka listener; `guard` calls it, and so may a client that finds out otherwise. */
+  refuse(address: string, err: NotKafkaError): void {
     if (!this.#refused.has(address)) this.#refused.set(address, err);
     const all = this.everySeedRefused;
     if (all === undefined) return;

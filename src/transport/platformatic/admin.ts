@@ -7,6 +7,7 @@
 import { Admin } from '@platformatic/kafka';
 import { ErrorCodes } from '../../core/index.ts';
 import type { ClusterAdmin, GroupDescription, GroupState, PartitionOffset, PartitionRange, TopicPartitions } from '../types.ts';
+import { guardSeedBrokers } from './broker-guard.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { platformaticCall } from './errors.ts';
 import { committedOffsets, existingTopics, topicRanges } from './reads.ts';
@@ -29,6 +30,7 @@ function sortedAssignment(assignments: Map<string, { topic: string; partitions: 
 export function createPlatformaticAdmin(options: PlatformaticClientOptions): Admin {
   const admin = new Admin(clientOptions(options));
   logClientEvents(admin, options.logger, { client: 'admin' });
+  guardSeedBrokers(admin, options.brokers);
   return admin;
 }
 

@@ -47,6 +47,7 @@ import {
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import { diffAssignment, notOwned, partitionKey, PartitionOwner, rangeAssign, roundRobinAssign, type Assignment, type Assignor } from '../assignment.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, OffsetCommit, PartitionOffset, ReadPosition, RecordSink } from '../types.ts';
+import { guardSeedBrokers } from './broker-guard.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
 import { fetchRequests, MAX_BYTES } from './fetch-requests.ts';
@@ -517,6 +518,7 @@ export async function createPlatformaticConsumer(client: PlatformaticClientOptio
     partitionAssigner: assigner(options.assignor === 'roundrobin' ? roundRobinAssign : rangeAssign),
   });
   logClientEvents(consumer, logger, { group: options.groupId });
+  guardSeedBrokers(consumer, client.brokers);
   // Reach a broker now, so a bad address or credential fails here, as kafkajs' connect() does.
   try {
     await platformaticCall(ErrorCodes.BROKER_UNAVAILABLE, { group: options.groupId }, () => consumer.metadata({ topics: [] }));

@@ -10,6 +10,7 @@
  */
 import { AuthenticationError, GenericError, NetworkError, ProtocolError, TimeoutError } from '@platformatic/kafka';
 import { ErrorCodes, SluiceError, isSluiceError, type ErrorCode, type ErrorContext } from '../../core/index.ts';
+import { NotKafkaError } from '../kafka/socket.ts';
 
 /** Depth-first, the error itself first; bounded, since a cause may point anywhere. */
 export function* errorTree(err: unknown, depth = 0): Generator<unknown> {
@@ -33,6 +34,12 @@ export function hasProtocolError(err: unknown, ...ids: string[]): boolean {
 /** Refused credentials, wherever the client nested them. */
 export function isAuthenticationFailure(err: unknown): boolean {
   return some(err, (e) => e instanceof AuthenticationError) || hasProtocolError(err, 'SASL_AUTHENTICATION_FAILED');
+}
+
+/** Set by the guarded connections (broker-guard.ts): the seed address is no Kafka listener. */
+function notKafka(err: unknown): NotKafkaError | undefined {
+  for (const e of errorTree(err)) if (e instanceof NotKafkaError) return e;
+  return undefined;
 }
 
 function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
@@ -68,6 +75,9 @@ function details(err: unknown): string[] {
 /** Wraps anything a @platformatic/kafka call threw; `fallback` names the operation (PRODUCE, CONSUME, ...). */
 export function fromPlatformaticError(err: unknown, fallback: ErrorCode, context: ErrorContext = {}): SluiceError {
   if (isSluiceError(err)) return err.withContext(context);
+  // Which call ran into it and how often it was tried says nothing to whoever must fix the address.
+  const refused = notKafka(err);
+  if (refused !== undefined) return new SluiceError(ErrorCodes.BROKER_PROTOCOL, refused.message, { cause: err, retriable: false, context });
   const code = codeOf(err, fallback);
   const retriable =
     code === ErrorCodes.BROKER_UNAVAILABLE || code === ErrorCodes.TIMEOUT

@@ -13,6 +13,7 @@ import { Consumer as PlatformaticConsumer, FetchIsolationLevels, type Admin } fr
 import { ErrorCodes, type Logger } from '../../core/index.ts';
 import { planReads } from '../partition-reads.ts';
 import type { ConsumedRecord, PartitionRead, PartitionReadEnd, ReadPartitionsOptions } from '../types.ts';
+import { guardSeedBrokers } from './broker-guard.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { platformaticCall } from './errors.ts';
 import { fetchRequests, MAX_BYTES } from './fetch-requests.ts';
@@ -37,6 +38,7 @@ export async function readPlatformaticPartitions(
 
   const reader = new PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>({ ...clientOptions(client), groupId: `${client.clientId}.restore.${randomUUID()}` });
   logClientEvents(reader, logger, { topic, client: 'partition-reader' });
+  guardSeedBrokers(reader, client.brokers);
   const isolationLevel = readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED;
   try {
     while (pending.size > 0) {

@@ -23,6 +23,7 @@ import { producerDefaults } from '../kafka/producer.ts';
 import { createPartitioner } from '../partitioner.ts';
 import { isolateRefused, type Refusal } from '../refused.ts';
 import type { Compression, OutgoingRecord, Producer, ProducerOptions } from '../types.ts';
+import { guardSeedBrokers } from './broker-guard.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, platformaticCall } from './errors.ts';
 import { produceOutcomes, type PartitionOutcome } from './produce-results.ts';
@@ -178,6 +179,7 @@ export async function createPlatformaticProducer(client: PlatformaticClientOptio
     acks: -1,
   });
   logClientEvents(producer, client.logger);
+  guardSeedBrokers(producer, client.brokers);
   // The client connects on first use: reach a broker now, so a bad address or credential fails here, as kafkajs' connect() does.
   try {
     await platformaticCall(ErrorCodes.BROKER_UNAVAILABLE, {}, () => producer.metadata({ topics: [] }));

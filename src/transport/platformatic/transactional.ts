@@ -26,6 +26,7 @@ import { createPartitioner } from '../partitioner.ts';
 import { isolateRefused, refusalOf, type Refusal } from '../refused.ts';
 import { producerFenced, TransactionQueue } from '../transactions.ts';
 import type { OutgoingRecord, ProducerOptions, TransactionalProducer, TransactionOffsets } from '../types.ts';
+import { guardSeedBrokers } from './broker-guard.ts';
 import { clientOptions, logClientEvents, type PlatformaticClientOptions } from './client.ts';
 import { fromPlatformaticError, hasProtocolError, platformaticCall } from './errors.ts';
 import { compressionOf, messagesTo, partitionRefusal, partitionsOf, placeRecords, type Message } from './producer.ts';
@@ -88,6 +89,7 @@ class PlatformaticTransactionalProducer implements TransactionalProducer {
       acks: -1,
     });
     logClientEvents(producer, this.#logger, { transactionalId: this.transactionalId });
+    guardSeedBrokers(producer, this.#client.brokers);
     // The first transaction's InitProducerId bumps the epoch (fencing any older producer with this id)
     // and waits until that producer's last transaction has committed or aborted; cancelling it sends
     // nothing more, so a new owner is fenced in before it reads.

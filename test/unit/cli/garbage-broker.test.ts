@@ -3,12 +3,14 @@
  * when --brokers names the wrong port: each command that reaches the cluster
  * exits non-zero within seconds with one line that names the address and a
  * stable code, and no stack trace (kafkajs' parser used to throw a TypeError
- * inside a socket event and kill the process).
+ * inside a socket event and kill the process; @platformatic/kafka retried the
+ * lost connection for minutes), on either Kafka client.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaClients, type KafkaClient } from '../../../src/transport/index.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 const topology = fileURLToPath(new URL('../../../topologies/word-count/topology.yaml', import.meta.url));
@@ -29,9 +31,9 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function sluice(args: string[], input = ''): Promise<{ code: number | null; stderr: string; ms: number }> {
+function sluice(client: KafkaClient, args: string[], input = ''): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' } });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SLUICE_LOG_LEVEL: 'silent', SLUICE_KAFKA_CLIENT: client } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdout.resume();
@@ -39,14 +41,14 @@ function sluice(args: string[], input = ''): Promise<{ code: number | null; stde
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, ms: Date.now() - started })));
 }
 
-describe('a listener that is not a Kafka broker', () => {
+describe.each(kafkaClients)('a listener that is not a Kafka broker, on %s', (client) => {
   it.each([
     ['run', () => ['run', topology, '--brokers', address, '--port', '0']],
     ['status', () => ['status', topology, '--brokers', address]],
     ['topics', () => ['topics', topology, '--brokers', address, '--check']],
     ['publish', () => ['publish', '--brokers', address, '--topic', 'words']],
   ])('sluice %s exits non-zero with one line naming the address and SLUICE_ERR_BROKER_PROTOCOL', async (_name, args) => {
-    const { code, stderr, ms } = await sluice(args(), '{"word":"a"}\n');
+    const { code, stderr, ms } = await sluice(client, args(), '{"word":"a"}\n');
     expect(code).not.toBe(0);
     expect(stderr).not.toMatch(/TypeError|\n\s+at /);
     const lines = stderr.split('\n').filter((l) => l.startsWith('sluice:'));
