@@ -7,4 +7,5 @@ export const kafkaClients = ['kafkajs', 'platformatic'] as const;
 
 export type KafkaClient = (typeof kafkaClients)[number];
 
-export const DEFAULT_KAFKA_CLIENT: KafkaClient = 'kafkajs';
+/** The faster on this project's benchmarks (word count 0.65x Kafka Streams against kafkajs' 0.34x), passing the same suite. */
+export const DEFAULT_KAFKA_CLIENT: KafkaClient = 'platformatic';

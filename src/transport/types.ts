@@ -407,7 +407,7 @@ export interface TransportOptions {
   logger: Logger;
   /** Kafka only: TLS and SASL. */
   security?: KafkaSecurity;
-  /** Kafka only: which client; default the SLUICE_KAFKA_CLIENT environment variable, else kafkajs. */
+  /** Kafka only: which client; default the SLUICE_KAFKA_CLIENT environment variable, else platformatic. */
   client?: KafkaClient;
 }
 
