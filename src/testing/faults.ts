@@ -61,17 +61,17 @@ async function feed(driver: TopologyTestDriver, spec: TestCaseSpec, faults: Faul
   return crashes;
 }
 
-type Record_ = { key: string | null; value: unknown; /** A dead letter's: the topic its record was read from. */ from?: string | undefined };
+export type WrittenRecord = { key: string | null; value: unknown; /** A dead letter's: the topic its record was read from. */ from?: string | undefined };
 
 /**
  * What a run wrote, by topic as the topology file names it (each run on Kafka has a namespace of its own);
  * a dead letter as what it is about: the stage, the code and the original record.
  */
-async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<Map<string, Record_[]>> {
+async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<Map<string, WrittenRecord[]>> {
   const { topics, deadLetters } = outputTopics(driver.topology, spec);
-  const out = new Map<string, Record_[]>();
+  const out = new Map<string, WrittenRecord[]>();
   for (const topic of topics) {
-    const records: Record_[] = deadLetters.has(topic)
+    const records: WrittenRecord[] = deadLetters.has(topic)
       ? (await driver.deadLetters(topic)).map((d) => ({ key: d.key, value: { stage: d.stage, code: d.code, value: d.value }, from: d.original.topic?.slice(driver.namespace.length) }))
       : (await driver.output(topic).read()).map((r) => ({ key: r.key, value: r.value }));
     out.set(topic.slice(driver.namespace.length), records);
@@ -79,14 +79,14 @@ async function written(driver: TopologyTestDriver, spec: TestCaseSpec): Promise<
   return out;
 }
 
-const same = (a: Record_, b: Record_): boolean => a.key === b.key && isDeepStrictEqual(a.value, b.value);
+const same = (a: WrittenRecord, b: WrittenRecord): boolean => a.key === b.key && isDeepStrictEqual(a.value, b.value);
 
-function describe(r: Record_): string {
+function describe(r: WrittenRecord): string {
   return JSON.stringify({ key: r.key, value: r.value });
 }
 
 /** The records of one key, in order: `faulty` must be `clean` with exact repeats of earlier records added. */
-function inOrderWithRepeats(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+function inOrderWithRepeats(clean: readonly WrittenRecord[], faulty: readonly WrittenRecord[]): string | undefined {
   let next = 0;
   for (const r of faulty) {
     if (next < clean.length && same(r, clean[next]!)) next++;
@@ -96,21 +96,21 @@ function inOrderWithRepeats(clean: readonly Record_[], faulty: readonly Record_[
 }
 
 /** Keyless records: spread over partitions afresh by each run, so only what they are is compared, not where. */
-function sameWithRepeats(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+function sameWithRepeats(clean: readonly WrittenRecord[], faulty: readonly WrittenRecord[]): string | undefined {
   const extra = faulty.find((r) => !clean.some((c) => same(c, r)));
   if (extra !== undefined) return `unexpected ${describe(extra)}`;
   const missing = clean.find((c) => !faulty.some((r) => same(c, r)));
   return missing === undefined ? undefined : `missing ${describe(missing)}`;
 }
 
-function byKey(records: readonly Record_[]): Map<string | null, Record_[]> {
-  const out = new Map<string | null, Record_[]>();
+function byKey(records: readonly WrittenRecord[]): Map<string | null, WrittenRecord[]> {
+  const out = new Map<string | null, WrittenRecord[]>();
   for (const r of records) out.set(r.key, [...(out.get(r.key) ?? []), r]);
   return out;
 }
 
 /** At-least-once: per key, the same records in the same order, extra records only as exact repeats. */
-function atLeastOnceDifference(clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+function atLeastOnceDifference(clean: readonly WrittenRecord[], faulty: readonly WrittenRecord[]): string | undefined {
   const want = byKey(clean);
   const got = byKey(faulty);
   for (const key of new Set([...want.keys(), ...got.keys()])) {
@@ -120,11 +120,11 @@ function atLeastOnceDifference(clean: readonly Record_[], faulty: readonly Recor
   return undefined;
 }
 
-function latestPerKey(records: readonly Record_[]): Map<string | null, unknown> {
+function latestPerKey(records: readonly WrittenRecord[]): Map<string | null, unknown> {
   return new Map(records.map((r) => [r.key, r.value]));
 }
 
-function difference(topology: Topology, topic: string, clean: readonly Record_[], faulty: readonly Record_[]): string | undefined {
+function difference(topology: Topology, topic: string, clean: readonly WrittenRecord[], faulty: readonly WrittenRecord[]): string | undefined {
   const writers = topology.nodes.filter((n) => n.writes.includes(topic));
   if (writers.length > 0 && writers.every((n) => n.guarantee === 'exactly-once')) {
     return isDeepStrictEqual(clean.map(({ key, value }) => ({ key, value })), faulty.map(({ key, value }) => ({ key, value }))) ? undefined : 'not equal, though every stage writing it is exactly-once';
@@ -140,7 +140,7 @@ function difference(topology: Topology, topic: string, clean: readonly Record_[]
 }
 
 /** A dead letter's record as its topic holds it: JSON values are compared decoded. */
-function deadRecord(r: Record_): Record_ {
+function deadRecord(r: WrittenRecord): WrittenRecord {
   const text = (r.value as { value: string | null }).value;
   try {
     return { key: r.key, value: text === null ? null : JSON.parse(text) };
@@ -150,10 +150,31 @@ function deadRecord(r: Record_): Record_ {
 }
 
 /** A late dead letter of a record that its (faulty) input topic holds more than once: a repeat met after its window closed. */
-function lateRepeat(r: Record_, out: ReadonlyMap<string, readonly Record_[]>): boolean {
+function lateRepeat(r: WrittenRecord, out: ReadonlyMap<string, readonly WrittenRecord[]>): boolean {
   if ((r.value as { code?: string }).code !== ErrorCodes.LATE_RECORD || r.from === undefined) return false;
   const record = deadRecord(r);
   return (out.get(r.from) ?? []).filter((c) => same(c, record)).length > 1;
+}
+
+/**
+ * How the faulty run's outputs differ from the clean run's, topic by topic (the rules above); `out` maps a topic as
+ * the topology file names it to what the run wrote, a dead letter's value as `{ stage, code, value }`.
+ */
+export function runDifferences(
+  topology: Topology,
+  namespace: string,
+  clean: ReadonlyMap<string, readonly WrittenRecord[]>,
+  faulty: ReadonlyMap<string, readonly WrittenRecord[]>,
+  every: number,
+): Failure[] {
+  const failures: Failure[] = [];
+  const deadLetters = new Set(topology.nodes.map((n) => deadLetterTopicOf(topology, n).slice(namespace.length)));
+  for (const [topic, records] of clean) {
+    const got = faulty.get(topic) ?? [];
+    const diff = difference(topology, namespace + topic, records, deadLetters.has(topic) ? got.filter((r) => !lateRepeat(r, faulty)) : got);
+    if (diff !== undefined) failures.push({ target: topic, message: `${topic} with a crash every ${every} records: ${diff}` });
+  }
+  return failures;
 }
 
 /** Why a case cannot run with faults, if it cannot. */
@@ -174,12 +195,6 @@ export async function runCaseWithFaults(ctx: CaseContext, spec: TestCaseSpec, op
   };
   const clean = await run(undefined);
   const faulty = await run(options);
-  const failures: Failure[] = [];
-  const deadLetters = new Set(clean.topology.nodes.map((n) => deadLetterTopicOf(clean.topology, n).slice(clean.namespace.length)));
-  for (const [topic, records] of clean.out) {
-    const got = faulty.out.get(topic) ?? [];
-    const diff = difference(clean.topology, clean.namespace + topic, records, deadLetters.has(topic) ? got.filter((r) => !lateRepeat(r, faulty.out)) : got);
-    if (diff !== undefined) failures.push({ target: topic, message: `${topic} with a crash every ${options.every} records: ${diff}` });
-  }
+  const failures = runDifferences(clean.topology, clean.namespace, clean.out, faulty.out, options.every);
   return { failures, crashes: faulty.crashes };
 }
