@@ -22,11 +22,15 @@ import { loadTopology } from '../../../src/topology/index.ts';
 import { createTransport, type Producer, type Transport } from '../../../src/transport/index.ts';
 import { brokers, uniqueName } from '../harness/kafka.ts';
 import { lines, writeTopology } from './examples.ts';
+import { freePort } from './http-client.ts';
 
 const PARTITIONS = 3;
 
-function shop(kind: 'inner' | 'left'): string {
-  const port = 20_000 + Math.floor(Math.random() * 40_000);
+/** Ports the system gives: a random one could be an ephemeral port some connection of a parallel test holds. */
+async function shop(kind: 'inner' | 'left'): Promise<string> {
+  const customersPort = await freePort();
+  let ordersPort = await freePort();
+  while (ordersPort === customersPort) ordersPort = await freePort();
   return writeTopology({
     'topology.yaml': `
 name: shop
@@ -35,10 +39,10 @@ topics:
   orders: { partitions: ${PARTITIONS} }
 nodes:
   feed-customers:
-    source: { http: { port: ${port} } }
+    source: { http: { port: ${customersPort} } }
     to: customers
   feed-orders:
-    source: { http: { port: ${port + 1} } }
+    source: { http: { port: ${ordersPort} } }
     process:
       - key: { field: customer_id }
     to: orders
@@ -88,7 +92,7 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 30_00
 
 describe.each(['embedded', 'kafka'] as const)('the stream–table join on %s', (kind) => {
   it.each(['inner', 'left'] as const)('%s join: equals an independent computation on the same data', async (joinKind) => {
-    const file = shop(joinKind);
+    const file = await shop(joinKind);
     const out = join(dirname(file), 'out/enriched.ndjson');
     const ns = `${uniqueName('tables')}.`;
     const transport = transportOf(kind);
@@ -128,7 +132,7 @@ describe.each(['embedded', 'kafka'] as const)('the stream–table join on %s', (
   }, 60_000);
 
   it('a table update reaches every order read after it, and none before', async () => {
-    const file = shop('left');
+    const file = await shop('left');
     const out = join(dirname(file), 'out/enriched.ndjson');
     const ns = `${uniqueName('tables-late')}.`;
     const transport = transportOf(kind);
